@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "OndatraSQL",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ondatrasql", targets: ["ondatrasql"]),
+        .executable(name: "ondatra-bench", targets: ["OndatraBench"]),
+        .library(name: "DuckDB", targets: ["DuckDB"]),
+        .library(name: "Ondatra", targets: ["Ondatra"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // DuckDB 1.5.5's C API, found with pkg-config (`duckdb.pc` written by scripts/bootstrap).
+        .systemLibrary(name: "CDuckDB", pkgConfig: "duckdb"),
+        .target(name: "DuckDB", dependencies: ["CDuckDB"]),
+        .target(name: "Ondatra", dependencies: ["DuckDB"]),
+        .target(
+            name: "OndatraCLI",
+            dependencies: [
+                "Ondatra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "ondatrasql", dependencies: ["OndatraCLI"]),
+        .executableTarget(
+            name: "OndatraBench",
+            dependencies: ["DuckDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
+        .testTarget(name: "OndatraTests", dependencies: ["Ondatra"]),
+        .testTarget(name: "OndatraCLITests", dependencies: ["Ondatra"]),
+    ]
+)

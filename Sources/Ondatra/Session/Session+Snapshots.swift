@@ -1,0 +1,76 @@
+import DuckDB
+import Foundation
+
+/// One DuckLake snapshot: a committed version of the catalog.
+public struct Snapshot: Sendable, Hashable {
+    /// The snapshot id; increases with every commit.
+    public let id: Int64
+    /// When it was committed.
+    public let time: Value
+    /// What it changed, as DuckLake lists it (`tables_created`, `inlined_insert`, …).
+    public let changes: Value
+    /// The author given to `set_commit_message`, if any.
+    public let author: String?
+    /// The commit message, if any.
+    public let message: String?
+    /// The JSON text stored as `extra_info`, if any.
+    public let extraInfo: String?
+}
+
+/// The metadata written with a commit, read back from `snapshots()`.
+public struct CommitMessage: Sendable, Hashable {
+    /// Who wrote the commit.
+    public var author: String
+    /// A one-line summary.
+    public var message: String
+    /// Structured data (a JSON object) about the commit.
+    public var extraInfo: [String: JSONValue]
+
+    /// Creates commit metadata.
+    public init(author: String = "ondatrasql", message: String, extraInfo: [String: JSONValue] = [:]) {
+        self.author = author
+        self.message = message
+        self.extraInfo = extraInfo
+    }
+}
+
+extension Session {
+    /// Every snapshot of the catalog, oldest first.
+    public func snapshots() throws -> [Snapshot] {
+        let sql = """
+            SELECT snapshot_id, snapshot_time, changes, author, commit_message, commit_extra_info
+            FROM \(SQLLiteral.identifier(catalog)).snapshots() ORDER BY snapshot_id
+            """
+        return try query(sql).allRows().map { row in
+            Snapshot(
+                id: row[0].int64 ?? 0, time: row[1], changes: row[2], author: row[3].string, message: row[4].string,
+                extraInfo: row[5].string)
+        }
+    }
+
+    /// The id of the newest snapshot.
+    public func currentSnapshot() throws -> Int64 {
+        let value = try connection.scalar("SELECT id FROM \(SQLLiteral.identifier(catalog)).current_snapshot()")
+        return value?.int64 ?? 0
+    }
+
+    /// Runs `body` in one transaction whose commit carries `commit` as its snapshot metadata.
+    ///
+    /// When `body` throws, everything it did is rolled back and no snapshot is made. A
+    /// transaction that changes nothing makes no snapshot either (DuckLake skips empty commits).
+    public func transaction<Result>(_ commit: CommitMessage, _ body: (Session) throws -> Result) throws -> Result {
+        do {
+            return try connection.transaction { connection in
+                let result = try body(self)
+                let call = """
+                    CALL \(SQLLiteral.identifier(catalog)).set_commit_message(\(SQLLiteral.quote(commit.author)), \
+                    \(SQLLiteral.quote(commit.message)), extra_info => \(SQLLiteral.quote(JSONValue.object(commit.extraInfo).text)))
+                    """
+                try connection.execute(call)
+                return result
+            }
+        } catch let error as DuckDBError {
+            throw queryError(error)
+        }
+    }
+}

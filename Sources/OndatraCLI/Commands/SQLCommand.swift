@@ -1,0 +1,40 @@
+import ArgumentParser
+import DuckDB
+import Foundation
+import Ondatra
+
+/// `ondatrasql sql "…"`: runs SQL against the project's session and prints the result.
+struct SQLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sql",
+        abstract: "Run SQL against the project's DuckLake catalog and print the result.",
+        discussion: """
+            The session is set up as for a run: .env loaded, config/*.sql applied, the catalog
+            attached and selected, so `SELECT * FROM staging.orders` reads the catalog's table.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The SQL to run; several statements may be separated by ';' (the last one is printed).")
+    var sql: String
+
+    @Option(help: "Output format: table, csv, json or markdown.")
+    var format: ResultFormat = .table
+
+    func run() throws {
+        let project = try global.resolveProject()
+        let session = try Session(project: project)
+        let output = StandardOutput()
+        let result = try session.query(sql)
+        do {
+            try format.write(result, to: output)
+        } catch let error as DuckDBError {
+            output.flush()
+            throw session.queryError(error)
+        }
+        output.flush()
+    }
+}
+
+extension ResultFormat: ExpressibleByArgument {}

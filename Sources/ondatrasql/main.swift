@@ -1,0 +1,3 @@
+import OndatraCLI
+
+OndatraCommand.runAndExit()

@@ -1,0 +1,119 @@
+import DuckDB
+import Testing
+
+@Suite struct ConnectionTests {
+    let connection: Connection
+
+    init() throws {
+        connection = try Database().connect()
+    }
+
+    @Test func reportsTheExpectedLibraryVersion() {
+        #expect(Database.libraryVersion == "v1.5.5")
+    }
+
+    @Test func errorsCarryMessageKindAndSQL() throws {
+        let sql = "SELECT * FROM missing_table"
+        let error = try #require(throws: DuckDBError.self) { try connection.query(sql) }
+        #expect(error.kind == .catalog)
+        #expect(error.message.contains("missing_table"))
+        #expect(error.sql == sql)
+        #expect(error.description.contains("SQL: \(sql)"))
+
+        let syntax = try #require(throws: DuckDBError.self) { try connection.execute("SELEC 1") }
+        #expect(syntax.kind == .parser)
+        #expect(syntax.sql == "SELEC 1")
+
+        let runtime = try #require(throws: DuckDBError.self) {
+            try connection.query("SELECT 'x'::INTEGER").allRows()
+        }
+        #expect(runtime.kind == .conversion)
+    }
+
+    @Test func badOptionsAndPathsAreClearErrors() {
+        #expect(throws: DuckDBError.self) { try Database(options: ["no_such_option": "1"]) }
+        let error = #expect(throws: DuckDBError.self) { try Database(path: "/nonexistent/dir/x.duckdb") }
+        #expect(error?.message.contains("/nonexistent/dir/x.duckdb") == true)
+    }
+
+    @Test func multipleStatementsRunAndTheLastStreams() throws {
+        let rows = try connection.rows("CREATE TABLE t(a INT); INSERT INTO t VALUES (1), (2); SELECT sum(a) FROM t")
+        #expect(rows == [[.hugeint(3)]])
+        #expect(throws: DuckDBError.self) { try connection.rows("-- only a comment\n") }
+    }
+
+    @Test func preparedStatementsBindAndRerun() throws {
+        try connection.execute("CREATE TABLE people(id BIGINT, name VARCHAR)")
+        let insert = try connection.prepare("INSERT INTO people VALUES (?, ?)")
+        #expect(insert.parameterCount == 2)
+        for id in 1...3 {
+            try insert.bind([.bigint(Int64(id)), .varchar("p\(id)")])
+            #expect(try insert.run() == 1)
+        }
+        let select = try connection.prepare("SELECT name FROM people WHERE id = $1")
+        try select.bind([.bigint(2)])
+        #expect(try select.execute().allRows() == [[.varchar("p2")]])
+        #expect(throws: DuckDBError.self) { try select.bind([]) }
+        #expect(throws: DuckDBError.self) { try select.bind(.bigint(1), at: 2) }
+        #expect(throws: DuckDBError.self) { try connection.prepare("SELECT 1; SELECT 2") }
+    }
+
+    @Test func transactionsCommitAndRollBack() throws {
+        try connection.execute("CREATE TABLE ledger(x INT)")
+        try connection.transaction { try $0.execute("INSERT INTO ledger VALUES (1)") }
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try connection.transaction { connection in
+                try connection.execute("INSERT INTO ledger VALUES (2)")
+                throw Boom()
+            }
+        }
+        #expect(try connection.rows("SELECT x FROM ledger") == [[.integer(1)]])
+    }
+
+    @Test func typedColumnsReadWithoutBoxing() throws {
+        let result = try connection.query("SELECT i, 'row ' || i, i / 2, CASE WHEN i % 3 = 0 THEN NULL ELSE i END FROM range(5000) t(i)")
+        var sum: Int64 = 0
+        var nulls = 0
+        var textBytes = 0
+        var halves = 0.0
+        while let chunk = try result.nextChunk() {
+            let ids = try chunk.column(0).primitives(as: Int64.self)
+            let labels = try chunk.column(1).strings()
+            let half = try chunk.column(2).primitives(as: Double.self)
+            let sparse = try chunk.column(3).primitives(as: Int64.self)
+            for row in 0..<chunk.count {
+                sum += ids[row] ?? 0
+                textBytes += labels[row]?.utf8.count ?? 0
+                halves += half[row] ?? 0
+                if sparse.isNull(row) { nulls += 1 }
+            }
+            #expect(throws: DuckDBError.self) { try chunk.column(0).strings() }
+            #expect(throws: DuckDBError.self) { try chunk.column(0).primitives(as: Int32.self) }
+        }
+        #expect(sum == 4999 * 5000 / 2)
+        #expect(nulls == 1667)
+        #expect(halves == Double(sum) / 2)
+        try #expect(textBytes == (connection.scalar("SELECT sum(length('row ' || i)) FROM range(5000) t(i)"))?.int64.map(Int.init))
+    }
+
+    @Test func interruptStopsARunningQuery() async throws {
+        let handle = connection.interruptHandle
+        let interrupter = Task.detached {
+            try await Task.sleep(for: .milliseconds(200))
+            handle.interrupt()
+        }
+        let error = #expect(throws: DuckDBError.self) {
+            try connection.query("SELECT count(*) FROM range(10000000000) a(x) WHERE x % 7 = 3").allRows()
+        }
+        #expect(error?.kind == .interrupt)
+        try await interrupter.value
+        #expect(try connection.scalar("SELECT 1") == .integer(1))
+    }
+
+    @Test func unsupportedTypesAskForACast() throws {
+        let error = try #require(throws: DuckDBError.self) { try connection.query("SELECT 12345::BIGNUM AS big") }
+        #expect(error.message.contains("big"))
+        #expect(error.message.contains("::VARCHAR"))
+    }
+}
