@@ -105,14 +105,14 @@ public struct Vector {
     // MARK: Raw access shared by the decoders
 
     @inlinable
-    @usableFromInline func load<T>(_ row: Int, as type: T.Type) -> T {
+    func load<T>(_ row: Int, as type: T.Type) -> T {
         // `data` is non-nil for every non-nested type DuckDB hands out.
         data.unsafelyUnwrapped.loadUnaligned(fromByteOffset: row &* MemoryLayout<T>.stride, as: T.self)
     }
 
     /// The bytes of a VARCHAR, BLOB or BIT at `row`, valid while the chunk lives.
     @inlinable
-    @usableFromInline func bytes(at row: Int) -> UnsafeBufferPointer<UInt8> {
+    func bytes(at row: Int) -> UnsafeBufferPointer<UInt8> {
         let base = UnsafeRawPointer(data.unsafelyUnwrapped) + row &* 16
         let length = Int(base.loadUnaligned(as: UInt32.self))
         // duckdb_string_t: strings up to 12 bytes are stored inline after the length,

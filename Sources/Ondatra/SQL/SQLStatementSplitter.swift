@@ -27,7 +27,7 @@ public enum SQLStatementSplitter {
 
         while index < bytes.count {
             let byte = bytes[index]
-            if !hasCode, !isSpace(byte), !startsComment(bytes, index) {
+            if !hasCode, !isSpace(byte), byte != UInt8(ascii: ";"), !startsComment(bytes, index) {
                 hasCode = true
                 start = index
                 startLine = line

@@ -58,6 +58,7 @@ extension Session {
     ///
     /// When `body` throws, everything it did is rolled back and no snapshot is made. A
     /// transaction that changes nothing makes no snapshot either (DuckLake skips empty commits).
+    @discardableResult
     public func transaction<Result>(_ commit: CommitMessage, _ body: (Session) throws -> Result) throws -> Result {
         do {
             return try connection.transaction { connection in

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@Suite struct CLITests {
+    let directory: TemporaryDirectory
+    var project: String { directory.url.appending(path: "p").path }
+
+    init() throws {
+        directory = try TemporaryDirectory()
+    }
+
+    private func initProject() throws {
+        let created = try CLIRunner.run(["init", project])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("Created project"))
+    }
+
+    @Test func initThenSQLAsCSV() throws {
+        try initProject()
+        let output = try CLIRunner.run(["--project", project, "sql", "SELECT 42 AS x", "--format", "csv"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout == "x\n42\n")
+    }
+
+    @Test func snapshotsOfANewProject() throws {
+        try initProject()
+        let output = try CLIRunner.run(["sql", "SELECT count(*) AS n FROM lake.snapshots()", "--format", "json", "--project", project])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout == "[\n{\"n\":1}\n]\n")
+    }
+
+    @Test func everyFormat() throws {
+        try initProject()
+        let sql = "SELECT 1 AS id, 'a,b' AS name, NULL AS missing UNION ALL SELECT 2, 'say \"hi\"', NULL ORDER BY id"
+        let csv = try CLIRunner.run(["--project", project, "sql", sql, "--format", "csv"])
+        #expect(csv.stdout == "id,name,missing\n1,\"a,b\",\n2,\"say \"\"hi\"\"\",\n")
+        let json = try CLIRunner.run(["--project", project, "sql", sql, "--format", "json"])
+        #expect(json.stdout == "[\n{\"id\":1,\"name\":\"a,b\",\"missing\":null},\n{\"id\":2,\"name\":\"say \\\"hi\\\"\",\"missing\":null}\n]\n")
+        let markdown = try CLIRunner.run(["--project", project, "sql", sql, "--format", "markdown"])
+        #expect(markdown.stdout.hasPrefix("| id | name | missing |\n| ---: | --- | ---: |\n| 1 | a,b | NULL |\n"))
+        let table = try CLIRunner.run(["--project", project, "sql", sql])
+        #expect(table.stdout.contains("│       2 │ say \"hi\" │    NULL │"))
+        #expect(table.stdout.contains("2 rows"))
+        let empty = try CLIRunner.run(["--project", project, "sql", "SELECT 1 AS x WHERE false", "--format", "json"])
+        #expect(empty.stdout == "[]\n")
+    }
+
+    @Test func discoversTheProjectFromASubfolder() throws {
+        try initProject()
+        let output = try CLIRunner.run(
+            ["sql", "SELECT 7 AS seven", "--format", "csv"], in: URL(filePath: project).appending(path: "models/staging"))
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout == "seven\n7\n")
+    }
+
+    @Test func exitCodesFollowTheSpec() throws {
+        let noProject = try CLIRunner.run(["sql", "SELECT 1"], in: directory.url)
+        #expect(noProject.status == 2)
+        #expect(noProject.stderr.hasPrefix("error: no OndatraSQL project"))
+        #expect(noProject.stderr.split(separator: "\n").count == 1)
+
+        try initProject()
+        let badSQL = try CLIRunner.run(["--project", project, "sql", "SELECT * FROM nowhere"])
+        #expect(badSQL.status == 1)
+        #expect(badSQL.stderr.contains("nowhere"))
+        #expect(badSQL.stderr.split(separator: "\n").count == 1)
+
+        let usage = try CLIRunner.run(["--project", project, "sql", "SELECT 1", "--format", "yaml"])
+        #expect(usage.status == 2)
+        let unknown = try CLIRunner.run(["frobnicate"])
+        #expect(unknown.status == 2)
+
+        let again = try CLIRunner.run(["init", project])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("already exists"))
+    }
+
+    @Test func secretsFromDotEnvNeverReachErrors() throws {
+        try initProject()
+        try Data("DB_PASSWORD=hunter2-very-secret\n".utf8).write(to: URL(filePath: project).appending(path: ".env"))
+        try Data("SELECT '${DB_PASSWORD}'::INTEGER;\n".utf8).write(to: URL(filePath: project).appending(path: "config/sources.sql"))
+        let output = try CLIRunner.run(["--project", project, "sql", "SELECT 1"])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("config/sources.sql:1:"))
+        #expect(!output.stderr.contains("hunter2"))
+    }
+
+    @Test func versionAndHelp() throws {
+        let version = try CLIRunner.run(["version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.contains("duckdb v1.5.5"))
+        #expect(version.stdout.contains("ducklake"))
+        let help = try CLIRunner.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("init"))
+        #expect(help.stdout.contains("sql"))
+    }
+}

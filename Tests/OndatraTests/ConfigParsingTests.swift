@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+@testable import Ondatra
+
+@Suite struct DotEnvTests {
+    @Test func parsesTheUsualForms() throws {
+        let values = try DotEnv.parse(
+            """
+            # a comment
+            PLAIN=value
+            export EXPORTED = spaced value
+            DOUBLE="line\\nbreak \\"quoted\\""
+            SINGLE='literal \\n # not a comment'
+            INLINE=abc # trailing comment
+            EMPTY=
+
+            WINDOWS=crlf\r
+            """)
+        #expect(values["PLAIN"] == "value")
+        #expect(values["EXPORTED"] == "spaced value")
+        #expect(values["DOUBLE"] == "line\nbreak \"quoted\"")
+        #expect(values["SINGLE"] == "literal \\n # not a comment")
+        #expect(values["INLINE"] == "abc")
+        #expect(values["EMPTY"] == "")
+        #expect(values["WINDOWS"] == "crlf")
+    }
+
+    @Test func badLinesNameTheLine() {
+        let missingEquals = #expect(throws: OndatraError.self) { try DotEnv.parse("A=1\nnot an assignment") }
+        #expect(missingEquals?.description == ".env:2: expected KEY=value")
+        let badName = #expect(throws: OndatraError.self) { try DotEnv.parse("1ABC=x") }
+        #expect(badName?.line == 1)
+        let unterminated = #expect(throws: OndatraError.self) { try DotEnv.parse("A=\"open") }
+        #expect(unterminated?.message.contains("unterminated") == true)
+    }
+}
+
+@Suite struct VariableExpanderTests {
+    let expander = VariableExpander(variables: ["HOST": "db.local", "PASS": "s3cret"])
+
+    @Test func expandsInCodeAndQuotes() throws {
+        let text = try expander.expand("ATTACH 'postgres:host=${HOST} password=${PASS}' AS x -- ${HOST}", file: "f.sql")
+        #expect(text == "ATTACH 'postgres:host=db.local password=s3cret' AS x -- ${HOST}")
+    }
+
+    @Test func leavesCommentsAlone() throws {
+        let text = "-- ${UNSET} in a comment\n/* ${ALSO_UNSET} */ SELECT '${HOST}'"
+        #expect(try expander.expand(text, file: "f.sql") == "-- ${UNSET} in a comment\n/* ${ALSO_UNSET} */ SELECT 'db.local'")
+    }
+
+    @Test func unsetAndMalformedReferencesNameFileAndLine() {
+        let unset = #expect(throws: OndatraError.self) {
+            try expander.expand("SELECT 1;\nSELECT '${MISSING}'", file: "config/sources.sql")
+        }
+        #expect(unset?.description == "config/sources.sql:2: ${MISSING} is not set: define it in .env or the environment")
+        let unclosed = #expect(throws: OndatraError.self) { try expander.expand("SELECT '${HOST'", file: "f.sql") }
+        #expect(unclosed?.message.contains("unclosed") == true)
+        #expect(throws: OndatraError.self) { try expander.expand("SELECT '${1X}'", file: "f.sql") }
+    }
+}
+
+@Suite struct SQLStatementSplitterTests {
+    @Test func splitsOnSemicolonsOutsideQuotesAndComments() {
+        let script = """
+            -- header comment; with a semicolon
+            CREATE TABLE a (x VARCHAR);
+            INSERT INTO a VALUES ('semi;colon'), ('it''s; fine');
+
+            /* block; comment */
+            SELECT "weird;name" FROM a;
+            CREATE MACRO m() AS $$ ; $$;
+            SELECT $1
+            """
+        let statements = SQLStatementSplitter.split(script)
+        #expect(statements.map(\.line) == [2, 3, 6, 7, 8])
+        #expect(statements[1].text == "INSERT INTO a VALUES ('semi;colon'), ('it''s; fine')")
+        #expect(statements[2].text.hasSuffix("SELECT \"weird;name\" FROM a") || statements[2].text == "SELECT \"weird;name\" FROM a")
+        #expect(statements[3].text == "CREATE MACRO m() AS $$ ; $$")
+        #expect(statements[4].text == "SELECT $1")
+    }
+
+    @Test func commentOnlyScriptsHaveNoStatements() {
+        #expect(SQLStatementSplitter.split("-- nothing\n/* here */\n;\n").isEmpty)
+    }
+}
+
+@Suite struct SecretRedactorTests {
+    @Test func hidesSecretsByValueLongestFirst() {
+        let redactor = SecretRedactor(secrets: ["abcd1234", "abcd12345678", "no", ""])
+        #expect(redactor.redact("token abcd12345678 and abcd1234") == "token *** and ***")
+        #expect(redactor.redact("no change") == "no change")
+    }
+}
+
+@Suite struct JSONValueTests {
+    @Test func roundTrips() throws {
+        let text = #"{"a":[1,2.5,"x\n\u00e9",true,null],"b":{"c":-3}}"#
+        let value = try JSONValue.parse(text)
+        #expect(value["a"]?.arrayValue?.count == 5)
+        #expect(value["b"]?["c"]?.intValue == -3)
+        #expect(try JSONValue.parse(value.text) == value)
+        #expect(value["a"]?.arrayValue?[2].stringValue == "x\né")
+    }
+
+    @Test func rejectsBadJSON() {
+        for bad in ["{", "[1,]", "{\"a\" 1}", "tru", "\"open", "1 2"] {
+            #expect(throws: OndatraError.self, "\(bad)") { try JSONValue.parse(bad) }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+@testable import Ondatra
+
+@Suite struct ProjectTests {
+    @Test func initCreatesTheLayoutAndNeverOverwrites() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("README.md", "my own readme")
+        let project = try ProjectScaffold.create(at: directory.url.appending(path: "."))
+        for path in ["config/catalog.sql", ".env", ".gitignore", "models/raw", "models/staging", "models/mart", "models/sync", "lib"] {
+            #expect(FileManager.default.fileExists(atPath: project.url(path).path), "\(path)")
+        }
+        #expect(try String(contentsOf: project.url("README.md"), encoding: .utf8) == "my own readme")
+        let ignore = try String(contentsOf: project.url(".gitignore"), encoding: .utf8)
+        #expect(ignore.contains(".env") && ignore.contains(".ondatra/") && ignore.contains("lake.files/"))
+        let again = #expect(throws: OndatraError.self) { try ProjectScaffold.create(at: directory.url) }
+        #expect(again?.code == .project)
+        #expect(again?.message.contains("config already exists") == true)
+    }
+
+    @Test func discoveryWalksUpToTheProjectRoot() throws {
+        let directory = try TemporaryDirectory()
+        try ProjectScaffold.create(at: directory.url)
+        let nested = directory.url.appending(path: "models/staging")
+        let found = try Project.discover(from: nested)
+        #expect(found.root.path == directory.url.standardizedFileURL.path)
+        #expect(found.relativePath(of: nested.appending(path: "orders.sql")) == "models/staging/orders.sql")
+    }
+
+    @Test func missingProjectsAreClearErrors() throws {
+        let directory = try TemporaryDirectory()
+        let error = #expect(throws: OndatraError.self) { try Project.discover(from: directory.url) }
+        #expect(error?.message.contains("config/catalog.sql") == true)
+        #expect(throws: OndatraError.self) { try Project(root: directory.url) }
+    }
+
+    @Test func configFilesRunInTheSpecOrder() throws {
+        let directory = try TemporaryDirectory()
+        let project = try ProjectScaffold.create(at: directory.url)
+        for path in ["config/sources.sql", "config/macros/b.sql", "config/macros/a.sql", "config/variables/v.sql",
+                     "config/settings.sql", "config/extensions.sql", "config/secrets.sql", "config/macros/notes.txt"] {
+            try directory.write(path, "SELECT 1;")
+        }
+        let order = try ConfigFiles(project: project).files.map(\.relativePath)
+        #expect(order == [
+            "config/settings.sql", "config/secrets.sql", "config/extensions.sql", "config/catalog.sql",
+            "config/macros/a.sql", "config/macros/b.sql", "config/variables/v.sql", "config/sources.sql",
+        ])
+    }
+}

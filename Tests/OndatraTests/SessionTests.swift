@@ -1,0 +1,108 @@
+import DuckDB
+import Foundation
+import Testing
+
+@testable import Ondatra
+
+@Suite struct SessionTests {
+    let directory: TemporaryDirectory
+    let project: Project
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        project = try ProjectScaffold.create(at: directory.url)
+    }
+
+    @Test func aNewProjectHasACatalogWithNoServer() throws {
+        let session = try Session(project: project, environment: [:])
+        #expect(session.catalog == "lake")
+        let snapshots = try session.snapshots()
+        #expect(snapshots.count == 1)
+        #expect(try session.currentSnapshot() == snapshots[0].id)
+        #expect(FileManager.default.fileExists(atPath: project.url("lake.sqlite").path))
+    }
+
+    @Test func configRunsAroundTheCatalogWithVariablesFromEnvAndDotEnv() throws {
+        try directory.write(".env", "GREETING=from-dotenv\nTHRESHOLD=5\n")
+        try directory.write("config/settings.sql", "SET threads = 2;")
+        try directory.write("config/macros/double_it.sql", "CREATE MACRO double_it(x) AS x * 2;")
+        try directory.write("config/variables/threshold.sql", "SET VARIABLE threshold = ${THRESHOLD};")
+        try directory.write(
+            "config/sources.sql",
+            "CREATE SCHEMA IF NOT EXISTS lake.ref;\nCREATE OR REPLACE VIEW lake.ref.greeting AS SELECT '${GREETING}' AS text;")
+        let session = try Session(project: project, environment: ["GREETING": "from-environment"])
+        #expect(try session.connection.scalar("SELECT text FROM ref.greeting") == .varchar("from-environment"))
+        #expect(try session.connection.scalar("SELECT double_it(getvariable('threshold'))") == .integer(10))
+        #expect(try session.connection.scalar("SELECT current_setting('threads')") == .bigint(2))
+    }
+
+    @Test func aFailingConfigStatementNamesFileAndLineWithSecretsHidden() throws {
+        try directory.write(".env", "API_TOKEN=tok-very-secret-123\n")
+        try directory.write("config/sources.sql", "SELECT 1;\n\nSELECT '${API_TOKEN}'::INTEGER;")
+        let error = #expect(throws: OndatraError.self) { try Session(project: project, environment: [:]) }
+        #expect(error?.file == "config/sources.sql")
+        #expect(error?.line == 3)
+        #expect(error?.description.contains("tok-very-secret-123") == false)
+        #expect(error?.description.contains("***") == true)
+    }
+
+    @Test func aCatalogFileThatAttachesNoDuckLakeIsRejected() throws {
+        try directory.write("config/catalog.sql", "SELECT 1;")
+        let error = #expect(throws: OndatraError.self) { try Session(project: project, environment: [:]) }
+        #expect(error?.file == "config/catalog.sql")
+        #expect(error?.message.contains("ATTACH") == true)
+    }
+
+    @Test func commitMetadataIsWrittenAndReadBack() throws {
+        let session = try Session(project: project, environment: [:])
+        try session.ensureSchema("raw")
+        let before = try session.snapshots().count
+        let commit = CommitMessage(
+            message: "raw.orders backfill",
+            extraInfo: ["model": .string("raw.orders"), "rows_affected": .int(3), "columns": .array([.string("id")])])
+        try session.transaction(commit) { session in
+            try session.execute("CREATE TABLE raw.orders AS SELECT * FROM range(3) t(id)")
+        }
+        let snapshots = try session.snapshots()
+        #expect(snapshots.count == before + 1)
+        let last = try #require(snapshots.last)
+        #expect(last.author == "ondatrasql")
+        #expect(last.message == "raw.orders backfill")
+        let info = try JSONValue.parse(try #require(last.extraInfo))
+        #expect(info["model"]?.stringValue == "raw.orders")
+        #expect(info["rows_affected"]?.intValue == 3)
+        #expect(try session.connection.scalar("SELECT count(*) FROM lake.raw.orders") == .bigint(3))
+    }
+
+    @Test func aFailedTransactionLeavesNoSnapshotAndNoChange() throws {
+        let session = try Session(project: project, environment: [:])
+        try session.execute("CREATE TABLE kept AS SELECT 1 AS x")
+        let before = try session.snapshots().count
+        #expect(throws: OndatraError.self) {
+            try session.transaction(CommitMessage(message: "doomed")) { session in
+                try session.execute("INSERT INTO kept VALUES (2)")
+                try session.execute("SELECT * FROM no_such_table")
+            }
+        }
+        #expect(try session.snapshots().count == before)
+        #expect(try session.connection.rows("SELECT x FROM kept") == [[.integer(1)]])
+    }
+
+    @Test func anEmptyTransactionMakesNoSnapshot() throws {
+        let session = try Session(project: project, environment: [:])
+        try session.execute("CREATE TABLE t AS SELECT 1 AS x")
+        let before = try session.snapshots().count
+        try session.transaction(CommitMessage(message: "nothing")) { session in
+            try session.execute("DELETE FROM t WHERE false")
+        }
+        #expect(try session.snapshots().count == before)
+    }
+
+    @Test func queryErrorsAreOneRedactedLine() throws {
+        try directory.write(".env", "SECRET_NAME=hidden_table_name\n")
+        let session = try Session(project: project, environment: [:])
+        let error = #expect(throws: OndatraError.self) { try session.query("SELECT * FROM hidden_table_name") }
+        #expect(error?.description.contains("\n") == false)
+        #expect(error?.description.contains("hidden_table_name") == false)
+    }
+}
