@@ -23,7 +23,8 @@ struct ReadBenchmark: ParsableCommand {
         let database = try Database(options: ["threads": "2"])
         let connection = try database.connect()
         try connection.execute(
-            "CREATE TABLE bench AS SELECT i AS id, 'name-' || i AS name, (i * 1.5)::DOUBLE AS amount FROM range(\(rows)) t(i)")
+            "CREATE TABLE bench AS SELECT i AS id, 'name-' || i AS name, (i * 1.5)::DOUBLE AS amount FROM range(\(rows)) t(i)"
+        )
         let select = "SELECT id, name, amount FROM bench"
 
         var checksum: (ids: Int64, bytes: Int, amount: Double) = (0, 0, 0)
@@ -40,7 +41,9 @@ struct ReadBenchmark: ParsableCommand {
             throw ValidationError("checksum mismatch: read \(checksum.ids), expected \(expectedIDs)")
         }
 
-        print("read \(rows) rows (BIGINT, VARCHAR, DOUBLE), median of \(repetitions), DuckDB \(Database.libraryVersion), 2 threads")
+        print(
+            "read \(rows) rows (BIGINT, VARCHAR, DOUBLE), median of \(repetitions), DuckDB \(Database.libraryVersion), 2 threads"
+        )
         print(row("DuckDB aggregate (floor)", floor, floor))
         print(row("Swift typed columns", swiftTyped, floor))
         print(row("Swift typed, text as bytes", swiftBytes, floor))

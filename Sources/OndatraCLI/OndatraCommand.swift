@@ -4,6 +4,7 @@ import Ondatra
 
 /// The `ondatrasql` command: SQL models into a DuckLake catalog, with API ingestion and sync.
 public struct OndatraCommand: ParsableCommand {
+    /// The command tree and its help text.
     public static let configuration = CommandConfiguration(
         commandName: "ondatrasql",
         abstract: "Data pipelines as SQL models, materialized into a DuckLake catalog.",
@@ -18,6 +19,7 @@ public struct OndatraCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// Creates the command; ArgumentParser fills in the options.
     public init() {}
 
     /// Parses the process arguments, runs the command and exits with the spec's exit codes.
@@ -53,7 +55,10 @@ public struct OndatraCommand: ParsableCommand {
 
 /// Options every command accepts.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The project folder (default: the nearest folder with config/catalog.sql).", valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The project folder (default: the nearest folder with config/catalog.sql).", valueName: "DIR"))
     var project: String?
 
     /// The project named by `--project`, or found from the current directory; the process then

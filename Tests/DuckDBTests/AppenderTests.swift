@@ -7,7 +7,8 @@ import Testing
     init() throws {
         connection = try Database().connect()
         try connection.execute(
-            "CREATE TABLE items(id BIGINT, name VARCHAR, price DECIMAL(10,2), tags VARCHAR[], seen DATE, info STRUCT(a INT, b VARCHAR))")
+            "CREATE TABLE items(id BIGINT, name VARCHAR, price DECIMAL(10,2), tags VARCHAR[], seen DATE, info STRUCT(a INT, b VARCHAR))"
+        )
     }
 
     @Test func rowAppendsOfEveryKindOfValue() throws {

@@ -72,7 +72,8 @@ import Testing
     }
 
     @Test func typedColumnsReadWithoutBoxing() throws {
-        let result = try connection.query("SELECT i, 'row ' || i, i / 2, CASE WHEN i % 3 = 0 THEN NULL ELSE i END FROM range(5000) t(i)")
+        let result = try connection.query(
+            "SELECT i, 'row ' || i, i / 2, CASE WHEN i % 3 = 0 THEN NULL ELSE i END FROM range(5000) t(i)")
         var sum: Int64 = 0
         var nulls = 0
         var textBytes = 0
@@ -94,7 +95,9 @@ import Testing
         #expect(sum == 4999 * 5000 / 2)
         #expect(nulls == 1667)
         #expect(halves == Double(sum) / 2)
-        try #expect(textBytes == (connection.scalar("SELECT sum(length('row ' || i)) FROM range(5000) t(i)"))?.int64.map(Int.init))
+        try #expect(
+            textBytes
+                == (connection.scalar("SELECT sum(length('row ' || i)) FROM range(5000) t(i)"))?.int64.map(Int.init))
     }
 
     @Test func interruptStopsARunningQuery() async throws {

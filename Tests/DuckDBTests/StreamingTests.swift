@@ -1,7 +1,6 @@
 import DuckDB
-import Testing
-
 import Foundation
+import Testing
 
 /// Resident memory of this process in bytes, read from /proc.
 private func residentBytes() -> Int {

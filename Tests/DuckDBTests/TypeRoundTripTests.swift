@@ -22,7 +22,10 @@ import Testing
         ("(-300)::SMALLINT", .smallint(-300), .smallint),
         ("(-70000)::INTEGER", .integer(-70000), .integer),
         ("(-5000000000)::BIGINT", .bigint(-5_000_000_000), .bigint),
-        ("(-170141183460469231731687303715884105727)::HUGEINT", .hugeint(-170141183460469231731687303715884105727), .hugeint),
+        (
+            "(-170141183460469231731687303715884105727)::HUGEINT", .hugeint(-170141183460469231731687303715884105727),
+            .hugeint
+        ),
         ("200::UTINYINT", .utinyint(200), .utinyint),
         ("60000::USMALLINT", .usmallint(60000), .usmallint),
         ("4000000000::UINTEGER", .uinteger(4_000_000_000), .uinteger),
@@ -38,7 +41,10 @@ import Testing
         ("DATE '2024-02-29'", .date(DateValue(year: 2024, month: 2, day: 29)), .date),
         ("DATE '1969-12-31'", .date(DateValue(days: -1)), .date),
         ("TIME '13:14:15.123456'", .time(TimeValue(microseconds: 47_655_123_456)), .time),
-        ("INTERVAL '1 year 2 months 3 days 4 hours'", .interval(IntervalValue(months: 14, days: 3, microseconds: 14_400_000_000)), .interval),
+        (
+            "INTERVAL '1 year 2 months 3 days 4 hours'",
+            .interval(IntervalValue(months: 14, days: 3, microseconds: 14_400_000_000)), .interval
+        ),
         ("'00000000-0000-0000-0000-000000000001'::UUID", .uuid(UUIDValue(bits: 1)), .uuid),
         ("'ffffffff-ffff-ffff-ffff-ffffffffffff'::UUID", .uuid(UUIDValue(bits: UInt128.max)), .uuid),
     ])
@@ -139,9 +145,11 @@ import Testing
         let values: [Value] = [
             .boolean(false), .tinyint(-1), .smallint(2), .integer(3), .bigint(4), .hugeint(Int128(Int64.max) * 4),
             .utinyint(5), .usmallint(6), .uinteger(7), .ubigint(8), .uhugeint(9), .float(1.25), .double(2.5),
-            .decimal(DecimalValue(value: 12345, width: 10, scale: 2)), .varchar("text with 'quotes'"), .blob([1, 2, 3]),
+            .decimal(DecimalValue(value: 12345, width: 10, scale: 2)), .varchar("text with 'quotes'"),
+            .blob([1, 2, 3]),
             .date(DateValue(year: 2001, month: 2, day: 3)), .time(TimeValue(microseconds: 1_000_001)),
-            .timestamp(TimestampValue(value: 1_700_000_000_000_000)), .interval(IntervalValue(months: 1, days: 2, microseconds: 3)),
+            .timestamp(TimestampValue(value: 1_700_000_000_000_000)),
+            .interval(IntervalValue(months: 1, days: 2, microseconds: 3)),
             .uuid(UUIDValue("123e4567-e89b-12d3-a456-426614174000")!),
             .list([.integer(1), .integer(2)]), .structure([.init("a", .varchar("b"))]),
             .map([.init(.varchar("k"), .bigint(1))]),

@@ -17,9 +17,12 @@ struct CLIRunner {
         return folder.appending(path: "ondatrasql")
     }()
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Output {
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
+        -> Output
+    {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            Issue.record("\(binary.path) is missing: build it with `swift build` before `swift test` (scripts/test does)")
+            Issue.record(
+                "\(binary.path) is missing: build it with `swift build` before `swift test` (scripts/test does)")
             return Output(status: -1, stdout: "", stderr: "")
         }
         let process = Process()

@@ -24,7 +24,9 @@ import Testing
 
     @Test func snapshotsOfANewProject() throws {
         try initProject()
-        let output = try CLIRunner.run(["sql", "SELECT count(*) AS n FROM lake.snapshots()", "--format", "json", "--project", project])
+        let output = try CLIRunner.run([
+            "sql", "SELECT count(*) AS n FROM lake.snapshots()", "--format", "json", "--project", project,
+        ])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout == "[\n{\"n\":1}\n]\n")
     }
@@ -35,7 +37,10 @@ import Testing
         let csv = try CLIRunner.run(["--project", project, "sql", sql, "--format", "csv"])
         #expect(csv.stdout == "id,name,missing\n1,\"a,b\",\n2,\"say \"\"hi\"\"\",\n")
         let json = try CLIRunner.run(["--project", project, "sql", sql, "--format", "json"])
-        #expect(json.stdout == "[\n{\"id\":1,\"name\":\"a,b\",\"missing\":null},\n{\"id\":2,\"name\":\"say \\\"hi\\\"\",\"missing\":null}\n]\n")
+        #expect(
+            json.stdout
+                == "[\n{\"id\":1,\"name\":\"a,b\",\"missing\":null},\n{\"id\":2,\"name\":\"say \\\"hi\\\"\",\"missing\":null}\n]\n"
+        )
         let markdown = try CLIRunner.run(["--project", project, "sql", sql, "--format", "markdown"])
         #expect(markdown.stdout.hasPrefix("| id | name | missing |\n| ---: | --- | ---: |\n| 1 | a,b | NULL |\n"))
         let table = try CLIRunner.run(["--project", project, "sql", sql])
@@ -48,7 +53,8 @@ import Testing
     @Test func discoversTheProjectFromASubfolder() throws {
         try initProject()
         let output = try CLIRunner.run(
-            ["sql", "SELECT 7 AS seven", "--format", "csv"], in: URL(filePath: project).appending(path: "models/staging"))
+            ["sql", "SELECT 7 AS seven", "--format", "csv"],
+            in: URL(filePath: project).appending(path: "models/staging"))
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout == "seven\n7\n")
     }
@@ -78,7 +84,8 @@ import Testing
     @Test func secretsFromDotEnvNeverReachErrors() throws {
         try initProject()
         try Data("DB_PASSWORD=hunter2-very-secret\n".utf8).write(to: URL(filePath: project).appending(path: ".env"))
-        try Data("SELECT '${DB_PASSWORD}'::INTEGER;\n".utf8).write(to: URL(filePath: project).appending(path: "config/sources.sql"))
+        try Data("SELECT '${DB_PASSWORD}'::INTEGER;\n".utf8).write(
+            to: URL(filePath: project).appending(path: "config/sources.sql"))
         let output = try CLIRunner.run(["--project", project, "sql", "SELECT 1"])
         #expect(output.status == 2)
         #expect(output.stderr.contains("config/sources.sql:1:"))

@@ -46,14 +46,17 @@ import Testing
 
     @Test func leavesCommentsAlone() throws {
         let text = "-- ${UNSET} in a comment\n/* ${ALSO_UNSET} */ SELECT '${HOST}'"
-        #expect(try expander.expand(text, file: "f.sql") == "-- ${UNSET} in a comment\n/* ${ALSO_UNSET} */ SELECT 'db.local'")
+        #expect(
+            try expander.expand(text, file: "f.sql")
+                == "-- ${UNSET} in a comment\n/* ${ALSO_UNSET} */ SELECT 'db.local'")
     }
 
     @Test func unsetAndMalformedReferencesNameFileAndLine() {
         let unset = #expect(throws: OndatraError.self) {
             try expander.expand("SELECT 1;\nSELECT '${MISSING}'", file: "config/sources.sql")
         }
-        #expect(unset?.description == "config/sources.sql:2: ${MISSING} is not set: define it in .env or the environment")
+        #expect(
+            unset?.description == "config/sources.sql:2: ${MISSING} is not set: define it in .env or the environment")
         let unclosed = #expect(throws: OndatraError.self) { try expander.expand("SELECT '${HOST'", file: "f.sql") }
         #expect(unclosed?.message.contains("unclosed") == true)
         #expect(throws: OndatraError.self) { try expander.expand("SELECT '${1X}'", file: "f.sql") }
@@ -75,7 +78,9 @@ import Testing
         let statements = SQLStatementSplitter.split(script)
         #expect(statements.map(\.line) == [2, 3, 6, 7, 8])
         #expect(statements[1].text == "INSERT INTO a VALUES ('semi;colon'), ('it''s; fine')")
-        #expect(statements[2].text.hasSuffix("SELECT \"weird;name\" FROM a") || statements[2].text == "SELECT \"weird;name\" FROM a")
+        #expect(
+            statements[2].text.hasSuffix("SELECT \"weird;name\" FROM a")
+                || statements[2].text == "SELECT \"weird;name\" FROM a")
         #expect(statements[3].text == "CREATE MACRO m() AS $$ ; $$")
         #expect(statements[4].text == "SELECT $1")
     }

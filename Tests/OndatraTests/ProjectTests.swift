@@ -8,7 +8,10 @@ import Testing
         let directory = try TemporaryDirectory()
         try directory.write("README.md", "my own readme")
         let project = try ProjectScaffold.create(at: directory.url.appending(path: "."))
-        for path in ["config/catalog.sql", ".env", ".gitignore", "models/raw", "models/staging", "models/mart", "models/sync", "lib"] {
+        for path in [
+            "config/catalog.sql", ".env", ".gitignore", "models/raw", "models/staging", "models/mart", "models/sync",
+            "lib",
+        ] {
             #expect(FileManager.default.fileExists(atPath: project.url(path).path), "\(path)")
         }
         #expect(try String(contentsOf: project.url("README.md"), encoding: .utf8) == "my own readme")
@@ -38,14 +41,17 @@ import Testing
     @Test func configFilesRunInTheSpecOrder() throws {
         let directory = try TemporaryDirectory()
         let project = try ProjectScaffold.create(at: directory.url)
-        for path in ["config/sources.sql", "config/macros/b.sql", "config/macros/a.sql", "config/variables/v.sql",
-                     "config/settings.sql", "config/extensions.sql", "config/secrets.sql", "config/macros/notes.txt"] {
+        for path in [
+            "config/sources.sql", "config/macros/b.sql", "config/macros/a.sql", "config/variables/v.sql",
+            "config/settings.sql", "config/extensions.sql", "config/secrets.sql", "config/macros/notes.txt",
+        ] {
             try directory.write(path, "SELECT 1;")
         }
         let order = try ConfigFiles(project: project).files.map(\.relativePath)
-        #expect(order == [
-            "config/settings.sql", "config/secrets.sql", "config/extensions.sql", "config/catalog.sql",
-            "config/macros/a.sql", "config/macros/b.sql", "config/variables/v.sql", "config/sources.sql",
-        ])
+        #expect(
+            order == [
+                "config/settings.sql", "config/secrets.sql", "config/extensions.sql", "config/catalog.sql",
+                "config/macros/a.sql", "config/macros/b.sql", "config/variables/v.sql", "config/sources.sql",
+            ])
     }
 }

@@ -29,7 +29,8 @@ import Testing
         try directory.write("config/variables/threshold.sql", "SET VARIABLE threshold = ${THRESHOLD};")
         try directory.write(
             "config/sources.sql",
-            "CREATE SCHEMA IF NOT EXISTS lake.ref;\nCREATE OR REPLACE VIEW lake.ref.greeting AS SELECT '${GREETING}' AS text;")
+            "CREATE SCHEMA IF NOT EXISTS lake.ref;\nCREATE OR REPLACE VIEW lake.ref.greeting AS SELECT '${GREETING}' AS text;"
+        )
         let session = try Session(project: project, environment: ["GREETING": "from-environment"])
         #expect(try session.connection.scalar("SELECT text FROM ref.greeting") == .varchar("from-environment"))
         #expect(try session.connection.scalar("SELECT double_it(getvariable('threshold'))") == .integer(10))

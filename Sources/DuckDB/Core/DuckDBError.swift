@@ -34,6 +34,7 @@ public struct DuckDBError: Error, CustomStringConvertible, Sendable, Equatable {
         /// An invalid input value.
         public static let invalidInput = Kind(rawValue: Int(DUCKDB_ERROR_INVALID_INPUT.rawValue))
 
+        /// `other` or the raw DuckDB error type.
         public var description: String { self == .other ? "other" : "duckdb error type \(rawValue)" }
     }
 
@@ -51,6 +52,7 @@ public struct DuckDBError: Error, CustomStringConvertible, Sendable, Equatable {
         self.sql = sql
     }
 
+    /// The message, then the failing SQL (cut after 2,000 characters).
     public var description: String {
         guard let sql else { return message }
         return "\(message)\nSQL: \(Self.abbreviated(sql))"

@@ -52,11 +52,12 @@ public final class PreparedStatement {
         case .boolean(let bool): state = duckdb_bind_boolean(handle, idx_t(index), bool)
         case .null: state = duckdb_bind_null(handle, idx_t(index))
         case .varchar(let string):
-            state = string.utf8.withContiguousStorageIfAvailable { bytes in
-                bytes.withMemoryRebound(to: CChar.self) {
-                    duckdb_bind_varchar_length(handle, idx_t(index), $0.baseAddress, idx_t($0.count))
-                }
-            } ?? duckdb_bind_varchar(handle, idx_t(index), string)
+            state =
+                string.utf8.withContiguousStorageIfAvailable { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) {
+                        duckdb_bind_varchar_length(handle, idx_t(index), $0.baseAddress, idx_t($0.count))
+                    }
+                } ?? duckdb_bind_varchar(handle, idx_t(index), string)
         default:
             let created = try value.makeDuckDBValue()
             defer { Value.release([created]) }

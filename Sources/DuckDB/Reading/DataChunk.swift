@@ -32,6 +32,7 @@ public final class DataChunk {
     /// The column at `index`, for reading (and, in chunks made for appending, writing).
     public func column(_ index: Int) -> Vector {
         precondition(index >= 0 && index < types.count, "column \(index) out of range 0..<\(types.count)")
-        return Vector(handle: duckdb_data_chunk_get_vector(handle, idx_t(index)), type: types[index], count: count, owner: self)
+        return Vector(
+            handle: duckdb_data_chunk_get_vector(handle, idx_t(index)), type: types[index], count: count, owner: self)
     }
 }

@@ -6,13 +6,28 @@ public protocol DuckDBPrimitive: BitwiseCopyable {
     static func stores(_ type: LogicalType) -> Bool
 }
 
-extension Bool: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .boolean } }
-extension Int8: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .tinyint } }
-extension Int16: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .smallint } }
+extension Bool: DuckDBPrimitive {
+    /// Stored by `BOOLEAN`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .boolean }
+}
+
+extension Int8: DuckDBPrimitive {
+    /// Stored by `TINYINT`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .tinyint }
+}
+
+extension Int16: DuckDBPrimitive {
+    /// Stored by `SMALLINT`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .smallint }
+}
+
 extension Int32: DuckDBPrimitive {
+    /// Stored by `INTEGER`, and `DATE` as days since 1970-01-01.
     public static func stores(_ type: LogicalType) -> Bool { type == .integer || type == .date }
 }
+
 extension Int64: DuckDBPrimitive {
+    /// Stored by `BIGINT`, and by `TIME`, `TIME_NS` and the timestamp types in their units.
     public static func stores(_ type: LogicalType) -> Bool {
         switch type {
         case .bigint, .time, .timeNS, .timestamp, .timestampTZ: true
@@ -20,14 +35,46 @@ extension Int64: DuckDBPrimitive {
         }
     }
 }
-extension Int128: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .hugeint } }
-extension UInt8: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .utinyint } }
-extension UInt16: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .usmallint } }
-extension UInt32: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .uinteger } }
-extension UInt64: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .ubigint } }
-extension UInt128: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .uhugeint } }
-extension Float: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .float } }
-extension Double: DuckDBPrimitive { public static func stores(_ type: LogicalType) -> Bool { type == .double } }
+
+extension Int128: DuckDBPrimitive {
+    /// Stored by `HUGEINT`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .hugeint }
+}
+
+extension UInt8: DuckDBPrimitive {
+    /// Stored by `UTINYINT`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .utinyint }
+}
+
+extension UInt16: DuckDBPrimitive {
+    /// Stored by `USMALLINT`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .usmallint }
+}
+
+extension UInt32: DuckDBPrimitive {
+    /// Stored by `UINTEGER`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .uinteger }
+}
+
+extension UInt64: DuckDBPrimitive {
+    /// Stored by `UBIGINT`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .ubigint }
+}
+
+extension UInt128: DuckDBPrimitive {
+    /// Stored by `UHUGEINT`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .uhugeint }
+}
+
+extension Float: DuckDBPrimitive {
+    /// Stored by `FLOAT`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .float }
+}
+
+extension Double: DuckDBPrimitive {
+    /// Stored by `DOUBLE`.
+    public static func stores(_ type: LogicalType) -> Bool { type == .double }
+}
 
 /// Unboxed, typed access to a fixed-width column, for hot loops.
 public struct PrimitiveColumn<Element: DuckDBPrimitive> {

@@ -120,7 +120,8 @@ public struct Vector {
         if length <= 12 {
             return UnsafeBufferPointer(start: (base + 4).assumingMemoryBound(to: UInt8.self), count: length)
         }
-        return UnsafeBufferPointer(start: base.loadUnaligned(fromByteOffset: 8, as: UnsafePointer<UInt8>.self), count: length)
+        return UnsafeBufferPointer(
+            start: base.loadUnaligned(fromByteOffset: 8, as: UnsafePointer<UInt8>.self), count: length)
     }
 
     /// The text at `row` (not checking for NULL).
@@ -177,6 +178,7 @@ public struct Vector {
             case .union(let members): index == 0 ? .utinyint : members[index - 1].type
             default: .sqlNull
             }
-        return Vector(handle: duckdb_struct_vector_get_child(handle, idx_t(index)), type: childType, count: count, owner: owner)
+        return Vector(
+            handle: duckdb_struct_vector_get_child(handle, idx_t(index)), type: childType, count: count, owner: owner)
     }
 }

@@ -1,8 +1,9 @@
 import CDuckDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The type of a DuckDB column or value, nested types included.
@@ -97,7 +98,8 @@ public enum LogicalType: Hashable, Sendable, CustomStringConvertible {
                 Self.child(duckdb_array_type_child_type(handle)), size: Int(duckdb_array_type_array_size(handle)))
         case DUCKDB_TYPE_MAP:
             self = .map(
-                key: Self.child(duckdb_map_type_key_type(handle)), value: Self.child(duckdb_map_type_value_type(handle)))
+                key: Self.child(duckdb_map_type_key_type(handle)), value: Self.child(duckdb_map_type_value_type(handle))
+            )
         case DUCKDB_TYPE_STRUCT:
             self = .structure(
                 (0..<duckdb_struct_type_child_count(handle)).map { index in

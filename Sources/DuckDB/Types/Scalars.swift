@@ -19,7 +19,8 @@ public struct DecimalValue: Hashable, Sendable, CustomStringConvertible {
         let digits = String(value.magnitude)
         let sign = value < 0 ? "-" : ""
         guard scale > 0 else { return sign + digits }
-        let padded = digits.count > Int(scale) ? digits : String(repeating: "0", count: Int(scale) + 1 - digits.count) + digits
+        let padded =
+            digits.count > Int(scale) ? digits : String(repeating: "0", count: Int(scale) + 1 - digits.count) + digits
         let split = padded.index(padded.endIndex, offsetBy: -Int(scale))
         return sign + padded[..<split] + "." + padded[split...]
     }

@@ -21,6 +21,7 @@ public struct DateValue: Hashable, Sendable, Comparable, CustomStringConvertible
         return CivilCalendar.format(days: Int(days))
     }
 
+    /// Earlier dates sort first.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.days < rhs.days }
 }
 
@@ -38,6 +39,7 @@ public struct TimeValue: Hashable, Sendable, Comparable, CustomStringConvertible
     /// `HH:MM:SS[.fraction]` with trailing zeros of the fraction dropped.
     public var description: String { CivilCalendar.formatTime(nanoseconds: nanoseconds) }
 
+    /// Earlier times of day sort first.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 }
 

@@ -129,11 +129,16 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
         case .timestampTZ(let v): v.description + "+00"
         case .interval(let v): v.description
         case .uuid(let v): v.description
-        case .list(let items), .array(let items): "[" + items.map { $0.render(nested: true) }.joined(separator: ", ") + "]"
+        case .list(let items), .array(let items):
+            "[" + items.map { $0.render(nested: true) }.joined(separator: ", ") + "]"
         case .structure(let fields):
-            "{" + fields.map { SQLLiteral.quote($0.name) + ": " + $0.value.render(nested: true) }.joined(separator: ", ") + "}"
+            "{"
+                + fields.map { SQLLiteral.quote($0.name) + ": " + $0.value.render(nested: true) }.joined(
+                    separator: ", ") + "}"
         case .map(let entries):
-            "{" + entries.map { $0.key.render(nested: true) + "=" + $0.value.render(nested: true) }.joined(separator: ", ") + "}"
+            "{"
+                + entries.map { $0.key.render(nested: true) + "=" + $0.value.render(nested: true) }.joined(
+                    separator: ", ") + "}"
         case .union(_, let value): value.render(nested: nested)
         }
     }

@@ -98,7 +98,9 @@ public final class Appender {
     private func appendText(_ text: String) -> duckdb_state {
         var text = text
         return text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { duckdb_append_varchar_length(handle, $0.baseAddress, idx_t($0.count)) }
+            bytes.withMemoryRebound(to: CChar.self) {
+                duckdb_append_varchar_length(handle, $0.baseAddress, idx_t($0.count))
+            }
         }
     }
 

@@ -58,14 +58,18 @@ extension Value {
         case .usmallint(let v): created = duckdb_create_uint16(v)
         case .uinteger(let v): created = duckdb_create_uint32(v)
         case .ubigint(let v): created = duckdb_create_uint64(v)
-        case .uhugeint(let v): created = duckdb_create_uhugeint(duckdb_uhugeint(lower: UInt64(truncatingIfNeeded: v), upper: UInt64(truncatingIfNeeded: v >> 64)))
+        case .uhugeint(let v):
+            created = duckdb_create_uhugeint(
+                duckdb_uhugeint(lower: UInt64(truncatingIfNeeded: v), upper: UInt64(truncatingIfNeeded: v >> 64)))
         case .float(let v): created = duckdb_create_float(v)
         case .double(let v): created = duckdb_create_double(v)
         case .decimal(let v):
-            created = duckdb_create_decimal(duckdb_decimal(width: v.width, scale: v.scale, value: Self.hugeint(v.value)))
+            created = duckdb_create_decimal(
+                duckdb_decimal(width: v.width, scale: v.scale, value: Self.hugeint(v.value)))
         case .varchar(let text), .enumeration(let text):
             created = text.withCString { duckdb_create_varchar_length($0, idx_t(text.utf8.count)) }
-        case .blob(let bytes): created = bytes.withUnsafeBufferPointer { duckdb_create_blob($0.baseAddress, idx_t($0.count)) }
+        case .blob(let bytes):
+            created = bytes.withUnsafeBufferPointer { duckdb_create_blob($0.baseAddress, idx_t($0.count)) }
         case .bit(let digits):
             created = digits.withCString { duckdb_create_varchar_length($0, idx_t(digits.utf8.count)) }
         case .date(let v): created = duckdb_create_date(duckdb_date(days: v.days))
@@ -87,11 +91,15 @@ extension Value {
         case .interval(let v):
             created = duckdb_create_interval(duckdb_interval(months: v.months, days: v.days, micros: v.microseconds))
         case .uuid(let v):
-            created = duckdb_create_uuid(duckdb_uhugeint(lower: UInt64(truncatingIfNeeded: v.bits), upper: UInt64(truncatingIfNeeded: v.bits >> 64)))
+            created = duckdb_create_uuid(
+                duckdb_uhugeint(
+                    lower: UInt64(truncatingIfNeeded: v.bits), upper: UInt64(truncatingIfNeeded: v.bits >> 64)))
         case .list, .array, .structure, .map, .union:
             created = try makeNested(as: inferredType)
         }
-        guard let created else { throw DuckDBError(kind: .conversion, message: "DuckDB could not hold the value \(self)") }
+        guard let created else {
+            throw DuckDBError(kind: .conversion, message: "DuckDB could not hold the value \(self)")
+        }
         return created
     }
 

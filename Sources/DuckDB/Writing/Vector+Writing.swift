@@ -6,7 +6,11 @@ extension DataChunk {
         var handles: [duckdb_logical_type?] = []
         defer { handles.forEach(LogicalType.destroy) }
         for type in types { handles.append(try type.makeHandle()) }
-        guard let chunk = handles.withUnsafeMutableBufferPointer({ duckdb_create_data_chunk($0.baseAddress, idx_t(types.count)) }) else {
+        guard
+            let chunk = handles.withUnsafeMutableBufferPointer({
+                duckdb_create_data_chunk($0.baseAddress, idx_t(types.count))
+            })
+        else {
             throw DuckDBError(message: "DuckDB could not create a data chunk for \(types)")
         }
         self.init(owning: chunk, types: types)
@@ -28,7 +32,8 @@ extension Vector {
     /// Stores a fixed-width value at `row` without conversion; the column must store `Element`.
     @inline(__always)
     public func set<Element: DuckDBPrimitive>(_ value: Element, at row: Int) {
-        data.unsafelyUnwrapped.storeBytes(of: value, toByteOffset: row &* MemoryLayout<Element>.stride, as: Element.self)
+        data.unsafelyUnwrapped.storeBytes(
+            of: value, toByteOffset: row &* MemoryLayout<Element>.stride, as: Element.self)
     }
 
     /// Stores text (or blob bytes) at `row`; DuckDB copies it.
@@ -124,14 +129,17 @@ extension Vector {
                 try structChild(index).set(fields.first { $0.name == member.name }?.value ?? .null, at: row)
             }
         case .union(let members):
-            guard case .union(let tag, let member) = value, let index = members.firstIndex(where: { $0.name == tag }) else {
+            guard case .union(let tag, let member) = value, let index = members.firstIndex(where: { $0.name == tag })
+            else {
                 throw mismatch(value)
             }
             structChild(0).set(UInt8(index), at: row)
             for other in members.indices where other != index { structChild(other + 1).setNull(row) }
             try structChild(index + 1).set(member, at: row)
         case .timeTZ, .bit, .sqlNull, .unsupported:
-            throw DuckDBError(kind: .conversion, message: "writing \(type) values into a data chunk is not supported; use the row appender")
+            throw DuckDBError(
+                kind: .conversion,
+                message: "writing \(type) values into a data chunk is not supported; use the row appender")
         }
     }
 

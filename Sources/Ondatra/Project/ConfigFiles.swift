@@ -20,11 +20,13 @@ public struct ConfigFiles: Sendable {
     public init(project: Project) throws {
         let manager = FileManager.default
         func existing(_ path: String) -> [File] {
-            manager.fileExists(atPath: project.url(path).path) ? [File(relativePath: path, isCatalog: path == Project.markerPath)] : []
+            manager.fileExists(atPath: project.url(path).path)
+                ? [File(relativePath: path, isCatalog: path == Project.markerPath)] : []
         }
         func folder(_ path: String) throws -> [File] {
             var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: project.url(path).path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard manager.fileExists(atPath: project.url(path).path, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
                 return []
             }
             return try manager.contentsOfDirectory(atPath: project.url(path).path)
@@ -92,10 +94,12 @@ public struct VariableExpander: Sendable {
 
     private func value(of name: String, file: String, line: Int) throws -> String {
         guard DotEnv.isValidName(name) else {
-            throw OndatraError(.config, "'${\(name)}' is not a valid variable reference (write ${NAME})", file: file, line: line)
+            throw OndatraError(
+                .config, "'${\(name)}' is not a valid variable reference (write ${NAME})", file: file, line: line)
         }
         guard let value = variables[name] else {
-            throw OndatraError(.config, "${\(name)} is not set: define it in .env or the environment", file: file, line: line)
+            throw OndatraError(
+                .config, "${\(name)} is not set: define it in .env or the environment", file: file, line: line)
         }
         return value
     }

@@ -23,8 +23,9 @@ public enum DotEnv {
                     .config, "'\(key)' is not a valid variable name (letters, digits and _, not starting with a digit)",
                     file: file, line: index + 1)
             }
-            values[key] = try value(of: line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces),
-                                    file: file, line: index + 1)
+            values[key] = try value(
+                of: line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces),
+                file: file, line: index + 1)
         }
         return values
     }
@@ -46,13 +47,17 @@ public enum DotEnv {
         guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic, first.isASCII else {
             return false
         }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+        return name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0))
+        }
     }
 
     private static func value(of raw: String, file: String, line: Int) throws -> String {
         guard let quote = raw.first, quote == "\"" || quote == "'" else {
             // Unquoted: an inline comment starts at " #".
-            if let comment = raw.range(of: " #") { return raw[..<comment.lowerBound].trimmingCharacters(in: .whitespaces) }
+            if let comment = raw.range(of: " #") {
+                return raw[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
+            }
             return raw
         }
         var output = ""

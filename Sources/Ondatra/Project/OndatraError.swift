@@ -16,6 +16,7 @@ public struct OndatraError: Error, CustomStringConvertible, Sendable, Equatable 
         /// A file could not be read or written.
         public static let io = Code(name: "io")
 
+        /// The code's name.
         public var description: String { name }
     }
 

@@ -25,7 +25,8 @@ public enum ProjectScaffold {
         let manager = FileManager.default
         guard !manager.fileExists(atPath: root.appending(path: "config").path) else {
             throw OndatraError(
-                .project, "\(root.path)/config already exists; init never overwrites a project (choose an empty folder)")
+                .project, "\(root.path)/config already exists; init never overwrites a project (choose an empty folder)"
+            )
         }
         for file in files {
             let url = root.appending(path: file.path)

@@ -42,7 +42,10 @@ public enum SQLStatementSplitter {
                 while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
             case UInt8(ascii: "/") where startsComment(bytes, index):
                 index += 2
-                while index < bytes.count, !(bytes[index] == UInt8(ascii: "*") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "/")) {
+                while index < bytes.count,
+                    !(bytes[index] == UInt8(ascii: "*") && index + 1 < bytes.count
+                        && bytes[index + 1] == UInt8(ascii: "/"))
+                {
                     if bytes[index] == UInt8(ascii: "\n") { line += 1 }
                     index += 1
                 }
@@ -61,7 +64,8 @@ public enum SQLStatementSplitter {
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t")
+            || byte == UInt8(ascii: "\r")
     }
 
     private static func startsComment(_ bytes: [UInt8], _ index: Int) -> Bool {
@@ -92,7 +96,8 @@ public enum SQLStatementSplitter {
         var tagEnd = start + 1
         while tagEnd < bytes.count, bytes[tagEnd] != UInt8(ascii: "$") {
             let byte = bytes[tagEnd]
-            let isTagByte = byte == UInt8(ascii: "_") || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            let isTagByte =
+                byte == UInt8(ascii: "_") || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                 || (tagEnd > start + 1 && byte >= 0x30 && byte <= 0x39)
             guard isTagByte else { return start + 1 }
             tagEnd += 1

@@ -121,8 +121,10 @@ public final class Session {
 
     /// The DuckLake database the catalog file attached, made the default with `USE`.
     private static func attachedCatalog(connection: Connection, redactor: SecretRedactor) throws -> String {
-        let names = try connection.rows("SELECT database_name FROM duckdb_databases() WHERE type = 'ducklake' ORDER BY 1")
-            .compactMap { $0.first?.string }
+        let names = try connection.rows(
+            "SELECT database_name FROM duckdb_databases() WHERE type = 'ducklake' ORDER BY 1"
+        )
+        .compactMap { $0.first?.string }
         guard names.count == 1, let name = names.first else {
             throw OndatraError(
                 .config,

@@ -16,6 +16,7 @@ public enum JSONValue: Hashable, Sendable, CustomStringConvertible {
         return output
     }
 
+    /// Compact JSON text, as ``text``.
     public var description: String { text }
 
     /// The string, if this is one.
@@ -261,7 +262,8 @@ struct JSONParser {
     }
 
     private mutating func hex4() throws -> UInt32 {
-        guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+        guard index + 4 <= bytes.count,
+            let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
         else { throw failure("bad \\u escape") }
         index += 4
         return code

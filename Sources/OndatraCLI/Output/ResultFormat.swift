@@ -116,10 +116,11 @@ enum TableWriter {
             left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: middle) + right + "\n"
         }
         func row(_ cells: [String], rightAlign: [Bool]) -> String {
-            "│" + cells.enumerated().map { index, cell in
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
-                return " " + (rightAlign[index] ? padding + cell : cell + padding) + " "
-            }.joined(separator: "│") + "│\n"
+            "│"
+                + cells.enumerated().map { index, cell in
+                    let padding = String(repeating: " ", count: widths[index] - cell.count)
+                    return " " + (rightAlign[index] ? padding + cell : cell + padding) + " "
+                }.joined(separator: "│") + "│\n"
         }
         let centered = header.map { _ in false }
         var text = line("┌", "┬", "┐") + row(header, rightAlign: centered) + row(types, rightAlign: centered)

@@ -1,0 +1,15 @@
+-- The DuckLake catalog every model is materialized into. ${ONDATRA_PROJECT_DIR} is the
+-- project's root folder; other ${NAME}s come from the environment or .env.
+--
+-- Default: an embedded catalog that needs no server: a SQLite metadata file (lake.sqlite)
+-- and a folder of Parquet files (lake.files/), both in the project folder.
+ATTACH 'ducklake:sqlite:${ONDATRA_PROJECT_DIR}/lake.sqlite' AS lake
+    (DATA_PATH '${ONDATRA_PROJECT_DIR}/lake.files/');
+
+-- PostgreSQL metadata, for several writers on different machines:
+-- ATTACH 'ducklake:postgres:dbname=ducklake host=${PGHOST} user=${PGUSER} password=${PGPASSWORD}' AS lake
+--     (DATA_PATH '${ONDATRA_PROJECT_DIR}/lake.files/');
+
+-- Parquet files on S3 (put CREATE SECRET in config/secrets.sql):
+-- ATTACH 'ducklake:sqlite:${ONDATRA_PROJECT_DIR}/lake.sqlite' AS lake
+--     (DATA_PATH 's3://my-bucket/lake/');

@@ -1,0 +1,3 @@
+-- Customers as exported by the CRM.
+-- @kind: table
+SELECT * FROM read_csv('data/customers.csv')

@@ -1,0 +1,3 @@
+-- Orders as exported by the shop.
+-- @kind: table
+SELECT * FROM read_csv('data/orders.csv')
