@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "ondatra-bench", targets: ["OndatraBench"]),
         .library(name: "DuckDB", targets: ["DuckDB"]),
         .library(name: "Ondatra", targets: ["Ondatra"]),
+        .library(name: "OndatraTesting", targets: ["OndatraTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -31,7 +32,9 @@ let package = Package(
             dependencies: ["DuckDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
-        .testTarget(name: "OndatraTests", dependencies: ["Ondatra"]),
-        .testTarget(name: "OndatraCLITests", dependencies: ["Ondatra"]),
+        // Helpers for testing projects and lib functions, shipped so users can test theirs the same way.
+        .target(name: "OndatraTesting", dependencies: ["Ondatra"]),
+        .testTarget(name: "OndatraTests", dependencies: ["Ondatra", "OndatraTesting"]),
+        .testTarget(name: "OndatraCLITests", dependencies: ["OndatraTesting"]),
     ]
 )

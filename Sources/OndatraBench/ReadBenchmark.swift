@@ -29,9 +29,9 @@ struct ReadBenchmark: ParsableCommand {
 
         var checksum: (ids: Int64, bytes: Int, amount: Double) = (0, 0, 0)
         let swiftTyped = try median {
-            checksum = try readTyped(connection, select)
+            checksum = try readTyped(connection, select, makeStrings: true)
         }
-        let swiftBytes = try median { _ = try readBytes(connection, select) }
+        let swiftBytes = try median { _ = try readTyped(connection, select, makeStrings: false) }
         let swiftValues = try median { _ = try readValues(connection, select) }
         let floor = try median {
             _ = try connection.rows("SELECT sum(id), sum(strlen(name)), sum(amount) FROM (\(select))")
@@ -54,8 +54,9 @@ struct ReadBenchmark: ParsableCommand {
         }
     }
 
-    /// The hot path: typed column views, one String per VARCHAR cell.
-    private func readTyped(_ connection: Connection, _ sql: String) throws -> (Int64, Int, Double) {
+    /// The hot path: typed column views. With `makeStrings` each VARCHAR cell becomes a Swift
+    /// String; without, text is read in place, which is the cost of the API itself.
+    private func readTyped(_ connection: Connection, _ sql: String, makeStrings: Bool) throws -> (Int64, Int, Double) {
         var ids: Int64 = 0
         var bytes = 0
         var amount = 0.0
@@ -66,26 +67,11 @@ struct ReadBenchmark: ParsableCommand {
             let amountColumn = try chunk.column(2).primitives(as: Double.self)
             for row in 0..<chunk.count {
                 if let id = idColumn[row] { ids &+= id }
-                if let name = nameColumn[row] { bytes &+= name.utf8.count }
-                if let value = amountColumn[row] { amount += value }
-            }
-        }
-        return (ids, bytes, amount)
-    }
-
-    /// Typed columns with text read in place (no String made): the cost of the API itself.
-    private func readBytes(_ connection: Connection, _ sql: String) throws -> (Int64, Int, Double) {
-        var ids: Int64 = 0
-        var bytes = 0
-        var amount = 0.0
-        let result = try connection.query(sql)
-        while let chunk = try result.nextChunk() {
-            let idColumn = try chunk.column(0).primitives(as: Int64.self)
-            let nameColumn = try chunk.column(1).strings()
-            let amountColumn = try chunk.column(2).primitives(as: Double.self)
-            for row in 0..<chunk.count {
-                if let id = idColumn[row] { ids &+= id }
-                bytes &+= nameColumn.withBytes(at: row) { $0.count }
+                if makeStrings {
+                    if let name = nameColumn[row] { bytes &+= name.utf8.count }
+                } else {
+                    bytes &+= nameColumn.withBytes(at: row) { $0.count }
+                }
                 if let value = amountColumn[row] { amount += value }
             }
         }

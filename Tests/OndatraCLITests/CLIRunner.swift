@@ -1,4 +1,5 @@
 import Foundation
+import OndatraTesting
 import Testing
 
 /// Runs the built `ondatrasql` binary as a subprocess, the way a user does.
@@ -44,16 +45,4 @@ struct CLIRunner {
             status: process.terminationStatus, stdout: try String(contentsOf: stdoutURL, encoding: .utf8),
             stderr: try String(contentsOf: stderrURL, encoding: .utf8))
     }
-}
-
-/// A fresh directory removed when released.
-final class TemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appending(path: "ondatra-cli-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OndatraTesting
 import Testing
 
 @Suite struct CLITests {

@@ -1,16 +1,16 @@
 import DuckDB
 import Foundation
+import OndatraTesting
 import Testing
 
 @testable import Ondatra
 
 @Suite struct SessionTests {
-    let directory: TemporaryDirectory
-    let project: Project
+    let sandbox: TemporaryProject
+    var project: Project { sandbox.project }
 
     init() throws {
-        directory = try TemporaryDirectory()
-        project = try ProjectScaffold.create(at: directory.url)
+        sandbox = try TemporaryProject()
     }
 
     @Test func aNewProjectHasACatalogWithNoServer() throws {
@@ -23,11 +23,11 @@ import Testing
     }
 
     @Test func configRunsAroundTheCatalogWithVariablesFromEnvAndDotEnv() throws {
-        try directory.write(".env", "GREETING=from-dotenv\nTHRESHOLD=5\n")
-        try directory.write("config/settings.sql", "SET threads = 2;")
-        try directory.write("config/macros/double_it.sql", "CREATE MACRO double_it(x) AS x * 2;")
-        try directory.write("config/variables/threshold.sql", "SET VARIABLE threshold = ${THRESHOLD};")
-        try directory.write(
+        try sandbox.write(".env", "GREETING=from-dotenv\nTHRESHOLD=5\n")
+        try sandbox.write("config/settings.sql", "SET threads = 2;")
+        try sandbox.write("config/macros/double_it.sql", "CREATE MACRO double_it(x) AS x * 2;")
+        try sandbox.write("config/variables/threshold.sql", "SET VARIABLE threshold = ${THRESHOLD};")
+        try sandbox.write(
             "config/sources.sql",
             "CREATE SCHEMA IF NOT EXISTS lake.ref;\nCREATE OR REPLACE VIEW lake.ref.greeting AS SELECT '${GREETING}' AS text;"
         )
@@ -38,8 +38,8 @@ import Testing
     }
 
     @Test func aFailingConfigStatementNamesFileAndLineWithSecretsHidden() throws {
-        try directory.write(".env", "API_TOKEN=tok-very-secret-123\n")
-        try directory.write("config/sources.sql", "SELECT 1;\n\nSELECT '${API_TOKEN}'::INTEGER;")
+        try sandbox.write(".env", "API_TOKEN=tok-very-secret-123\n")
+        try sandbox.write("config/sources.sql", "SELECT 1;\n\nSELECT '${API_TOKEN}'::INTEGER;")
         let error = #expect(throws: OndatraError.self) { try Session(project: project, environment: [:]) }
         #expect(error?.file == "config/sources.sql")
         #expect(error?.line == 3)
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func aCatalogFileThatAttachesNoDuckLakeIsRejected() throws {
-        try directory.write("config/catalog.sql", "SELECT 1;")
+        try sandbox.write("config/catalog.sql", "SELECT 1;")
         let error = #expect(throws: OndatraError.self) { try Session(project: project, environment: [:]) }
         #expect(error?.file == "config/catalog.sql")
         #expect(error?.message.contains("ATTACH") == true)
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func queryErrorsAreOneRedactedLine() throws {
-        try directory.write(".env", "SECRET_NAME=hidden_table_name\n")
+        try sandbox.write(".env", "SECRET_NAME=hidden_table_name\n")
         let session = try Session(project: project, environment: [:])
         let error = #expect(throws: OndatraError.self) { try session.query("SELECT * FROM hidden_table_name") }
         #expect(error?.description.contains("\n") == false)

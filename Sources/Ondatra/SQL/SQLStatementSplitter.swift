@@ -1,3 +1,5 @@
+import Foundation
+
 /// One statement cut out of a SQL script, with the line it starts on.
 public struct SQLStatement: Hashable, Sendable {
     /// The statement's text without the terminating `;`, trimmed.
@@ -20,7 +22,8 @@ public enum SQLStatementSplitter {
 
         func finish(upTo end: Int) {
             if hasCode, let text = String(bytes: bytes[start..<end], encoding: .utf8) {
-                statements.append(SQLStatement(text: text.trimmedSQL, line: startLine))
+                statements.append(
+                    SQLStatement(text: text.trimmingCharacters(in: .whitespacesAndNewlines), line: startLine))
             }
             hasCode = false
         }
@@ -113,15 +116,5 @@ public enum SQLStatementSplitter {
             index += 1
         }
         return bytes.count
-    }
-}
-
-extension String {
-    /// Trims whitespace and newlines from both ends.
-    var trimmedSQL: String {
-        var slice = Substring(self)
-        while let first = slice.first, first.isWhitespace { slice.removeFirst() }
-        while let last = slice.last, last.isWhitespace { slice.removeLast() }
-        return String(slice)
     }
 }
