@@ -7,17 +7,25 @@ let package = Package(
     products: [
         .executable(name: "ondatrasql", targets: ["ondatrasql"]),
         .executable(name: "ondatra-bench", targets: ["OndatraBench"]),
+        .executable(name: "starlark", targets: ["StarlarkCLI"]),
         .library(name: "DuckDB", targets: ["DuckDB"]),
         .library(name: "Ondatra", targets: ["Ondatra"]),
         .library(name: "OndatraTesting", targets: ["OndatraTesting"]),
+        .library(name: "Starlark", targets: ["Starlark"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Arbitrary-precision integers for Starlark's int (values beyond 64 bits only).
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         // DuckDB 1.5.5's C API, found with pkg-config (`duckdb.pc` written by scripts/bootstrap).
         .systemLibrary(name: "CDuckDB", pkgConfig: "duckdb"),
         .target(name: "DuckDB", dependencies: ["CDuckDB"]),
+        // The Starlark language: depends on nothing else of ours so it can ship on its own.
+        .target(name: "Starlark", dependencies: [.product(name: "BigInt", package: "BigInt")]),
+        // `starlark FILE` runs a program; `starlark --test FILE…` runs chunked conformance files.
+        .executableTarget(name: "StarlarkCLI", dependencies: ["Starlark"]),
         .target(name: "Ondatra", dependencies: ["DuckDB"]),
         .target(
             name: "OndatraCLI",
@@ -29,9 +37,10 @@ let package = Package(
         .executableTarget(name: "ondatrasql", dependencies: ["OndatraCLI"]),
         .executableTarget(
             name: "OndatraBench",
-            dependencies: ["DuckDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DuckDB", "Starlark", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
+        .testTarget(name: "StarlarkTests", dependencies: ["Starlark"], exclude: ["testdata"]),
         // Helpers for testing projects and lib functions, shipped so users can test theirs the same way.
         .target(name: "OndatraTesting", dependencies: ["Ondatra"]),
         .testTarget(name: "OndatraTests", dependencies: ["Ondatra", "OndatraTesting"]),

@@ -1,0 +1,201 @@
+import Synchronization
+
+/// Arguments of a call: positional values and named ones, in call order.
+public struct Arguments: Sendable {
+    /// Positional arguments.
+    public var positional: [Value]
+    /// Keyword arguments, in the order given.
+    public var named: [(name: String, value: Value)]
+
+    /// Creates an argument list.
+    public init(_ positional: [Value] = [], named: [(name: String, value: Value)] = []) {
+        self.positional = positional
+        self.named = named
+    }
+
+    /// Binds arguments to parameters by name for a builtin.
+    ///
+    /// Names ending in `?` are optional (nil when not given). `positionalOnly` leading parameters
+    /// cannot be passed by name; `allowNamed: false` rejects every keyword argument.
+    /// - Throws: errors in starlark-go's words: missing, surplus and unexpected arguments.
+    public func bind(_ function: String, _ parameters: [String], positionalOnly: Int = 0, allowNamed: Bool = true)
+        throws -> [Value?]
+    {
+        guard positional.count <= parameters.count else {
+            let required = parameters.filter { !$0.hasSuffix("?") }.count
+            let want = required == parameters.count ? "\(parameters.count)" : "at most \(parameters.count)"
+            throw StarlarkError("\(function): got \(positional.count) arguments, want \(want)")
+        }
+        var result: [Value?] = positional
+        if parameters.count > positional.count {
+            result.reserveCapacity(parameters.count)
+            for _ in positional.count..<parameters.count { result.append(nil) }
+        }
+        if !named.isEmpty {
+            guard allowNamed else { throw StarlarkError("\(function): unexpected keyword arguments") }
+            for (name, value) in named {
+                guard let index = parameters.firstIndex(where: { $0 == name || $0 == name + "?" }),
+                    index >= positionalOnly
+                else {
+                    var message = "\(function): unexpected keyword argument \"\(name)\""
+                    let names = parameters.dropFirst(positionalOnly).map {
+                        $0.hasSuffix("?") ? String($0.dropLast()) : $0
+                    }
+                    if let suggestion = Spelling.nearest(name, in: names) {
+                        message += " (did you mean \(suggestion)?)"
+                    }
+                    throw StarlarkError(message)
+                }
+                guard result[index] == nil else {
+                    throw StarlarkError("\(function): got multiple values for parameter \"\(name)\"")
+                }
+                result[index] = value
+            }
+        }
+        // Only parameters left unfilled need their optional marker checked.
+        for index in positional.count..<parameters.count where result[index] == nil && !parameters[index].hasSuffix("?")
+        {
+            throw StarlarkError("\(function): missing argument for \(parameters[index])")
+        }
+        return result
+    }
+
+    /// Throws unless there are no arguments at all.
+    public func expectNone(_ function: String) throws {
+        guard positional.isEmpty, named.isEmpty else {
+            if !named.isEmpty { throw StarlarkError("\(function): unexpected keyword arguments") }
+            throw StarlarkError("\(function): got \(positional.count) arguments, want 0")
+        }
+    }
+}
+
+/// A function written in Swift: a universal builtin, a module member or a bound method.
+public final class Builtin: @unchecked Sendable {
+    /// The implementation: the thread, the builtin itself (for its receiver) and the arguments.
+    public typealias Body = @Sendable (StarlarkThread, Builtin, Arguments) throws -> Value
+
+    /// The name used in messages and tracebacks.
+    public let name: String
+    /// The value a method is bound to (`x` in `x.append`), or nil for plain functions.
+    public let receiver: Value?
+    let body: Body
+
+    /// Creates a builtin function.
+    public init(_ name: String, receiver: Value? = nil, _ body: @escaping Body) {
+        self.name = name
+        self.receiver = receiver
+        self.body = body
+    }
+
+    /// Calls the builtin.
+    public func call(_ thread: StarlarkThread, _ arguments: Arguments) throws -> Value {
+        try body(thread, self, arguments)
+    }
+
+    /// Builtins are equal when they are the same function, or the same method of the same value.
+    func isSame(as other: Builtin) -> Bool {
+        if self === other { return true }
+        guard name == other.name, let a = receiver, let b = other.receiver else { return false }
+        switch (a, b) {
+        case (.list(let x), .list(let y)): return x === y
+        case (.dict(let x), .dict(let y)): return x === y
+        case (.set(let x), .set(let y)): return x === y
+        default: return (try? a.equals(b)) ?? false
+        }
+    }
+}
+
+/// A mutable box for a variable shared between a function and the closures defined in it.
+final class Cell: @unchecked Sendable {
+    var value: Value?
+    init(_ value: Value? = nil) { self.value = value }
+}
+
+/// Dialect options a host can switch on; all off by default, as in the Starlark spec.
+public struct DialectOptions: Sendable, Hashable {
+    /// The `set` builtin and set values.
+    public var set = false
+    /// `while` loops.
+    public var whileLoops = false
+    /// `if`, `for` and `while` at the top level of a file.
+    public var topLevelControl = false
+    /// Assigning a global more than once.
+    public var globalReassign = false
+    /// Names bound by `load` are globals rather than file-local.
+    public var loadBindsGlobally = false
+    /// Recursive calls; with `maxCallDepth` as the limit.
+    public var recursion = false
+
+    /// Creates options.
+    public init(
+        set: Bool = false, whileLoops: Bool = false, topLevelControl: Bool = false, globalReassign: Bool = false,
+        loadBindsGlobally: Bool = false, recursion: Bool = false
+    ) {
+        self.set = set
+        self.whileLoops = whileLoops
+        self.topLevelControl = topLevelControl
+        self.globalReassign = globalReassign
+        self.loadBindsGlobally = loadBindsGlobally
+        self.recursion = recursion
+    }
+
+    /// Every option on: the dialect OndatraSQL's pipeline uses.
+    public static let all = DialectOptions(
+        set: true, whileLoops: true, topLevelControl: true, globalReassign: true, loadBindsGlobally: false,
+        recursion: true)
+}
+
+/// The state of one execution: print and load handlers, limits, cancellation and the call stack.
+///
+/// A thread runs one program at a time; create one per concurrent evaluation.
+public final class StarlarkThread: @unchecked Sendable {
+    /// A name for messages.
+    public var name: String
+    /// Receives `print()` output; writes to standard output by default.
+    public var print: @Sendable (StarlarkThread, String) -> Void = { _, text in Swift.print(text) }
+    /// Resolves `load("module", …)` to the module's exported names.
+    public var load: (@Sendable (StarlarkThread, String) throws -> [String: Value])?
+    /// The most steps (loop iterations and calls) a program may take; nil for no limit.
+    public var stepLimit: Int?
+    /// The deepest call nesting allowed when recursion is on.
+    public var maxCallDepth = 1000
+    /// Host data attached to this thread (for builtins that need context).
+    public var locals: [String: any Sendable] = [:]
+
+    var steps = 0
+    var activeFunctions: [ObjectIdentifier] = []
+    /// Nested calls of functions from modules that allow recursion (only counted, not listed).
+    var recursionDepth = 0
+    let slotStack = SlotStack()
+    private let cancelled = Atomic<Bool>(false)
+    private let cancelReason = Mutex<String>("")
+
+    /// Creates a thread.
+    public init(name: String = "main") { self.name = name }
+
+    /// Asks the running program to stop; safe from any thread. It fails with `reason`.
+    public func cancel(_ reason: String = "cancelled") {
+        cancelReason.withLock { $0 = reason }
+        cancelled.store(true, ordering: .relaxed)
+    }
+
+    /// Counts one step and checks the limit and cancellation.
+    @inline(__always)
+    func step() throws {
+        steps &+= 1
+        if steps & 0x3FF == 0 || stepLimit != nil { try checkLimits() }
+    }
+
+    func checkLimits() throws {
+        if cancelled.load(ordering: .relaxed) {
+            var error = StarlarkError("Starlark computation cancelled: \(cancelReason.withLock { $0 })")
+            error.isCancellation = true
+            throw error
+        }
+        if let stepLimit, steps > stepLimit {
+            var error = StarlarkError("Starlark computation cancelled: too many steps")
+            error.isCancellation = true
+            throw error
+        }
+    }
+}
