@@ -2,7 +2,7 @@
 (`starlark-go` and `starlark-pyo3`).
 
 Usage: peers.py FILE...  Prints one JSON object: {file: {"go": s, "rust": s, "go_result": r, "rust_result": r}}.
-Each program defines main(); only the call to main() is timed (median of 3 calls), not starting
+Each program defines main(); only the call to main() is timed (median of 5 calls), not starting
 Python or compiling the file.
 """
 import json
@@ -12,7 +12,7 @@ import time
 import starlark as rust
 import starlark_go
 
-REPEATS = 3
+REPEATS = 5
 
 
 def median(values):

@@ -19,7 +19,7 @@ struct StarlarkBenchmark: ParsableCommand {
     var python = ".build-bench/venv/bin/python"
 
     @Option(help: "Calls of main() per program; the median is reported.")
-    var repetitions = 3
+    var repetitions = 5
 
     func run() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: programs).filter { $0.hasSuffix(".star") }

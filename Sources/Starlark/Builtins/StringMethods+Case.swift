@@ -3,6 +3,8 @@ extension StringMethods {
     static func lower(_ receiver: Value, _ arguments: Arguments) throws -> Value {
         let text = try text(receiver)
         _ = try MethodArguments.positional("lower", arguments, min: 0, max: 0)
+        // ASCII text maps the same under every rule set, and the standard library is fastest there.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return .string(text.lowercased()) }
         return .string(CaseMapping.map(text, CaseMapping.lower))
     }
 
@@ -10,6 +12,7 @@ extension StringMethods {
     static func upper(_ receiver: Value, _ arguments: Arguments) throws -> Value {
         let text = try text(receiver)
         _ = try MethodArguments.positional("upper", arguments, min: 0, max: 0)
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return .string(text.uppercased()) }
         return .string(CaseMapping.map(text, CaseMapping.upper))
     }
 

@@ -78,6 +78,24 @@ final class CallNode: ExpressionNode {
     }
 }
 
+/// `len(x)` with the universal `len`.
+final class LenNode: ExpressionNode {
+    let operand: ExpressionNode
+
+    init(_ operand: ExpressionNode, position: Position) {
+        self.operand = operand
+        super.init(position: position)
+    }
+
+    override func eval(_ frame: Frame) throws -> Value {
+        let value = try operand.eval(frame)
+        guard let count = Operators.length(value) else {
+            throw StarlarkError("len: value of type \(value.typeName) has no len").located(at: position)
+        }
+        return .int(count)
+    }
+}
+
 /// `x.name(args)` for the built-in types: calls the method without making a bound value first.
 final class MethodCallNode: ExpressionNode {
     let receiver: ExpressionNode
@@ -97,6 +115,31 @@ final class MethodCallNode: ExpressionNode {
 
     override func eval(_ frame: Frame) throws -> Value {
         let target = try receiver.eval(frame)
+        // The commonest methods of loops run inline, skipping argument packing.
+        if arguments.isSimple {
+            switch target {
+            case .list(let list) where name == "append" && arguments.positional.count == 1:
+                let element = try arguments.positional[0].eval(frame)
+                do {
+                    try list.checkMutable("append to")
+                } catch var error as StarlarkError {
+                    error.message = "append: " + error.message
+                    throw error.located(at: position)
+                }
+                list.elements.append(element)
+                return .none
+            case .dict(let dict) where name == "get" && (1...2).contains(arguments.positional.count):
+                let key = try arguments.positional[0].eval(frame)
+                let fallback = arguments.positional.count == 2 ? try arguments.positional[1].eval(frame) : .none
+                do {
+                    return try dict.get(key) ?? fallback
+                } catch var error as StarlarkError {
+                    error.message = "get: " + error.message
+                    throw error.located(at: position)
+                }
+            default: break
+            }
+        }
         let kind = MethodTables.kind(of: target)
         let found: MethodBody?
         if let kind, kind == cachedKind {

@@ -249,7 +249,15 @@ struct Compiler {
             if case .dot(let receiver, let name, _) = callee {
                 return MethodCallNode(try compileExpression(receiver), name.name, compiledArguments, position: position)
             }
-            return CallNode(try compileExpression(callee), compiledArguments, position: position)
+            let calleeNode = try compileExpression(callee)
+            // `len(x)` of the universal builtin runs inline: it is in nearly every loop.
+            if let constant = calleeNode as? ConstantNode, case .builtin(let builtin) = constant.value,
+                builtin.name == "len", builtin.receiver == nil, compiledArguments.isSimple,
+                compiledArguments.positional.count == 1
+            {
+                return LenNode(compiledArguments.positional[0], position: position)
+            }
+            return CallNode(calleeNode, compiledArguments, position: position)
         case .index(let container, let key, let position):
             return IndexNode(try compileExpression(container), try compileExpression(key), position: position)
         case .slice(let container, let start, let end, let step, let position):
@@ -437,6 +445,7 @@ struct Compiler {
             loopDepth = outerLoopDepth
         }
         code.body = try compileBlock(function.body)
+        code.finishLayout()
         return MakeFunctionNode(
             code: code, defaults: defaults, freeSources: scopeForBody.freeSources, position: function.position)
     }

@@ -36,8 +36,9 @@ public struct StarlarkProgram: Sendable {
     /// - Throws: ``StarlarkError`` with a traceback when the program fails.
     public func run(on thread: StarlarkThread) throws -> [String: Value] {
         let module = ModuleState(globalNames: globalNames, options: options)
-        let frame = Frame(
+        let frame = Frame.push(
             thread: thread, module: module, slotCount: code.slotCount, cellCount: code.cellCount, freeCells: [])
+        defer { frame.pop() }
         do {
             for statement in code.body {
                 _ = try statement.exec(frame)

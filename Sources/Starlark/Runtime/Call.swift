@@ -17,16 +17,19 @@ extension StarlarkThread {
     /// Calls `function` with positional arguments evaluated straight into the new frame's slots.
     func callDirect(_ function: StarlarkFunction, _ arguments: [ExpressionNode], from caller: Frame) throws -> Value {
         let code = function.code
-        let frame = Frame(
+        let frame = Frame.push(
             thread: self, module: function.module, slotCount: code.slotCount, cellCount: code.cellCount,
             freeCells: function.freeCells)
-        for (index, variable) in code.parameters.enumerated() {
+        defer { frame.pop() }
+        var index = 0
+        for target in code.parameterTargets {
             let value = try arguments[index].eval(caller)
-            if let cell = variable.cellIndex {
-                frame.cells[cell].value = value
+            if target >= 0 {
+                frame.slots[target] = value
             } else {
-                frame.slots[variable.slot] = value
+                frame.cells[~target].value = value
             }
+            index += 1
         }
         return try run(function, in: frame)
     }
@@ -35,9 +38,10 @@ extension StarlarkThread {
     /// function's frame to the traceback of any error that leaves it.
     func call(_ function: StarlarkFunction, _ arguments: Arguments) throws -> Value {
         let code = function.code
-        let frame = Frame(
+        let frame = Frame.push(
             thread: self, module: function.module, slotCount: code.slotCount, cellCount: code.cellCount,
             freeCells: function.freeCells)
+        defer { frame.pop() }
         try bind(arguments, to: function, in: frame)
         return try run(function, in: frame)
     }
@@ -46,28 +50,29 @@ extension StarlarkThread {
     private func run(_ function: StarlarkFunction, in frame: Frame) throws -> Value {
         let code = function.code
         try step()
-        if function.module.options.recursion {
-            guard recursionDepth + activeFunctions.count < maxCallDepth else {
-                throw StarlarkError("Starlark stack overflow: more than \(maxCallDepth) nested calls")
-            }
-            recursionDepth += 1
-        } else {
+        guard counters.pointee.depth < counters.pointee.maxDepth else {
+            throw StarlarkError("Starlark stack overflow: more than \(maxCallDepth) nested calls")
+        }
+        // Without the recursion option a function may not call itself, directly or not.
+        let recursive = function.allowsRecursion
+        if !recursive {
             let identity = ObjectIdentifier(code)
             if activeFunctions.contains(identity) {
                 throw StarlarkError("function \(code.name) called recursively")
             }
             activeFunctions.append(identity)
         }
-        let recursive = function.module.options.recursion
+        counters.pointee.depth += 1
         defer {
-            if recursive { recursionDepth -= 1 } else { activeFunctions.removeLast() }
+            counters.pointee.depth -= 1
+            if !recursive { activeFunctions.removeLast() }
         }
         do {
-            for statement in code.body {
-                switch try statement.exec(frame) {
-                case .normal, .breakLoop, .continueLoop: continue
-                case .returned: return frame.returnValue
-                }
+            let body = code.body
+            var index = 0
+            while index < body.count {
+                if case .returned = try body[index].exec(frame) { return frame.returnValue }
+                index += 1
             }
             return .none
         } catch var error as StarlarkError {

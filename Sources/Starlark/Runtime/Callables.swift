@@ -19,18 +19,15 @@ public struct Arguments: Sendable {
     /// cannot be passed by name; `allowNamed: false` rejects every keyword argument.
     /// - Throws: errors in starlark-go's words: missing, surplus and unexpected arguments.
     public func bind(_ function: String, _ parameters: [String], positionalOnly: Int = 0, allowNamed: Bool = true)
-        throws -> [Value?]
+        throws -> BoundArguments
     {
         guard positional.count <= parameters.count else {
             let required = parameters.filter { !$0.hasSuffix("?") }.count
             let want = required == parameters.count ? "\(parameters.count)" : "at most \(parameters.count)"
             throw StarlarkError("\(function): got \(positional.count) arguments, want \(want)")
         }
-        var result: [Value?] = positional
-        if parameters.count > positional.count {
-            result.reserveCapacity(parameters.count)
-            for _ in positional.count..<parameters.count { result.append(nil) }
-        }
+        var result = BoundArguments(count: parameters.count)
+        for (index, value) in positional.enumerated() { result[index] = value }
         if !named.isEmpty {
             guard allowNamed else { throw StarlarkError("\(function): unexpected keyword arguments") }
             for (name, value) in named {
@@ -53,9 +50,11 @@ public struct Arguments: Sendable {
             }
         }
         // Only parameters left unfilled need their optional marker checked.
-        for index in positional.count..<parameters.count where result[index] == nil && !parameters[index].hasSuffix("?")
-        {
-            throw StarlarkError("\(function): missing argument for \(parameters[index])")
+        if positional.count < parameters.count {
+            for index in positional.count..<parameters.count
+            where result[index] == nil && parameters[index].utf8.last != UInt8(ascii: "?") {
+                throw StarlarkError("\(function): missing argument for \(parameters[index])")
+            }
         }
         return result
     }
@@ -65,6 +64,43 @@ public struct Arguments: Sendable {
         guard positional.isEmpty, named.isEmpty else {
             if !named.isEmpty { throw StarlarkError("\(function): unexpected keyword arguments") }
             throw StarlarkError("\(function): got \(positional.count) arguments, want 0")
+        }
+    }
+}
+
+/// Arguments bound to a builtin's parameters, by position: `bound[0]` is nil when the optional
+/// first parameter was not given. Up to four values are stored inline, so binding the arguments
+/// of a typical builtin call allocates nothing.
+public struct BoundArguments: Sendable {
+    private var inline: (Value?, Value?, Value?, Value?) = (nil, nil, nil, nil)
+    private var overflow: [Value?]
+    /// The number of parameters.
+    public let count: Int
+
+    init(count: Int) {
+        self.count = count
+        overflow = count > 4 ? [Value?](repeating: nil, count: count - 4) : []
+    }
+
+    /// The value bound to parameter `index`, or nil when it was not given.
+    public subscript(index: Int) -> Value? {
+        get {
+            switch index {
+            case 0: inline.0
+            case 1: inline.1
+            case 2: inline.2
+            case 3: inline.3
+            default: overflow[index - 4]
+            }
+        }
+        set {
+            switch index {
+            case 0: inline.0 = newValue
+            case 1: inline.1 = newValue
+            case 2: inline.2 = newValue
+            case 3: inline.3 = newValue
+            default: overflow[index - 4] = newValue
+            }
         }
     }
 }
@@ -155,23 +191,44 @@ public final class StarlarkThread: @unchecked Sendable {
     public var print: @Sendable (StarlarkThread, String) -> Void = { _, text in Swift.print(text) }
     /// Resolves `load("module", …)` to the module's exported names.
     public var load: (@Sendable (StarlarkThread, String) throws -> [String: Value])?
-    /// The most steps (loop iterations and calls) a program may take; nil for no limit.
+    /// The most steps (loop iterations and calls) a program may take; nil for no limit. Checked
+    /// every 1,024 steps, together with cancellation.
     public var stepLimit: Int?
-    /// The deepest call nesting allowed when recursion is on.
-    public var maxCallDepth = 1000
+    /// The deepest call nesting allowed.
+    public var maxCallDepth: Int {
+        get { counters.pointee.maxDepth }
+        set { counters.pointee.maxDepth = newValue }
+    }
     /// Host data attached to this thread (for builtins that need context).
     public var locals: [String: any Sendable] = [:]
 
-    var steps = 0
+    /// Counters touched on every call and loop iteration. They live behind a pointer because
+    /// Swift checks exclusive access to class properties at run time, which costs more than the
+    /// counting itself; a thread is used by one evaluation at a time, so the check buys nothing.
+    let counters: UnsafeMutablePointer<Counters>
     var activeFunctions: [ObjectIdentifier] = []
-    /// Nested calls of functions from modules that allow recursion (only counted, not listed).
-    var recursionDepth = 0
     let slotStack = SlotStack()
+
+    struct Counters {
+        var steps = 0
+        /// Calls of Starlark functions currently running.
+        var depth = 0
+        var maxDepth = 1000
+    }
+
+    deinit {
+        counters.deinitialize(count: 1)
+        counters.deallocate()
+    }
     private let cancelled = Atomic<Bool>(false)
     private let cancelReason = Mutex<String>("")
 
     /// Creates a thread.
-    public init(name: String = "main") { self.name = name }
+    public init(name: String = "main") {
+        self.name = name
+        counters = UnsafeMutablePointer<Counters>.allocate(capacity: 1)
+        counters.initialize(to: Counters())
+    }
 
     /// Asks the running program to stop; safe from any thread. It fails with `reason`.
     public func cancel(_ reason: String = "cancelled") {
@@ -182,8 +239,9 @@ public final class StarlarkThread: @unchecked Sendable {
     /// Counts one step and checks the limit and cancellation.
     @inline(__always)
     func step() throws {
-        steps &+= 1
-        if steps & 0x3FF == 0 || stepLimit != nil { try checkLimits() }
+        // Limits and cancellation are looked at every 1,024 steps, keeping the common path to one add.
+        counters.pointee.steps &+= 1
+        if counters.pointee.steps & 0x3FF == 0 { try checkLimits() }
     }
 
     func checkLimits() throws {
@@ -192,7 +250,7 @@ public final class StarlarkThread: @unchecked Sendable {
             error.isCancellation = true
             throw error
         }
-        if let stepLimit, steps > stepLimit {
+        if let stepLimit, counters.pointee.steps > stepLimit {
             var error = StarlarkError("Starlark computation cancelled: too many steps")
             error.isCancellation = true
             throw error
