@@ -1,0 +1,123 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Starlark
+
+/// The embedding API: predeclared values, Swift builtins, load and print handlers, limits,
+/// cancellation, calls from Swift and value conversion.
+@Suite struct HostAPITests {
+    @Test func predeclaredValuesAndSwiftBuiltins() throws {
+        let greet = Builtin("greet") { _, _, arguments in
+            let bound = try arguments.bind("greet", ["name", "punctuation?"])
+            let name = bound[0]?.stringValue ?? "?"
+            return .string("hello, \(name)\(bound[1]?.stringValue ?? "!")")
+        }
+        let globals = try StarlarkThread().exec(
+            "a = greet('ada')\nb = greet(name = 'bob', punctuation = '.')\nc = limit * 2", file: "host.star",
+            predeclared: ["greet": .builtin(greet), "limit": .int(21)])
+        #expect(globals["a"] == .string("hello, ada!"))
+        #expect(globals["b"] == .string("hello, bob."))
+        #expect(globals["c"] == .int(42))
+        let error = #expect(throws: StarlarkError.self) {
+            try StarlarkThread().exec("greet()", file: "host.star", predeclared: ["greet": .builtin(greet)])
+        }
+        #expect(error?.message == "greet: missing argument for name")
+    }
+
+    @Test func printAndLoadHandlers() throws {
+        let printed = Mutex<[String]>([])
+        let thread = StarlarkThread()
+        thread.print = { _, text in printed.withLock { $0.append(text) } }
+        thread.load = { thread, module in
+            guard module == "lib/helpers.star" else { throw StarlarkError("no module \(module)") }
+            return try thread.exec("def double(x):\n    return 2 * x\n_private = 1", file: module)
+        }
+        let globals = try thread.exec(
+            "load('lib/helpers.star', 'double', twice = 'double')\nprint('result', double(4), twice(1))\nx = double(5)",
+            file: "main.star")
+        #expect(printed.withLock { $0 } == ["result 8 2"])
+        #expect(globals["x"] == .int(10))
+        #expect(globals["double"] == nil)  // names bound by load are local to the file
+        let missing = #expect(throws: StarlarkError.self) { try thread.exec("load('other.star', 'x')", file: "m.star") }
+        #expect(missing?.message.contains("cannot load other.star") == true)
+    }
+
+    @Test func callingStarlarkFromSwiftWithKeywords() throws {
+        let thread = StarlarkThread()
+        let globals = try thread.exec("def describe(a, b = 2, *, c):\n    return [a, b, c]", file: "f.star")
+        let describe = try #require(globals["describe"])
+        let result = try thread.call(describe, [.int(1)], named: [("c", .string("x"))])
+        #expect(result.arrayValue == [.int(1), .int(2), .string("x")])
+        #expect(throws: StarlarkError.self) { try thread.call(describe, [.int(1)]) }
+    }
+
+    @Test func stepLimitStopsRunawayLoops() throws {
+        let thread = StarlarkThread()
+        thread.stepLimit = 10_000
+        let error = #expect(throws: StarlarkError.self) {
+            try thread.exec("def spin():\n    while True:\n        pass\nspin()", file: "spin.star", options: .all)
+        }
+        #expect(error?.isCancellation == true)
+        #expect(error?.message.contains("too many steps") == true)
+    }
+
+    @Test func cancellationFromAnotherThread() throws {
+        let thread = StarlarkThread()
+        let outcome = Mutex<StarlarkError?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        // The program runs on a thread of its own (as hosts run Starlark), so a busy cooperative
+        // pool cannot keep the cancelling side from running.
+        Thread.detachNewThread {
+            do {
+                _ = try thread.exec(
+                    "def spin():\n    while True:\n        pass\nspin()", file: "spin.star", options: .all)
+            } catch let error as StarlarkError {
+                outcome.withLock { $0 = error }
+            } catch {}
+            done.signal()
+        }
+        usleep(50_000)
+        thread.cancel("deadline reached")
+        done.wait()
+        let error = outcome.withLock { $0 }
+        #expect(error?.isCancellation == true)
+        #expect(error?.message.contains("deadline reached") == true)
+    }
+
+    @Test func valuesConvertBothWays() throws {
+        let value = try Value(
+            converting: ["id": 7, "name": "x", "tags": ["a", "b"], "ratio": 0.5, "none": nil] as [String: Any?])
+        #expect(value.dictLookup("id") == .int(7))
+        #expect(value.dictLookup("tags")?.arrayValue == [.string("a"), .string("b")])
+        #expect(value.dictLookup("none") == Value.none)
+        let back = try #require(value.swiftValue as? [String: Any?])
+        #expect(back["name"] as? String == "x")
+        #expect(back["ratio"] as? Double == 0.5)
+        #expect(throws: StarlarkError.self) { try Value(converting: Date()) }
+    }
+
+    @Test func errorsCarryATraceback() throws {
+        let source = "def inner(d):\n    return d['missing']\n\ndef outer():\n    return inner({})\n\nouter()\n"
+        let error = #expect(throws: StarlarkError.self) { try StarlarkThread().exec(source, file: "trace.star") }
+        #expect(error?.callStack.map(\.function) == ["<toplevel>", "outer", "inner"])
+        #expect(error?.callStack.map(\.position.line) == [7, 5, 2])
+        #expect(error?.backtrace.contains("trace.star:2:") == true)
+        #expect(error?.message == "key \"missing\" not in dict")
+    }
+
+    @Test func syntaxErrorsNameFileLineAndColumn() {
+        let error = #expect(throws: StarlarkSyntaxError.self) {
+            try StarlarkProgram(source: "x = (1,\ny = 2", file: "bad.star")
+        }
+        #expect(error?.description.hasPrefix("bad.star:2:") == true)
+    }
+
+    @Test func globalsAreFrozenAfterLoading() throws {
+        let thread = StarlarkThread()
+        let globals = try thread.exec("items = [1]\ndef add():\n    items.append(2)", file: "frozen.star")
+        let add = try #require(globals["add"])
+        let error = #expect(throws: StarlarkError.self) { try thread.call(add, []) }
+        #expect(error?.message.contains("frozen list") == true)
+    }
+}
