@@ -92,13 +92,7 @@ struct ReadBenchmark: ParsableCommand {
     }
 
     private func median(_ body: () throws -> Void) throws -> Double {
-        var timings: [Double] = []
-        for _ in 0..<repetitions {
-            let clock = ContinuousClock()
-            let elapsed = try clock.measure(body)
-            timings.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        }
-        return timings.sorted()[timings.count / 2]
+        try Measurement.median(repetitions, body)
     }
 
     private func pythonPeer() throws -> Double? {
@@ -107,19 +101,10 @@ struct ReadBenchmark: ParsableCommand {
             print("Python peer skipped: \(python) not found (run scripts/bench-python)")
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(filePath: python)
-        process.arguments = ["Benchmarks/read/python_fetchall.py", String(rows), String(repetitions)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let report = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let seconds = report["seconds"] as? [Double], !seconds.isEmpty
-        else {
-            throw ValidationError("the Python peer failed (exit \(process.terminationStatus))")
+        let report = try Measurement.runPython(
+            python, ["Benchmarks/read/python_fetchall.py", String(rows), String(repetitions)])
+        guard let seconds = report["seconds"] as? [Double], !seconds.isEmpty else {
+            throw ValidationError("the Python peer printed no timings")
         }
         return seconds.sorted()[seconds.count / 2]
     }

@@ -30,14 +30,9 @@ struct StarlarkBenchmark: ParsableCommand {
             let thread = StarlarkThread(name: file)
             let globals = try StarlarkProgram(source: source, file: file, options: .all).run(on: thread)
             guard let main = globals["main"] else { throw ValidationError("\(file) defines no main()") }
-            var timings: [Double] = []
             var result = Value.none
-            for _ in 0..<repetitions {
-                let clock = ContinuousClock()
-                let elapsed = try clock.measure { result = try thread.call(main, Arguments()) }
-                timings.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-            }
-            ours[file] = (timings.sorted()[timings.count / 2], result.str)
+            let seconds = try Measurement.median(repetitions) { result = try thread.call(main, Arguments()) }
+            ours[file] = (seconds, result.str)
         }
         let peers = try peerTimings(files)
         print("Starlark programs, median of \(repetitions) calls of main(), one run")
@@ -68,23 +63,12 @@ struct StarlarkBenchmark: ParsableCommand {
             print("peers skipped: \(python) not found (run scripts/bench-python)")
             return [:]
         }
-        let process = Process()
-        process.executableURL = URL(filePath: python)
-        process.currentDirectoryURL = URL(filePath: programs)
-        process.arguments = ["peers.py"] + files
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let report = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]]
-        else {
-            throw ValidationError("the peer script failed (exit \(process.terminationStatus))")
-        }
+        let report = try Measurement.runPython(python, ["peers.py"] + files, in: programs)
         var timings: [String: PeerTiming] = [:]
-        for (file, entry) in report {
-            guard let go = entry["go"] as? Double, let rust = entry["rust"] as? Double else { continue }
+        for (file, value) in report {
+            guard let entry = value as? [String: Any], let go = entry["go"] as? Double,
+                let rust = entry["rust"] as? Double
+            else { continue }
             timings[file] = PeerTiming(go: go, rust: rust, goResult: "\(entry["go_result"] ?? "")")
         }
         return timings

@@ -69,6 +69,15 @@ final class GlobalGetNode: ExpressionNode {
     }
 }
 
+/// The values of `nodes`, in order.
+@inline(__always)
+func evaluateAll(_ nodes: [ExpressionNode], _ frame: Frame) throws -> [Value] {
+    var values: [Value] = []
+    values.reserveCapacity(nodes.count)
+    for node in nodes { values.append(try node.eval(frame)) }
+    return values
+}
+
 final class ListNode: ExpressionNode {
     let items: [ExpressionNode]
 
@@ -78,10 +87,7 @@ final class ListNode: ExpressionNode {
     }
 
     override func eval(_ frame: Frame) throws -> Value {
-        var elements: [Value] = []
-        elements.reserveCapacity(items.count)
-        for item in items { elements.append(try item.eval(frame)) }
-        return .list(StarlarkList(elements))
+        .list(StarlarkList(try evaluateAll(items, frame)))
     }
 }
 
@@ -94,10 +100,7 @@ final class TupleNode: ExpressionNode {
     }
 
     override func eval(_ frame: Frame) throws -> Value {
-        var elements: [Value] = []
-        elements.reserveCapacity(items.count)
-        for item in items { elements.append(try item.eval(frame)) }
-        return .tuple(elements)
+        .tuple(try evaluateAll(items, frame))
     }
 }
 

@@ -66,8 +66,7 @@ public final class StarlarkDict: @unchecked Sendable {
     }
 
     func checkMutable(_ operation: String) throws {
-        if isFrozen { throw StarlarkError("cannot \(operation) frozen hash table") }
-        if activeIterations > 0 { throw StarlarkError("cannot \(operation) hash table during iteration") }
+        try HashTable.checkMutable(operation, isFrozen: isFrozen, activeIterations: activeIterations)
     }
 
     /// Freezes the dict, its keys and values.
@@ -113,8 +112,7 @@ public final class StarlarkSet: @unchecked Sendable {
     }
 
     func checkMutable(_ operation: String) throws {
-        if isFrozen { throw StarlarkError("cannot \(operation) frozen hash table") }
-        if activeIterations > 0 { throw StarlarkError("cannot \(operation) hash table during iteration") }
+        try HashTable.checkMutable(operation, isFrozen: isFrozen, activeIterations: activeIterations)
     }
 
     /// Freezes the set.
@@ -164,6 +162,12 @@ struct HashTable {
     /// Entry position + 1 per slot; 0 marks an empty slot.
     private var index: [Int32] = []
     private(set) var count = 0
+
+    /// The error dicts and sets (both hash tables to the user) raise for a forbidden change.
+    static func checkMutable(_ operation: String, isFrozen: Bool, activeIterations: Int) throws {
+        if isFrozen { throw StarlarkError("cannot \(operation) frozen hash table") }
+        if activeIterations > 0 { throw StarlarkError("cannot \(operation) hash table during iteration") }
+    }
 
     var keys: [Value] { storedKeys.compactMap { $0 } }
     var entries: [(key: Value, value: Value)] {

@@ -45,8 +45,7 @@ public enum Value: Sendable {
         case .set: "set"
         case .range: "range"
         case .function: "function"
-        case .builtin(let builtin):
-            builtin.receiver == nil ? "builtin_function_or_method" : "builtin_function_or_method"
+        case .builtin: "builtin_function_or_method"
         case .object(let object): object.typeName
         }
     }
