@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SHA-256 for model hashes.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Arbitrary-precision integers for Starlark's int (values beyond 64 bits only).
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
@@ -26,7 +28,7 @@ let package = Package(
         .target(name: "Starlark", dependencies: [.product(name: "BigInt", package: "BigInt")]),
         // `starlark FILE` runs a program; `starlark --test FILE…` runs chunked conformance files.
         .executableTarget(name: "StarlarkCLI", dependencies: ["Starlark"]),
-        .target(name: "Ondatra", dependencies: ["DuckDB"]),
+        .target(name: "Ondatra", dependencies: ["DuckDB", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "OndatraCLI",
             dependencies: [

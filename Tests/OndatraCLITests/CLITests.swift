@@ -103,4 +103,32 @@ import Testing
         #expect(help.stdout.contains("init"))
         #expect(help.stdout.contains("sql"))
     }
+
+    @Test func runBuildsModelsAndReports() throws {
+        try initProject()
+        let root = URL(filePath: project)
+        try Data("SELECT 1 AS id, 'a' AS name".utf8).write(to: root.appending(path: "models/raw/items.sql"))
+        try Data("SELECT * FROM raw.items".utf8).write(to: root.appending(path: "models/staging/items.sql"))
+        let first = try CLIRunner.run(["--project", project, "run"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("[OK] raw.items (table, backfill, 1 rows"))
+        #expect(first.stdout.contains("[OK] staging.items (table, backfill, 1 rows"))
+        #expect(first.stdout.contains("Done: 2 ran, 0 skipped, 0 failed (2 rows"))
+        let second = try CLIRunner.run(["--project", project, "run", "--json"])
+        #expect(second.status == 0)
+        let lines = second.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.contains("\"status\":\"skip\"") })
+        #expect(second.stderr.contains("[SKIP] staging.items (table, skip: deps unchanged)"))
+
+        try Data("SELECT nope FROM raw.items".utf8).write(to: root.appending(path: "models/staging/items.sql"))
+        let failed = try CLIRunner.run(["--project", project, "run"])
+        #expect(failed.status == 1)
+        #expect(failed.stdout.contains("[FAILED] staging.items: models/staging/items.sql"))
+
+        try Data("-- @kind: sideways\nSELECT 1".utf8).write(to: root.appending(path: "models/staging/items.sql"))
+        let usage = try CLIRunner.run(["--project", project, "run"])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("models/staging/items.sql:1: unknown kind 'sideways'"))
+    }
 }

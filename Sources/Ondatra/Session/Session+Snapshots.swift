@@ -19,6 +19,9 @@ public struct Snapshot: Sendable, Hashable {
 
 /// The metadata written with a commit, read back from `snapshots()`.
 public struct CommitMessage: Sendable, Hashable {
+    /// The author OndatraSQL writes its commits with.
+    public static let author = "ondatrasql"
+
     /// Who wrote the commit.
     public var author: String
     /// A one-line summary.
@@ -27,7 +30,7 @@ public struct CommitMessage: Sendable, Hashable {
     public var extraInfo: [String: JSONValue]
 
     /// Creates commit metadata.
-    public init(author: String = "ondatrasql", message: String, extraInfo: [String: JSONValue] = [:]) {
+    public init(author: String = CommitMessage.author, message: String, extraInfo: [String: JSONValue] = [:]) {
         self.author = author
         self.message = message
         self.extraInfo = extraInfo
@@ -60,18 +63,34 @@ extension Session {
     /// transaction that changes nothing makes no snapshot either (DuckLake skips empty commits).
     @discardableResult
     public func transaction<Result>(_ commit: CommitMessage, _ body: (Session) throws -> Result) throws -> Result {
+        var results: [Result] = []
+        try transaction { session in
+            results.append(try body(session))
+            return commit
+        }
+        guard let result = results.first else { throw OndatraError(.query, "transaction body produced no result") }
+        return result
+    }
+
+    /// Runs `body` in one transaction; the commit carries the metadata `body` returns, so it can
+    /// report what the transaction did (rows written, …).
+    public func transaction(committing body: (Session) throws -> CommitMessage) throws {
         do {
-            return try connection.transaction { connection in
-                let result = try body(self)
-                let call = """
-                    CALL \(SQLLiteral.identifier(catalog)).set_commit_message(\(SQLLiteral.quote(commit.author)), \
-                    \(SQLLiteral.quote(commit.message)), extra_info => \(SQLLiteral.quote(JSONValue.object(commit.extraInfo).text)))
-                    """
-                try connection.execute(call)
-                return result
+            try connection.transaction { _ in
+                let commit = try body(self)
+                try setCommitMessage(commit)
             }
         } catch let error as DuckDBError {
             throw queryError(error)
         }
+    }
+
+    /// Sets the metadata of the current transaction's commit.
+    func setCommitMessage(_ commit: CommitMessage) throws {
+        try connection.execute(
+            """
+            CALL \(SQLLiteral.identifier(catalog)).set_commit_message(\(SQLLiteral.quote(commit.author)), \
+            \(SQLLiteral.quote(commit.message)), extra_info => \(SQLLiteral.quote(JSONValue.object(commit.extraInfo).text)))
+            """)
     }
 }

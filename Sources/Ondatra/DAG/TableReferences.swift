@@ -1,0 +1,99 @@
+import DuckDB
+
+/// The tables and table functions a SQL statement reads, found with DuckDB's own parser
+/// (`json_serialize_sql`): FROM, JOIN, CTE bodies, subqueries and set operations alike.
+public struct TableReferences: Sendable, Hashable {
+    /// A table named in the statement.
+    public struct Table: Sendable, Hashable {
+        /// The catalog as written, or empty.
+        public let catalog: String
+        /// The schema as written, or empty.
+        public let schema: String
+        /// The table name.
+        public let table: String
+        /// The alias given in the SQL, or empty.
+        public let alias: String
+        /// The byte offset of the reference in the SQL.
+        public let location: Int
+    }
+
+    /// Tables, in order of appearance; CTE names are left out.
+    public let tables: [Table]
+    /// Table functions (`FROM name(…)`), by name.
+    public let functions: [String]
+
+    /// Parses `sql` on `connection`.
+    /// - Throws: ``DuckDBError`` with DuckDB's parser message when the SQL does not parse.
+    public static func of(_ sql: String, on connection: Connection) throws -> TableReferences {
+        // The function wants a constant string, not a parameter.
+        let text = try connection.scalar("SELECT json_serialize_sql(\(SQLLiteral.quote(sql)))")?.string ?? "{}"
+        let tree = try JSONValue.parse(text)
+        if tree["error"] == .bool(true) {
+            throw DuckDBError(
+                kind: .parser, message: tree["error_message"]?.stringValue ?? "could not parse SQL", sql: sql)
+        }
+        var cteNames: Set<String> = []
+        var tables: [Table] = []
+        var functions: [String] = []
+        walk(tree, cteNames: &cteNames, tables: &tables, functions: &functions)
+        let filtered = tables.filter {
+            !($0.schema.isEmpty && $0.catalog.isEmpty && cteNames.contains($0.table.lowercased()))
+        }
+        return TableReferences(tables: filtered, functions: functions)
+    }
+
+    private static func walk(
+        _ node: JSONValue, cteNames: inout Set<String>, tables: inout [Table], functions: inout [String]
+    ) {
+        switch node {
+        case .object(let members):
+            if let entries = members["cte_map"]?["map"]?.arrayValue {
+                for entry in entries { if let key = entry["key"]?.stringValue { cteNames.insert(key.lowercased()) } }
+            }
+            switch members["type"]?.stringValue {
+            case "BASE_TABLE":
+                tables.append(
+                    Table(
+                        catalog: members["catalog_name"]?.stringValue ?? "",
+                        schema: members["schema_name"]?.stringValue ?? "",
+                        table: members["table_name"]?.stringValue ?? "", alias: members["alias"]?.stringValue ?? "",
+                        location: Int(members["query_location"]?.intValue ?? 0)))
+            case "TABLE_FUNCTION":
+                if let name = members["function"]?["function_name"]?.stringValue { functions.append(name) }
+            default: break
+            }
+            // Visit members in a fixed order so results do not depend on dictionary order.
+            for key in members.keys.sorted() {
+                if let child = members[key] { walk(child, cteNames: &cteNames, tables: &tables, functions: &functions) }
+            }
+        case .array(let items):
+            for item in items { walk(item, cteNames: &cteNames, tables: &tables, functions: &functions) }
+        default: break
+        }
+    }
+
+    /// The model targets among the referenced tables (unqualified names are in `main`; tables of
+    /// other catalogs are not models).
+    /// The first (leftmost in the text) reference to a model target, for incremental rewriting.
+    public func firstModelTable(catalog: String, models: Set<Target>) -> (TableReferences.Table, Target)? {
+        tables.filter { $0.catalog.isEmpty || $0.catalog == catalog }
+            .sorted { $0.location < $1.location }
+            .lazy
+            .compactMap { table -> (TableReferences.Table, Target)? in
+                let target = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
+                return models.contains(target) ? (table, target) : nil
+            }
+            .first
+    }
+
+    /// The model targets among the referenced tables, in order of appearance, without repeats.
+    public func targets(catalog: String, models: Set<Target>) -> [Target] {
+        var seen: Set<Target> = []
+        var result: [Target] = []
+        for table in tables where table.catalog.isEmpty || table.catalog == catalog {
+            let target = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
+            if models.contains(target), seen.insert(target).inserted { result.append(target) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,51 @@
+/// A model's target: `schema.table` in the catalog.
+public struct Target: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    /// The schema (`raw`, `staging`, `main`, …).
+    public let schema: String
+    /// The table name.
+    public let table: String
+
+    /// Creates a target.
+    public init(schema: String, table: String) {
+        self.schema = schema
+        self.table = table
+    }
+
+    /// Parses `schema.table` (or `table`, meaning `main.table`).
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 1 where !parts[0].isEmpty: self.init(schema: "main", table: parts[0])
+        case 2 where !parts[0].isEmpty && !parts[1].isEmpty: self.init(schema: parts[0], table: parts[1])
+        default: return nil
+        }
+    }
+
+    /// `schema.table`.
+    public var description: String { "\(schema).\(table)" }
+
+    /// Orders by schema, then table.
+    public static func < (lhs: Target, rhs: Target) -> Bool { (lhs.schema, lhs.table) < (rhs.schema, rhs.table) }
+}
+
+/// One model file, parsed: its target, directives and body.
+public struct Model: Sendable {
+    /// Whether the model is SQL or Starlark.
+    public enum Language: String, Sendable { case sql, starlark }
+
+    /// The file, relative to the project root (`models/staging/orders.sql`).
+    public let path: String
+    /// The table it materializes.
+    public let target: Target
+    /// SQL or Starlark.
+    public let language: Language
+    /// The directives from the header.
+    public let directives: Directives
+    /// The body: one SQL statement (without `;`), or the Starlark program, or the column list of an `events` model.
+    public let body: String
+    /// The 1-based line where the body starts, for error messages.
+    public let bodyLine: Int
+
+    /// The kind (`table` when no `@kind` is given).
+    public var kind: ModelKind { directives.kind }
+}

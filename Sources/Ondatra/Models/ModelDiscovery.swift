@@ -1,0 +1,32 @@
+import Foundation
+
+/// Finds and parses every model of a project.
+public enum ModelDiscovery {
+    /// Every `models/**/*.sql` and `models/**/*.star`, parsed, sorted by target.
+    /// - Throws: the first parse error, or an error naming both files when two map to one target.
+    public static func models(in project: Project) throws -> [Model] {
+        let root = project.url("models")
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        else {
+            return []
+        }
+        var models: [Model] = []
+        var byTarget: [Target: String] = [:]
+        for case let url as URL in walker where url.pathExtension == "sql" || url.pathExtension == "star" {
+            let path = project.relativePath(of: url)
+            let text: String
+            do {
+                text = try String(contentsOf: url, encoding: .utf8)
+            } catch {
+                throw OndatraError(.io, "could not read: \(error.localizedDescription)", file: path)
+            }
+            let model = try ModelParser.parse(path: path, text: text)
+            if let other = byTarget[model.target] {
+                throw OndatraError(.project, "\(other) and \(path) both map to \(model.target); rename one of them")
+            }
+            byTarget[model.target] = path
+            models.append(model)
+        }
+        return models.sorted { $0.target < $1.target }
+    }
+}

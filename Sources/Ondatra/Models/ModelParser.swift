@@ -1,0 +1,174 @@
+import Foundation
+
+/// Reads model files: maps paths to targets, parses header directives, checks the body.
+public enum ModelParser {
+    /// The target a model path maps to: `models/orders.sql` → `main.orders`,
+    /// `models/staging/orders.sql` → `staging.orders`, `models/raw/api/orders.sql` → `raw.api__orders`.
+    /// - Throws: ``OndatraError`` naming the path when a segment is not a plain identifier.
+    public static func target(forPath path: String) throws -> Target {
+        var segments = path.split(separator: "/").map(String.init)
+        guard segments.first == "models", segments.count >= 2, let file = segments.popLast() else {
+            throw OndatraError(.project, "a model must be under models/", file: path)
+        }
+        segments.removeFirst()
+        let name = file.hasSuffix(".sql") ? String(file.dropLast(4)) : String(file.dropLast(5))
+        for segment in segments + [name] where !isPlainIdentifier(segment) || segment.contains("__") {
+            throw OndatraError(
+                .project,
+                "'\(segment)' cannot be part of a target name: use letters, digits and _ (not starting with a digit, no __)",
+                file: path)
+        }
+        guard let schema = segments.first else { return Target(schema: "main", table: name) }
+        return Target(schema: schema, table: (segments.dropFirst() + [name]).joined(separator: "__"))
+    }
+
+    static func isPlainIdentifier(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
+        else {
+            return false
+        }
+        return text.unicodeScalars.allSatisfy {
+            $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+        }
+    }
+
+    /// Parses one model file's text.
+    /// - Throws: ``OndatraError`` with the file and line for every header or body problem.
+    public static func parse(path: String, text: String) throws -> Model {
+        let language: Model.Language = path.hasSuffix(".star") ? .starlark : .sql
+        let marker = language == .sql ? "--" : "#"
+        let lines = text.components(separatedBy: "\n")
+        var directives = Directives()
+        var seen: [String: Int] = [:]
+        var bodyStart = lines.count
+        for (index, rawLine) in lines.enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            guard line.hasPrefix(marker) else {
+                bodyStart = index
+                break
+            }
+            let comment = line.dropFirst(marker.count).trimmingCharacters(in: .whitespaces)
+            guard comment.hasPrefix("@") else { continue }
+            try parseDirective(comment, line: index + 1, path: path, into: &directives, seen: &seen)
+        }
+        try checkKindRules(directives, seen: seen, path: path)
+        let bodyLines = lines[bodyStart...]
+        let body = bodyLines.joined(separator: "\n")
+        let target = try Self.target(forPath: path)
+        if language == .starlark || directives.kind == .events {
+            if language == .sql && body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw OndatraError(
+                    .project, "an events model declares its columns: one `name TYPE [NOT NULL]` per line", file: path)
+            }
+            return Model(
+                path: path, target: target, language: language, directives: directives, body: body,
+                bodyLine: bodyStart + 1)
+        }
+        let statements = SQLStatementSplitter.split(body)
+        guard let statement = statements.first else {
+            throw OndatraError(
+                .project, "the model has no SQL statement after its header", file: path,
+                line: min(bodyStart + 1, max(lines.count, 1)))
+        }
+        guard statements.count == 1 else {
+            throw OndatraError(
+                .project, "a model is exactly one SQL statement; another one starts here", file: path,
+                line: bodyStart + statements[1].line)
+        }
+        return Model(
+            path: path, target: target, language: language, directives: directives, body: statement.text,
+            bodyLine: bodyStart + statement.line)
+    }
+
+    private static func parseDirective(
+        _ comment: String, line: Int, path: String, into directives: inout Directives, seen: inout [String: Int]
+    ) throws {
+        let afterAt = comment.dropFirst()
+        let name = String(afterAt.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+        guard Directives.known.contains(name) else {
+            throw OndatraError(
+                .project,
+                "unknown directive @\(name) (known: \(Directives.known.map { "@" + $0 }.joined(separator: ", ")))",
+                file: path, line: line)
+        }
+        let rest = afterAt.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+        guard rest.hasPrefix(":") else {
+            throw OndatraError(.project, "@\(name) needs a value, written `@\(name): value`", file: path, line: line)
+        }
+        let value = rest.dropFirst().trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty else {
+            throw OndatraError(.project, "@\(name) has an empty value", file: path, line: line)
+        }
+        let repeatable: Set<String> = ["constraint", "audit", "warning", "column", "extension"]
+        let canonical = name == "group_key" ? "unique_key" : name == "push" ? "sink" : name
+        if !repeatable.contains(canonical), let first = seen[canonical] {
+            throw OndatraError(.project, "@\(name) is given twice (first on line \(first))", file: path, line: line)
+        }
+        seen[canonical] = line
+        func list(_ text: String) throws -> [String] {
+            let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            for item in items where !isPlainIdentifier(item) {
+                throw OndatraError(.project, "@\(name): '\(item)' is not a column name", file: path, line: line)
+            }
+            return items
+        }
+        switch canonical {
+        case "kind":
+            guard let kind = ModelKind(rawValue: value) else {
+                throw OndatraError(
+                    .project,
+                    "unknown kind '\(value)' (allowed: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))",
+                    file: path, line: line)
+            }
+            directives.kind = kind
+        case "unique_key": directives.uniqueKey = try list(value)
+        case "sink":
+            let function = value.prefix { $0 != "(" }
+            guard isPlainIdentifier(String(function)), value == function || value.hasSuffix(")") else {
+                throw OndatraError(
+                    .project, "@\(name) names a lib function, optionally with arguments: name or name('a', 2)",
+                    file: path, line: line)
+            }
+            directives.sink = value
+        case "incremental": directives.incremental = try list(value).first
+        case "incremental_initial": directives.incrementalInitial = value
+        case "constraint", "audit", "warning":
+            guard value.contains("("), value.hasSuffix(")") else {
+                throw OndatraError(.project, "@\(name) is a macro call, e.g. not_null(id)", file: path, line: line)
+            }
+            let check = Directives.Check(call: value, line: line)
+            if canonical == "constraint" { directives.constraints.append(check) }
+            if canonical == "audit" { directives.audits.append(check) }
+            if canonical == "warning" { directives.warnings.append(check) }
+        case "description": directives.description = value
+        case "column":
+            guard let equals = value.firstIndex(of: "="),
+                isPlainIdentifier(value[..<equals].trimmingCharacters(in: .whitespaces))
+            else {
+                throw OndatraError(
+                    .project, "@column is written `column = description | tag | tag`", file: path, line: line)
+            }
+            directives.columns[value[..<equals].trimmingCharacters(in: .whitespaces)] =
+                value[value.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+        case "partitioned_by": directives.partitionedBy = try list(value)
+        case "sorted_by": directives.sortedBy = try list(value)
+        default: directives.extensions.append(value)
+        }
+    }
+
+    private static func checkKindRules(_ directives: Directives, seen: [String: Int], path: String) throws {
+        if directives.kind.requiresUniqueKey && directives.uniqueKey.isEmpty {
+            throw OndatraError(
+                .project,
+                "@kind: \(directives.kind.rawValue) needs @unique_key (the column or columns that identify a row)",
+                file: path, line: seen["kind"])
+        }
+        if directives.kind == .events {
+            for (name, line) in seen where name != "kind" && name != "description" {
+                throw OndatraError(
+                    .project, "an events model allows only @description, not @\(name)", file: path, line: line)
+            }
+        }
+    }
+}

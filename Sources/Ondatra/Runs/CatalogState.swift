@@ -1,0 +1,50 @@
+import DuckDB
+
+/// What the catalog's snapshots say about the models: the last commit of each, read back from
+/// the commit metadata (`commit_extra_info`). Nothing about a model's past lives elsewhere.
+public struct CatalogState: Sendable {
+    /// One model's last commit.
+    public struct Commit: Sendable, Hashable {
+        /// The snapshot of the commit.
+        public let snapshot: Int64
+        /// The model hash the commit recorded.
+        public let modelHash: String
+        /// The kind the commit recorded.
+        public let kind: String
+        /// What the run does.
+        public let runType: String
+        /// Rows the commit wrote.
+        public let rowsAffected: Int64
+    }
+
+    /// The last commit per model target.
+    public let commits: [Target: Commit]
+    /// Tables that exist in the catalog now.
+    public let tables: Set<Target>
+    /// The newest snapshot id.
+    public let currentSnapshot: Int64
+
+    /// Reads the state from the session's catalog.
+    public static func load(_ session: Session) throws -> CatalogState {
+        var commits: [Target: Commit] = [:]
+        for snapshot in try session.snapshots() {
+            guard snapshot.author == CommitMessage.author, let text = snapshot.extraInfo,
+                let info = try? JSONValue.parse(text), let name = info["model"]?.stringValue,
+                let target = Target(parsing: name)
+            else { continue }
+            commits[target] = Commit(
+                snapshot: snapshot.id, modelHash: info["model_hash"]?.stringValue ?? "",
+                kind: info["kind"]?.stringValue ?? "",
+                runType: info["run_type"]?.stringValue ?? "", rowsAffected: info["rows_affected"]?.intValue ?? 0)
+        }
+        let rows = try session.query(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [.varchar(session.catalog)]
+        ).allRows()
+        let tables = Set(
+            rows.compactMap { row -> Target? in
+                guard let schema = row[0].string, let table = row[1].string else { return nil }
+                return Target(schema: schema, table: table)
+            })
+        return CatalogState(commits: commits, tables: tables, currentSnapshot: try session.currentSnapshot())
+    }
+}

@@ -1,0 +1,140 @@
+import DuckDB
+import Foundation
+import Synchronization
+
+/// Runs a project's models in dependency order, each by its kind and run type.
+public final class Runner {
+    let project: Project
+    let session: Session
+    /// Called with each model's result as soon as it is known.
+    public var onResult: (ModelResult) -> Void = { _ in }
+    /// Set from another thread (for example on Ctrl-C) to stop before the next model.
+    public let stopRequested = Atomic<Bool>(false)
+
+    /// Creates a runner on an open session.
+    public init(project: Project, session: Session) {
+        self.project = project
+        self.session = session
+    }
+
+    /// Runs every model, or only `selection` (other models are neither run nor reported).
+    /// - Throws: ``OndatraError`` for project-level problems (a cycle, an unknown target, a bad header).
+    public func run(selection: [Target] = []) throws -> RunSummary {
+        let started = Date()
+        let models = try ModelDiscovery.models(in: project)
+        let byTarget = Dictionary(uniqueKeysWithValues: models.map { ($0.target, $0) })
+        for target in selection where byTarget[target] == nil {
+            throw OndatraError(
+                .project,
+                "no model builds \(target) (models: \(models.map(\.target.description).joined(separator: ", ")))")
+        }
+        let modelTargets = Set(byTarget.keys)
+        var references: [Target: TableReferences] = [:]
+        var parseErrors: [Target: String] = [:]
+        var dependencies: [Target: [Target]] = [:]
+        for model in models {
+            guard model.language == .sql, model.kind != .events else {
+                dependencies[model.target] = []
+                continue
+            }
+            do {
+                let found = try TableReferences.of(model.body, on: session.connection)
+                references[model.target] = found
+                dependencies[model.target] = found.targets(catalog: session.catalog, models: modelTargets)
+                    .filter { $0 != model.target }
+            } catch let error as DuckDBError {
+                parseErrors[model.target] = "\(model.path):\(model.bodyLine): \(Session.oneLine(error.message))"
+                dependencies[model.target] = []
+            }
+        }
+        let graph = try DependencyGraph(dependencies: dependencies)
+        let libFunctions = Self.libFunctionNames(project)
+        let configText = try ModelHash.configText(project)
+        let runID = UUID().uuidString.lowercased()
+        var failed: Set<Target> = []
+        var results: [ModelResult] = []
+        let wanted = Set(selection)
+        for target in graph.order where wanted.isEmpty || wanted.contains(target) {
+            guard let model = byTarget[target] else { continue }
+            if stopRequested.load(ordering: .relaxed) { break }
+            let result = runOne(
+                model, dependencies: dependencies[target] ?? [], references: references[target],
+                parseError: parseErrors[target],
+                failedUpstream: (dependencies[target] ?? []).first { failed.contains($0) },
+                configText: configText, modelTargets: modelTargets, libFunctions: libFunctions, runID: runID)
+            if result.status == .error || (result.status == .skip && result.reason == Self.upstreamFailed) {
+                failed.insert(target)
+            }
+            results.append(result)
+            onResult(result)
+        }
+        return RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000))
+    }
+
+    static let upstreamFailed = "upstream model failed"
+
+    /// Lib functions are `lib/NAME.star` files; a model reading one (`FROM name(…)`) reads outside the catalog.
+    static func libFunctionNames(_ project: Project) -> Set<String> {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: project.url("lib").path)) ?? []
+        return Set(files.filter { $0.hasSuffix(".star") }.map { String($0.dropLast(5)).lowercased() })
+    }
+
+    private func runOne(
+        _ model: Model, dependencies: [Target], references: TableReferences?, parseError: String?,
+        failedUpstream: Target?,
+        configText: String, modelTargets: Set<Target>, libFunctions: Set<String>, runID: String
+    ) -> ModelResult {
+        let started = Date()
+        func finish(
+            _ decision: RunDecision, rows: Int64 = 0, status: ModelResult.Status, errors: [String] = [],
+            warnings: [String] = []
+        )
+            -> ModelResult
+        {
+            ModelResult(
+                target: model.target, kind: model.kind, runType: decision.runType, reason: decision.reason,
+                rowsAffected: rows,
+                durationMs: Int(Date().timeIntervalSince(started) * 1000), status: status, errors: errors,
+                warnings: warnings)
+        }
+        if failedUpstream != nil {
+            return finish(RunDecision(runType: .skip, reason: Self.upstreamFailed), status: .skip)
+        }
+        let noDecision = RunDecision(runType: .skip, reason: "not run")
+        if let parseError { return finish(noDecision, status: .error, errors: [parseError]) }
+        guard model.language == .sql else {
+            return finish(
+                noDecision, status: .error,
+                errors: ["\(model.path): Starlark models are not supported by this build yet"])
+        }
+        var decided = noDecision
+        do {
+            // State is read per model: upstream models of this run have committed already.
+            let state = try CatalogState.load(session)
+            let hash = ModelHash.of(model, configText: configText)
+            let recorded = state.commits[model.target].map {
+                RunPlanner.Recorded(snapshot: $0.snapshot, modelHash: $0.modelHash)
+            }
+            let decision = RunPlanner.decide(
+                kind: model.kind, hash: hash, targetExists: state.tables.contains(model.target), recorded: recorded,
+                dependencySnapshots: dependencies.map { ($0, state.commits[$0]?.snapshot) },
+                readsOutsideCatalog: references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false)
+            decided = decision
+            if decision.runType == .skip { return finish(decision, status: .skip) }
+            let outcome = try Materializer(
+                session: session, model: model, decision: decision, hash: hash, dependencies: dependencies,
+                references: references ?? TableReferences(tables: [], functions: []), state: state,
+                modelTargets: modelTargets,
+                runID: runID
+            ).run()
+            return finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
+        } catch let error as OndatraError {
+            let message = error.file == nil ? "\(model.path): \(error.message)" : error.description
+            return finish(decided, status: .error, errors: [message])
+        } catch let error as DuckDBError {
+            return finish(decided, status: .error, errors: ["\(model.path): \(session.queryError(error).message)"])
+        } catch {
+            return finish(decided, status: .error, errors: ["\(model.path): \(error)"])
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Ondatra
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `ondatrasql run [TARGET…]`: materializes the models in dependency order.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the models (all, or the given targets) in dependency order.",
+        discussion: """
+            Each model is built by its kind (table, append, merge) and run type: backfill on the first
+            run or when the model changed, full or incremental when something upstream changed, skip
+            otherwise. Exit code 1 when a model failed.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("Targets to run, as schema.table (default: every model).", valueName: "TARGET"))
+    var targets: [String] = []
+
+    @Flag(help: "Print one JSON object per model on stdout (human text goes to stderr).")
+    var json = false
+
+    func run() throws {
+        let project = try global.resolveProject()
+        let selection = try targets.map { text -> Target in
+            guard let target = Target(parsing: text) else {
+                throw CommandFailure(message: "'\(text)' is not a target; write schema.table", exitCode: 2)
+            }
+            return target
+        }
+        let lock = try ProjectLock(project: project)
+        defer { withExtendedLifetime(lock) {} }
+        let session = try Session(project: project)
+        let runner = Runner(project: project, session: session)
+        let interrupt = session.connection.interruptHandle
+        // Ctrl-C: stop the running statement (its transaction rolls back) and run nothing more.
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            runner.stopRequested.store(true, ordering: .relaxed)
+            interrupt.interrupt()
+        }
+        source.resume()
+        defer { source.cancel() }
+        let human = json ? FileHandle.standardError : FileHandle.standardOutput
+        runner.onResult = { result in
+            var text = result.line + "\n"
+            for warning in result.warnings { text += "  warning: \(warning)\n" }
+            human.write(Data(text.utf8))
+            if json { FileHandle.standardOutput.write(Data((result.json.text + "\n").utf8)) }
+        }
+        let summary = try runner.run(selection: selection)
+        human.write(Data((summary.line + "\n").utf8))
+        if runner.stopRequested.load(ordering: .relaxed) {
+            throw CommandFailure(message: "interrupted: the model that was running was rolled back", exitCode: 130)
+        }
+        if summary.failed > 0 { throw CommandFailure(message: "\(summary.failed) model(s) failed", exitCode: 1) }
+    }
+}

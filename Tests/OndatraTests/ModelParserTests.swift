@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+@testable import Ondatra
+
+@Suite struct ModelParserTests {
+    @Test func pathsMapToTargets() throws {
+        #expect(try ModelParser.target(forPath: "models/orders.sql") == Target(schema: "main", table: "orders"))
+        #expect(
+            try ModelParser.target(forPath: "models/staging/orders.sql") == Target(schema: "staging", table: "orders"))
+        #expect(
+            try ModelParser.target(forPath: "models/raw/api/orders.star") == Target(schema: "raw", table: "api__orders")
+        )
+        #expect(throws: OndatraError.self) { try ModelParser.target(forPath: "models/raw/my-orders.sql") }
+        #expect(throws: OndatraError.self) { try ModelParser.target(forPath: "models/raw/a__b.sql") }
+        #expect(throws: OndatraError.self) { try ModelParser.target(forPath: "models/9raw/x.sql") }
+    }
+
+    @Test func headersAndBodies() throws {
+        let model = try ModelParser.parse(
+            path: "models/mart/customers.sql",
+            text: """
+                -- Customers, one row each.
+                -- @kind: merge
+                -- @unique_key: customer_id, region
+                -- @sink: crm_push('contacts', 2)
+                -- @constraint: not_null(email)
+                -- @column: email = contact address | pii | mask
+
+                SELECT * FROM staging.customers -- trailing comment
+                WHERE active;
+                """)
+        #expect(model.kind == .merge)
+        #expect(model.directives.uniqueKey == ["customer_id", "region"])
+        #expect(model.directives.sink == "crm_push('contacts', 2)")
+        #expect(model.directives.constraints.map(\.call) == ["not_null(email)"])
+        #expect(model.directives.columns["email"] == "contact address | pii | mask")
+        #expect(model.body.hasPrefix("SELECT * FROM staging.customers"))
+        #expect(model.bodyLine == 8)
+    }
+
+    @Test(arguments: [
+        ("-- @kind: tabel\nSELECT 1", "unknown kind 'tabel'", 1),
+        ("-- @materialized: table\nSELECT 1", "unknown directive @materialized", 1),
+        ("-- @kind table\nSELECT 1", "@kind needs a value", 1),
+        ("-- @kind: merge\nSELECT 1", "needs @unique_key", 1),
+        ("-- @kind: table\n-- @kind: append\nSELECT 1", "@kind is given twice", 2),
+        ("-- @unique_key: id, 2x\nSELECT 1", "'2x' is not a column name", 1),
+        ("-- @kind: events\n-- @sink: x\nid INTEGER", "events model allows only @description", 2),
+        ("SELECT 1;\nSELECT 2", "exactly one SQL statement", 2),
+        ("-- only a comment\n", "no SQL statement", 2),
+    ])
+    func badHeadersNameTheLine(text: String, message: String, line: Int) {
+        let error = #expect(throws: OndatraError.self) { try ModelParser.parse(path: "models/x.sql", text: text) }
+        #expect(error?.message.contains(message) == true, "\(error?.description ?? "no error")")
+        #expect(error?.line == line)
+        #expect(error?.file == "models/x.sql")
+    }
+
+    @Test func hashIgnoresCommentsWhitespaceAndCaseOutsideLiterals() throws {
+        func hash(_ body: String) throws -> String {
+            ModelHash.of(try ModelParser.parse(path: "models/x.sql", text: body), configText: "")
+        }
+        #expect(try hash("SELECT a  FROM t -- note\nWHERE x = 'Y'") == hash("select a from t where x = 'Y'"))
+        #expect(try hash("SELECT a FROM t WHERE x = 'Y'") != hash("SELECT a FROM t WHERE x = 'y'"))
+        #expect(try hash("-- @kind: append\nSELECT 1") != hash("SELECT 1"))
+    }
+}
+
+@Suite struct DependencyGraphTests {
+    let a = Target(schema: "raw", table: "a")
+    let b = Target(schema: "staging", table: "b")
+    let c = Target(schema: "staging", table: "c")
+    let d = Target(schema: "mart", table: "d")
+
+    @Test func ordersDependenciesFirstWithNameTieBreaks() throws {
+        let graph = try DependencyGraph(dependencies: [d: [b, c], c: [a], b: [a], a: []])
+        #expect(graph.order == [a, b, c, d])
+        #expect(graph.downstream(of: a) == [b, c, d])
+    }
+
+    @Test func cyclesAreNamed() {
+        let error = #expect(throws: OndatraError.self) {
+            try DependencyGraph(dependencies: [a: [c], b: [a], c: [b], d: []])
+        }
+        #expect(error?.message == "dependency cycle: raw.a → staging.c → staging.b → raw.a")
+    }
+}
+
+@Suite struct RunPlannerTests {
+    let dep = Target(schema: "raw", table: "x")
+    let recorded = RunPlanner.Recorded(snapshot: 5, modelHash: "h")
+
+    private func decide(
+        _ kind: ModelKind, hash: String = "h", exists: Bool = true, recorded: RunPlanner.Recorded?,
+        deps: [(Target, Int64?)] = []
+    )
+        -> RunDecision
+    {
+        RunPlanner.decide(
+            kind: kind, hash: hash, targetExists: exists, recorded: recorded, dependencySnapshots: deps,
+            readsOutsideCatalog: false)
+    }
+
+    @Test func followsTheSpecTable() {
+        #expect(decide(.table, exists: false, recorded: nil) == RunDecision(runType: .backfill, reason: "first run"))
+        #expect(
+            decide(.merge, hash: "other", recorded: recorded) == RunDecision(runType: .backfill, reason: "sql changed"))
+        #expect(
+            decide(.table, recorded: recorded, deps: [(dep, 7)])
+                == RunDecision(runType: .full, reason: "dep changed: raw.x"))
+        #expect(
+            decide(.table, recorded: recorded, deps: [(dep, 3)])
+                == RunDecision(runType: .skip, reason: "deps unchanged"))
+        #expect(decide(.table, recorded: recorded) == RunDecision(runType: .skip, reason: "no dependencies"))
+        #expect(decide(.append, recorded: recorded, deps: [(dep, 3)]).runType == .incremental)
+        #expect(decide(.events, recorded: recorded).runType == .flush)
+        let lib = RunPlanner.decide(
+            kind: .table, hash: "h", targetExists: true, recorded: recorded, dependencySnapshots: [],
+            readsOutsideCatalog: true)
+        #expect(lib.runType == .full)
+    }
+}

@@ -1,0 +1,180 @@
+import DuckDB
+import Foundation
+import OndatraTesting
+import Testing
+
+@testable import Ondatra
+
+/// End-to-end runs on a real DuckLake catalog: run types, rows, table contents and the change
+/// types DuckLake records, over several runs with source changes in between.
+@Suite struct RunnerTests {
+    let sandbox: TemporaryProject
+
+    init() throws {
+        sandbox = try TemporaryProject()
+    }
+
+    private func run(_ selection: [Target] = []) throws -> [String: ModelResult] {
+        let session = try Session(project: sandbox.project, environment: [:])
+        let summary = try Runner(project: sandbox.project, session: session).run(selection: selection)
+        return Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
+    }
+
+    private func rows(_ sql: String) throws -> [[Value]] {
+        try Session(project: sandbox.project, environment: [:]).query(sql).allRows()
+    }
+
+    private func snapshotCount() throws -> Int {
+        try Session(project: sandbox.project, environment: [:]).snapshots().count
+    }
+
+    /// The change types of `target` in its newest snapshot, as sorted "id:change" strings.
+    private func lastChanges(_ target: String) throws -> [String] {
+        let session = try Session(project: sandbox.project, environment: [:])
+        let parts = target.split(separator: ".").map(String.init)
+        let last = try session.snapshots().last { snapshot in
+            (try? JSONValue.parse(snapshot.extraInfo ?? ""))?["model"]?.stringValue == target
+        }
+        guard let id = last?.id else { return [] }
+        return try session.query(
+            "SELECT id, change_type FROM ducklake_table_changes('lake', '\(parts[0])', '\(parts[1])', \(id), \(id)) ORDER BY 1, 2"
+        ).allRows().map { "\($0[0]):\($0[1])" }
+    }
+
+    private func writeItems(_ lines: [String]) throws {
+        try sandbox.write("data/items.csv", (["id,name,price"] + lines).joined(separator: "\n") + "\n")
+    }
+
+    private func writeModels() throws {
+        try sandbox.write(
+            "models/raw/items.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT * FROM read_csv('\(sandbox.project.root.path)/data/items.csv')"
+        )
+        try sandbox.write(
+            "models/staging/items_table.sql", "SELECT id, name, price * 2 AS double_price FROM raw.items")
+        try sandbox.write("models/staging/items_append.sql", "-- @kind: append\nSELECT id, name FROM raw.items")
+        try sandbox.write(
+            "models/mart/items_merge.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT id, upper(name) AS name FROM raw.items AS i")
+    }
+
+    @Test func kindsAcrossRuns() throws {
+        try writeItems(["1,apple,10", "2,pear,20"])
+        try writeModels()
+
+        // First run: everything is a backfill and every row an insert.
+        var results = try run()
+        #expect(results.values.allSatisfy { $0.status == .ok && $0.runType == .backfill })
+        #expect(results["raw.items"]?.rowsAffected == 2)
+        #expect(try lastChanges("mart.items_merge") == ["1:insert", "2:insert"])
+        #expect(try rows("SELECT name FROM mart.items_merge ORDER BY id") == [[.varchar("APPLE")], [.varchar("PEAR")]])
+
+        // No change: nothing is written and no snapshot is made.
+        let before = try snapshotCount()
+        results = try run()
+        #expect(results["staging.items_table"]?.runType == .skip)
+        #expect(results["staging.items_table"]?.reason == "deps unchanged")
+        #expect(results["raw.items"]?.runType == .incremental)
+        #expect(results["raw.items"]?.rowsAffected == 0)
+        #expect(results["staging.items_append"]?.rowsAffected == 0)
+        #expect(try snapshotCount() == before)
+
+        // One update and one insert upstream.
+        try writeItems(["1,apple,10", "2,nashi,20", "3,fig,30"])
+        results = try run()
+        #expect(results["raw.items"]?.rowsAffected == 2)
+        #expect(try lastChanges("raw.items") == ["2:update_postimage", "2:update_preimage", "3:insert"])
+        #expect(results["staging.items_table"]?.runType == .full)
+        #expect(results["staging.items_table"]?.reason == "dep changed: raw.items")
+        #expect(try lastChanges("staging.items_table").filter { $0.hasSuffix("insert") }.count == 3)
+        #expect(try rows("SELECT count(*) FROM staging.items_table") == [[.bigint(3)]])
+        // Append takes only the changed rows (the update's new image and the insert).
+        #expect(results["staging.items_append"]?.rowsAffected == 2)
+        #expect(
+            try rows("SELECT id, name FROM staging.items_append ORDER BY id, name").map { $0.map(\.description) } == [
+                ["1", "apple"], ["2", "nashi"], ["2", "pear"], ["3", "fig"],
+            ])
+        // Merge updates only what changed: no images for the unchanged row 1.
+        #expect(try lastChanges("mart.items_merge") == ["2:update_postimage", "2:update_preimage", "3:insert"])
+        #expect(
+            try rows("SELECT name FROM mart.items_merge ORDER BY id").map { $0[0].description } == [
+                "APPLE", "NASHI", "FIG",
+            ])
+
+        // A row removed upstream: merge never deletes.
+        try writeItems(["1,apple,10", "3,fig,30"])
+        results = try run()
+        #expect(try rows("SELECT count(*) FROM raw.items") == [[.bigint(3)]])
+    }
+
+    @Test func changedSQLIsABackfillAndSchemaEvolves() throws {
+        try writeItems(["1,apple,10"])
+        try writeModels()
+        _ = try run()
+        try sandbox.write("models/staging/items_table.sql", "SELECT id, name AS label, 'x' AS channel FROM raw.items")
+        let results = try run()
+        #expect(results["staging.items_table"]?.runType == .backfill)
+        #expect(results["staging.items_table"]?.reason == "sql changed")
+        let warning = results["staging.items_table"]?.warnings.first ?? ""
+        #expect(warning.contains("+ label"))
+        #expect(warning.contains("+ channel"))
+        #expect(warning.contains("- double_price"))
+        #expect(try rows("SELECT label, channel FROM staging.items_table") == [[.varchar("apple"), .varchar("x")]])
+    }
+
+    @Test func failuresSkipDependentsOnly() throws {
+        try sandbox.write("models/raw/a.sql", "SELECT 1 AS id")
+        try sandbox.write("models/staging/broken.sql", "SELECT missing_column FROM raw.a")
+        try sandbox.write("models/mart/after_broken.sql", "SELECT * FROM staging.broken")
+        try sandbox.write("models/mart/deeper.sql", "SELECT * FROM mart.after_broken")
+        try sandbox.write("models/mart/independent.sql", "SELECT id FROM raw.a")
+        let results = try run()
+        #expect(results["staging.broken"]?.status == .error)
+        #expect(results["staging.broken"]?.errors.first?.contains("models/staging/broken.sql") == true)
+        #expect(results["staging.broken"]?.errors.first?.contains("missing_column") == true)
+        #expect(results["mart.after_broken"]?.status == .skip)
+        #expect(results["mart.after_broken"]?.reason == "upstream model failed")
+        #expect(results["mart.deeper"]?.reason == "upstream model failed")
+        #expect(results["mart.independent"]?.status == .ok)
+    }
+
+    @Test func diamondRebuildsOnlyWhatChanged() throws {
+        try sandbox.write("models/raw/left.sql", "SELECT 1 AS id, 'l' AS side")
+        try sandbox.write("models/raw/right.sql", "SELECT 1 AS id, 'r' AS side")
+        try sandbox.write("models/staging/left_clean.sql", "SELECT * FROM raw.left")
+        try sandbox.write("models/staging/right_clean.sql", "SELECT * FROM raw.right")
+        try sandbox.write(
+            "models/mart/joined.sql",
+            "WITH l AS (SELECT * FROM staging.left_clean) SELECT l.id, l.side AS l, r.side AS r FROM l JOIN staging.right_clean r USING (id)"
+        )
+        _ = try run()
+        try sandbox.write("models/raw/left.sql", "SELECT 1 AS id, 'L' AS side")
+        let results = try run()
+        #expect(results["raw.left"]?.runType == .backfill)
+        #expect(results["staging.left_clean"]?.runType == .full)
+        #expect(results["raw.right"]?.runType == .skip)
+        #expect(results["staging.right_clean"]?.runType == .skip)
+        #expect(results["mart.joined"]?.runType == .full)
+        #expect(try rows("SELECT l, r FROM mart.joined") == [[.varchar("L"), .varchar("r")]])
+    }
+
+    @Test func projectErrorsStopTheRun() throws {
+        try sandbox.write("models/a.sql", "SELECT * FROM main.b")
+        try sandbox.write("models/b.sql", "SELECT * FROM main.a")
+        let cycle = #expect(throws: OndatraError.self) { try run() }
+        #expect(cycle?.message == "dependency cycle: main.a → main.b → main.a")
+        try sandbox.write("models/b.sql", "SELECT 1 AS x")
+        let unknown = #expect(throws: OndatraError.self) { try run([Target(schema: "main", table: "nope")]) }
+        #expect(unknown?.message.contains("no model builds main.nope") == true)
+        let selected = try run([Target(schema: "main", table: "b")])
+        #expect(Array(selected.keys) == ["main.b"])
+    }
+
+    @Test func keyColumnsMustExistAndHoldNoNulls() throws {
+        try sandbox.write("models/raw/k.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT NULL::INT AS id, 1 AS v")
+        try sandbox.write("models/raw/m.sql", "-- @kind: merge\n-- @unique_key: key\nSELECT 1 AS id")
+        let results = try run()
+        #expect(results["raw.k"]?.errors.first?.contains("id has 1 NULL") == true)
+        #expect(results["raw.m"]?.errors.first?.contains("key is not in the model's output") == true)
+    }
+}
