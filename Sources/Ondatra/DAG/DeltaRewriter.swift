@@ -1,12 +1,13 @@
 import DuckDB
 
 /// Rewrites a model's SQL so its first catalog table reads only the rows that changed since a
-/// snapshot: inserted rows and the new images of updated ones, from `ducklake_table_changes`.
+/// snapshot, from `ducklake_table_changes`: by default inserted rows and the new images of updated
+/// ones; partition models also ask for deleted rows and old images, to see every touched partition.
 public enum DeltaRewriter {
     /// The rewritten SQL, or nil when the first table reference cannot be located in the text.
     public static func rewrite(
         _ sql: String, reference: TableReferences.Table, catalog: String, target: Target, fromSnapshot: Int64,
-        toSnapshot: Int64
+        toSnapshot: Int64, changeTypes: [String] = ["insert", "update_postimage"]
     ) -> String? {
         let bytes = Array(sql.utf8)
         // DuckDB's query_location is a byte offset in the SQL text.
@@ -31,7 +32,7 @@ public enum DeltaRewriter {
         let delta = """
             (SELECT * EXCLUDE (snapshot_id, rowid, change_type) FROM ducklake_table_changes(\
             \(SQLLiteral.quote(catalog)), \(SQLLiteral.quote(target.schema)), \(SQLLiteral.quote(target.table)), \
-            \(fromSnapshot), \(toSnapshot)) WHERE change_type IN ('insert', 'update_postimage'))
+            \(fromSnapshot), \(toSnapshot)) WHERE change_type IN (\(changeTypes.map(SQLLiteral.quote).joined(separator: ", "))))
             """
         // Without an alias the original name stays usable as a qualifier.
         let replacement = reference.alias.isEmpty ? delta + " AS " + SQLLiteral.identifier(reference.table) : delta

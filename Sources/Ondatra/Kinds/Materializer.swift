@@ -28,89 +28,165 @@ struct Materializer {
     private var result: String { SQLLiteral.qualified(["temp", "main", Self.resultTable]) }
 
     func run() throws -> Outcome {
-        guard [.table, .append, .merge].contains(model.kind) else {
-            throw OndatraError(
-                .project,
-                "@kind: \(model.kind.rawValue) is not supported by this build yet (table, append and merge are)",
-                file: model.path)
-        }
+        if model.kind == .events { return try EventsTable.materialize(self) }
         var warnings: [String] = []
         let exists = state.tables.contains(target)
-        let source: String
-        switch try sourceSQL(exists: exists) {
+        let plan: SourcePlan
+        switch try sourcePlan(exists: exists) {
         case .nothingChanged: return Outcome(rows: 0, warnings: [], committed: false)
-        case .sql(let sql): source = sql
+        case .plan(let found): plan = found
+        }
+        defer {
+            for scratch in [
+                "groups", "prepared", "changed", "vanished", "scd2_changed", "scd2_vanished", "touched", "full",
+            ] {
+                _ = try? session.execute("DROP TABLE IF EXISTS \(WriteContext.scratch(scratch))")
+            }
+            _ = try? session.execute("DROP TABLE IF EXISTS \(result)")
         }
         do {
-            try session.execute("CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS \(source)")
-        } catch let error as OndatraError where source != model.body {
+            try buildResult(plan)
+        } catch let error as OndatraError where plan.isRewritten {
             warnings.append("incremental query failed (\(error.message)); ran the full query instead")
-            try session.execute(
-                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS \(model.body)")
+            try buildResult(SourcePlan(sql: model.body, touched: nil))
         }
-        defer { _ = try? session.execute("DROP TABLE IF EXISTS \(result)") }
         let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: Self.resultTable)
         try validate(columns)
         let resultRows = try session.connection.scalar("SELECT count(*) FROM \(result)")?.int64 ?? 0
-        if exists && decision.runType == .incremental && resultRows == 0 {
+        let context = WriteContext(
+            session: session, target: qualifiedTarget, result: result, columns: columns,
+            keys: model.directives.uniqueKey,
+            runType: decision.runType)
+        if exists && decision.runType == .incremental && resultRows == 0 && model.kind != .tracked
+            && model.kind != .scd2
+            && (model.kind != .partition || plan.touched == nil)
+        {
+            return Outcome(rows: 0, warnings: warnings, committed: false)
+        }
+        if exists && model.kind == .partition && decision.runType == .incremental,
+            try session.connection.scalar("SELECT count(*) FROM \(PartitionWriter.touched)")?.int64 == 0
+        {
             return Outcome(rows: 0, warnings: warnings, committed: false)
         }
 
         try session.ensureSchema(target.schema)
+        try KindWriter.prepare(model.kind, context, exists: exists)
+        let wanted = columns + KindWriter.addedColumns(model.kind)
         let started = Date()
         var rows: Int64 = 0
-        let commit = { (rows: Int64) in
-            CommitMessage(
-                message: "\(target) \(decision.runType.rawValue)",
-                extraInfo: [
-                    "model": .string(target.description), "model_hash": .string(hash),
-                    "kind": .string(model.kind.rawValue),
-                    "run_type": .string(decision.runType.rawValue), "rows_affected": .int(rows),
-                    "columns": .array(columns.map { .object(["name": .string($0.name), "type": .string($0.type)]) }),
-                    "dependencies": .array(dependencies.map { .string($0.description) }), "run_id": .string(runID),
-                    "duration_ms": .int(Int64(Date().timeIntervalSince(started) * 1000)),
-                ])
-        }
         try session.transaction { session in
             if exists {
                 let current = try SchemaEvolution.columns(
                     session, database: session.catalog, schema: target.schema, table: target.table)
                 if let note = try SchemaEvolution.apply(
-                    session, qualifiedTarget: qualifiedTarget, current: current, wanted: columns)
+                    session, qualifiedTarget: qualifiedTarget, current: current, wanted: wanted)
                 {
                     warnings.append(note)
                 }
-                rows = try write(session, columns: columns)
+                rows = try KindWriter.write(model.kind, context)
             } else {
-                try session.execute("CREATE TABLE \(qualifiedTarget) AS SELECT * FROM \(result)")
-                rows = resultRows
+                rows = try KindWriter.create(model.kind, context)
             }
-            return commit(rows)
+            return commitMessage(rows: rows, columns: wanted, started: started)
         }
         return Outcome(rows: rows, warnings: warnings, committed: true)
     }
 
-    private enum Source {
-        case sql(String)
+    func commitMessage(rows: Int64, columns: [SchemaEvolution.Column], started: Date) -> CommitMessage {
+        CommitMessage(
+            message: "\(target) \(decision.runType.rawValue)",
+            extraInfo: [
+                "model": .string(target.description), "model_hash": .string(hash), "kind": .string(model.kind.rawValue),
+                "run_type": .string(decision.runType.rawValue), "rows_affected": .int(rows),
+                "columns": .array(columns.map { .object(["name": .string($0.name), "type": .string($0.type)]) }),
+                "dependencies": .array(dependencies.map { .string($0.description) }), "run_id": .string(runID),
+                "duration_ms": .int(Int64(Date().timeIntervalSince(started) * 1000)),
+            ])
+    }
+
+    /// The SQL that builds the result, and for partition models the query of touched partition keys.
+    struct SourcePlan {
+        let sql: String
+        let touched: String?
+        var isRewritten: Bool = false
+    }
+
+    private enum PlanOutcome {
+        case plan(SourcePlan)
         case nothingChanged
     }
 
-    /// The model's SQL, or for incremental runs of append and merge, the SQL rewritten to read
-    /// only what changed in its first catalog table since this model's last commit.
-    private func sourceSQL(exists: Bool) throws -> Source {
-        guard exists, decision.runType == .incremental, model.kind == .append || model.kind == .merge,
-            let recorded = state.commits[target],
-            let (reference, upstream) = references.firstModelTable(catalog: session.catalog, models: modelTargets)
-        else { return .sql(model.body) }
+    private func buildResult(_ plan: SourcePlan) throws {
+        if let touched = plan.touched {
+            try session.execute(
+                "CREATE OR REPLACE TEMP TABLE \(TrackedWriter.name(PartitionWriter.touched)) AS \(touched)")
+            let keys = WriteContext(
+                session: session, target: qualifiedTarget, result: result, columns: [],
+                keys: model.directives.uniqueKey,
+                runType: decision.runType)
+            try session.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS SELECT s.* FROM (\(plan.sql)) s
+                WHERE EXISTS (SELECT 1 FROM \(PartitionWriter.touched) p WHERE \(keys.keyMatch("s", "p")))
+                """)
+        } else {
+            try session.execute(
+                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS \(plan.sql)")
+        }
+    }
+
+    /// The model's SQL; for incremental runs of append and merge, rewritten to read only what
+    /// changed in its first catalog table since this model's last commit; for partition, the
+    /// partitions that change touched.
+    private func sourcePlan(exists: Bool) throws -> PlanOutcome {
+        let incremental = exists && decision.runType == .incremental
+        guard incremental, [.append, .merge, .partition].contains(model.kind), let recorded = state.commits[target]
+        else {
+            return .plan(SourcePlan(sql: model.body, touched: nil))
+        }
+        let keys = model.directives.uniqueKey.map(SQLLiteral.identifier).joined(separator: ", ")
+        guard let (reference, upstream) = references.firstModelTable(catalog: session.catalog, models: modelTargets)
+        else {
+            if model.kind == .partition {
+                // No change feed: compare each partition's content with the table's.
+                let touched = try changedPartitionsQuery()
+                return .plan(SourcePlan(sql: "SELECT * FROM \(WriteContext.scratch("full"))", touched: touched))
+            }
+            return .plan(SourcePlan(sql: model.body, touched: nil))
+        }
         let from = recorded.snapshot + 1
         let to = state.currentSnapshot
         if from > to || (state.commits[upstream]?.snapshot ?? 0) < from { return .nothingChanged }
+        let types =
+            model.kind == .partition
+            ? ["insert", "update_postimage", "update_preimage", "delete"] : ["insert", "update_postimage"]
         guard
             let rewritten = DeltaRewriter.rewrite(
                 model.body, reference: reference, catalog: session.catalog, target: upstream, fromSnapshot: from,
-                toSnapshot: to)
-        else { return .sql(model.body) }
-        return .sql(rewritten)
+                toSnapshot: to,
+                changeTypes: types)
+        else { return .plan(SourcePlan(sql: model.body, touched: nil)) }
+        if model.kind == .partition {
+            return .plan(
+                SourcePlan(sql: model.body, touched: "SELECT DISTINCT \(keys) FROM (\(rewritten))", isRewritten: true))
+        }
+        return .plan(SourcePlan(sql: rewritten, touched: nil, isRewritten: true))
+    }
+
+    /// Partition keys whose rows differ between the model's full result and the table (or that
+    /// exist on one side only), compared by content hash.
+    private func changedPartitionsQuery() throws -> String {
+        let full = WriteContext.scratch("full")
+        try session.execute("CREATE OR REPLACE TEMP TABLE \(TrackedWriter.name(full)) AS \(model.body)")
+        let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: "__ondatra_full")
+        let context = WriteContext(
+            session: session, target: qualifiedTarget, result: full, columns: columns, keys: model.directives.uniqueKey,
+            runType: decision.runType)
+        let keys = context.keyList()
+        return """
+            SELECT \(keys) FROM ((\(TrackedWriter.groupHashes(context, of: full))) EXCEPT (\(TrackedWriter.groupHashes(context, of: qualifiedTarget))))
+            UNION SELECT \(keys) FROM ((\(TrackedWriter.groupHashes(context, of: qualifiedTarget))) EXCEPT (\(TrackedWriter.groupHashes(context, of: full))))
+            """
     }
 
     private func validate(_ columns: [SchemaEvolution.Column]) throws {
@@ -134,40 +210,20 @@ struct Materializer {
                     file: model.path)
             }
         }
-    }
-
-    /// Writes the result into the existing target; returns the rows written.
-    private func write(_ session: Session, columns: [SchemaEvolution.Column]) throws -> Int64 {
-        let backfill = decision.runType == .backfill || decision.runType == .full
-        switch model.kind {
-        case .append where !backfill:
-            // Without a change feed the full result comes back: add only rows not already there.
-            let list = columns.map { SQLLiteral.identifier($0.name) }.joined(separator: ", ")
-            return Int64(
-                try session.execute(
-                    "INSERT INTO \(qualifiedTarget) BY NAME (SELECT \(list) FROM \(result) EXCEPT SELECT \(list) FROM \(qualifiedTarget))"
-                ))
-        case .merge where !backfill:
-            return Int64(try session.execute(mergeStatement(columns)))
-        default:
-            try session.execute("DELETE FROM \(qualifiedTarget)")
-            return Int64(try session.execute("INSERT INTO \(qualifiedTarget) BY NAME SELECT * FROM \(result)"))
+        // merge and scd2 keep one row per key; tracked and partition keys name groups of rows.
+        if model.kind == .merge || model.kind == .scd2 {
+            let keys = model.directives.uniqueKey.map(SQLLiteral.identifier).joined(separator: ", ")
+            let duplicates =
+                try session.connection.scalar(
+                    "SELECT count(*) FROM (SELECT \(keys) FROM \(result) GROUP BY \(keys) HAVING count(*) > 1)")?.int64
+                ?? 0
+            if duplicates > 0 {
+                throw OndatraError(
+                    .query,
+                    "@unique_key (\(model.directives.uniqueKey.joined(separator: ", "))) has \(duplicates) duplicate key value(s); a \(model.kind.rawValue) model needs one row per key",
+                    file: model.path)
+            }
         }
     }
 
-    /// `MERGE` that updates only rows whose non-key values differ, so unchanged rows make no changes.
-    private func mergeStatement(_ columns: [SchemaEvolution.Column]) -> String {
-        let keys = Set(model.directives.uniqueKey.map { $0.lowercased() })
-        let on = model.directives.uniqueKey.map {
-            "t.\(SQLLiteral.identifier($0)) IS NOT DISTINCT FROM s.\(SQLLiteral.identifier($0))"
-        }.joined(separator: " AND ")
-        let values = columns.filter { !keys.contains($0.name.lowercased()) }.map { SQLLiteral.identifier($0.name) }
-        var sql = "MERGE INTO \(qualifiedTarget) AS t USING \(result) AS s ON (\(on))"
-        if !values.isEmpty {
-            let changed = values.map { "t.\($0) IS DISTINCT FROM s.\($0)" }.joined(separator: " OR ")
-            let assignments = values.map { "\($0) = s.\($0)" }.joined(separator: ", ")
-            sql += " WHEN MATCHED AND (\(changed)) THEN UPDATE SET \(assignments)"
-        }
-        return sql + " WHEN NOT MATCHED THEN INSERT BY NAME"
-    }
 }

@@ -1,0 +1,84 @@
+import DuckDB
+
+/// The `tracked` kind: rows are grouped by `@unique_key`; each group's content hash (over its
+/// non-key values, independent of row order, NULL distinct from '' and 'NULL') decides whether the
+/// group is replaced. New and changed groups are deleted and inserted again; vanished groups are
+/// deleted; unchanged groups are not touched.
+enum TrackedWriter {
+    static let hashColumn = "_content_hash"
+    static let groups = WriteContext.scratch("groups")
+    static let prepared = WriteContext.scratch("prepared")
+    static let changed = WriteContext.scratch("changed")
+    static let vanished = WriteContext.scratch("vanished")
+
+    /// `SELECT keys, hash FROM table GROUP BY keys`: the content hash of every group in `table`.
+    static func groupHashes(_ context: WriteContext, of table: String, excluding: [String] = []) -> String {
+        let skip = Set(excluding.map { $0.lowercased() })
+        let values = context.valueColumns.filter { !skip.contains($0.name.lowercased()) }
+        guard !values.isEmpty else {
+            // A group with only key columns has a constant hash.
+            return "SELECT DISTINCT \(context.keyList()), md5('') AS \(SQLLiteral.identifier(hashColumn)) FROM \(table)"
+        }
+        let fields = values.map { "\(SQLLiteral.identifier($0.name)) := \(SQLLiteral.identifier($0.name))" }
+            .joined(separator: ", ")
+        // JSON keeps NULL, '' and 'NULL' apart; sorting makes the hash independent of row order.
+        return """
+            SELECT \(context.keyList()), md5(string_agg(row_text, chr(10) ORDER BY row_text)) AS \(SQLLiteral.identifier(hashColumn))
+            FROM (SELECT \(context.keyList()), to_json(struct_pack(\(fields)))::VARCHAR AS row_text FROM \(table))
+            GROUP BY \(context.keyList())
+            """
+    }
+
+    static func prepare(_ context: WriteContext, exists: Bool) throws {
+        let session = context.session
+        try session.execute(
+            "CREATE OR REPLACE TEMP TABLE \(name(groups)) AS \(groupHashes(context, of: context.result))")
+        try session.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE \(name(prepared)) AS
+            SELECT r.*, g.\(SQLLiteral.identifier(hashColumn)) FROM \(context.result) r JOIN \(groups) g ON (\(context.keyMatch("r", "g")))
+            """)
+        guard exists else { return }
+        let hash = SQLLiteral.identifier(hashColumn)
+        try session.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE \(name(changed)) AS SELECT \(context.keyList("g")) FROM \(groups) g
+            WHERE NOT EXISTS (SELECT 1 FROM \(context.target) t WHERE \(context.keyMatch("t", "g")) AND t.\(hash) = g.\(hash))
+            """)
+        try session.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE \(name(vanished)) AS SELECT DISTINCT \(context.keyList("t")) FROM \(context.target) t
+            WHERE NOT EXISTS (SELECT 1 FROM \(groups) g WHERE \(context.keyMatch("t", "g")))
+            """)
+    }
+
+    static func create(_ context: WriteContext) throws -> Int64 {
+        try context.session.execute("CREATE TABLE \(context.target) AS SELECT * FROM \(prepared)")
+        return try context.session.connection.scalar("SELECT count(*) FROM \(context.target)")?.int64 ?? 0
+    }
+
+    static func write(_ context: WriteContext) throws -> Int64 {
+        let session = context.session
+        if context.runType == .backfill || context.runType == .full {
+            try session.execute("DELETE FROM \(context.target)")
+            return Int64(try session.execute("INSERT INTO \(context.target) BY NAME SELECT * FROM \(prepared)"))
+        }
+        try session.execute(
+            """
+            DELETE FROM \(context.target) t
+            WHERE EXISTS (SELECT 1 FROM \(changed) c WHERE \(context.keyMatch("t", "c")))
+               OR EXISTS (SELECT 1 FROM \(vanished) v WHERE \(context.keyMatch("t", "v")))
+            """)
+        return Int64(
+            try session.execute(
+                """
+                INSERT INTO \(context.target) BY NAME SELECT p.* FROM \(prepared) p
+                WHERE EXISTS (SELECT 1 FROM \(changed) c WHERE \(context.keyMatch("p", "c")))
+                """))
+    }
+
+    /// The bare table name of a `temp.main.x` scratch table, for `CREATE TEMP TABLE`.
+    static func name(_ qualified: String) -> String {
+        qualified.split(separator: ".").last.map(String.init) ?? qualified
+    }
+}
