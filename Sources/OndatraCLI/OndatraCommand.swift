@@ -14,7 +14,11 @@ public struct OndatraCommand: ParsableCommand {
             one found walking up from the current directory.
             """,
         version: OndatraVersion.current,
-        subcommands: [InitCommand.self, RunCommand.self, SQLCommand.self, VersionCommand.self]
+        subcommands: [
+            InitCommand.self, RunCommand.self, SQLCommand.self, HistoryCommand.self, DescribeCommand.self,
+            StatsCommand.self,
+            VersionCommand.self,
+        ]
     )
 
     @OptionGroup var global: GlobalOptions

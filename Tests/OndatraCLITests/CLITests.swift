@@ -131,4 +131,30 @@ import Testing
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("models/staging/items.sql:1: unknown kind 'sideways'"))
     }
+
+    @Test func historyDescribeAndStats() throws {
+        try initProject()
+        let root = URL(filePath: project)
+        try Data("SELECT 1 AS id, 'a' AS name".utf8).write(to: root.appending(path: "models/raw/items.sql"))
+        try Data("-- @kind: merge\n-- @unique_key: id\nSELECT * FROM raw.items".utf8).write(
+            to: root.appending(path: "models/staging/items.sql"))
+        #expect(try CLIRunner.run(["--project", project, "run"]).status == 0)
+        let history = try CLIRunner.run(["--project", project, "history", "--format", "csv"])
+        #expect(history.status == 0)
+        #expect(history.stdout.contains(",staging.items,merge,backfill,1,"))
+        #expect(history.stdout.contains(",raw.items,table,backfill,1,"))
+        let one = try CLIRunner.run(["--project", project, "history", "raw.items", "--format", "csv"])
+        #expect(one.stdout.split(separator: "\n").count == 2)
+        let describe = try CLIRunner.run(["--project", project, "describe", "staging.items"])
+        #expect(describe.status == 0)
+        #expect(describe.stdout.contains("kind: merge"))
+        #expect(describe.stdout.contains("unique key: id"))
+        #expect(describe.stdout.contains("depends on: raw.items"))
+        #expect(describe.stdout.contains("  name VARCHAR"))
+        let upstream = try CLIRunner.run(["--project", project, "describe", "raw.items"])
+        #expect(upstream.stdout.contains("used by: staging.items"))
+        #expect(try CLIRunner.run(["--project", project, "describe", "nope.x"]).status == 2)
+        let stats = try CLIRunner.run(["--project", project, "stats", "--format", "csv"])
+        #expect(stats.stdout.contains("staging.items,1,1,backfill,"))
+    }
 }

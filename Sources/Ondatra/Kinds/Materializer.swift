@@ -52,6 +52,14 @@ struct Materializer {
         }
         let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: Self.resultTable)
         try validate(columns)
+        // Constraints look at the result before anything is written; warnings are only reported.
+        let directives = model.directives
+        if let failure = try ModelChecks.failures(
+            directives.constraints, table: result, session: session, file: model.path
+        ).first {
+            throw OndatraError(.query, "constraint " + failure)
+        }
+        warnings += try ModelChecks.failures(directives.warnings, table: result, session: session, file: model.path)
         let resultRows = try session.connection.scalar("SELECT count(*) FROM \(result)")?.int64 ?? 0
         let context = WriteContext(
             session: session, target: qualifiedTarget, result: result, columns: columns,
@@ -86,6 +94,12 @@ struct Materializer {
                 rows = try KindWriter.write(model.kind, context)
             } else {
                 rows = try KindWriter.create(model.kind, context)
+            }
+            // Audits look at the written table inside the transaction: a failure rolls it all back.
+            if let failure = try ModelChecks.failures(
+                model.directives.audits, table: qualifiedTarget, session: session, file: model.path
+            ).first {
+                throw OndatraError(.query, "audit " + failure + "; the write was rolled back")
             }
             return commitMessage(rows: rows, columns: wanted, started: started)
         }

@@ -42,6 +42,12 @@ public final class Session {
             throw OndatraError(.config, redactor.redact(error.message))
         }
 
+        // The built-in checks exist before config/macros, so a project can replace them there.
+        do {
+            try connection.execute(ModelChecks.builtins)
+        } catch let error as DuckDBError {
+            throw OndatraError(.config, "could not create the built-in checks: \(error.message)")
+        }
         let expander = VariableExpander(variables: variables)
         var attached: String?
         for file in try ConfigFiles(project: project).files {

@@ -1,0 +1,147 @@
+import ArgumentParser
+import DuckDB
+import Foundation
+import Ondatra
+
+/// `ondatrasql history [TARGET] [--limit N]`: the runs recorded in the catalog's commits.
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Show the runs recorded in the catalog, newest first.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("Only this model (schema.table).", valueName: "TARGET"))
+    var target: String?
+
+    @Option(help: "How many runs to show.")
+    var limit = 20
+
+    @Option(help: "Output format: table, csv, json or markdown.")
+    var format: ResultFormat = .table
+
+    func run() throws {
+        let project = try global.resolveProject()
+        let session = try Session(project: project)
+        if let target, Target(parsing: target) == nil {
+            throw CommandFailure(message: "'\(target)' is not a target; write schema.table", exitCode: 2)
+        }
+        let output = StandardOutput()
+        try format.write(
+            try session.query(Self.query(session, target: target.flatMap(Target.init(parsing:)), limit: limit)),
+            to: output)
+        output.flush()
+    }
+
+    /// The runs of `target` (or all), newest first.
+    static func query(_ session: Session, target: Target?, limit: Int) -> String {
+        let filter = target.map { " AND (commit_extra_info->>'model') = \(SQLLiteral.quote($0.description))" } ?? ""
+        return """
+            SELECT snapshot_id AS snapshot, snapshot_time AS "time", (commit_extra_info->>'model') AS model,
+                   (commit_extra_info->>'kind') AS kind, (commit_extra_info->>'run_type') AS run_type,
+                   (commit_extra_info->>'rows_affected')::BIGINT AS "rows", (commit_extra_info->>'duration_ms')::BIGINT AS ms
+            FROM \(SQLLiteral.identifier(session.catalog)).snapshots()
+            WHERE author = \(SQLLiteral.quote(CommitMessage.author)) AND (commit_extra_info->>'model') IS NOT NULL\(filter)
+            ORDER BY snapshot_id DESC LIMIT \(max(1, limit))
+            """
+    }
+}
+
+/// `ondatrasql describe TARGET`: a model's kind, keys, columns, dependencies both ways and last runs.
+struct DescribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe", abstract: "Describe a model: kind, keys, columns, dependencies, last runs.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The model (schema.table).", valueName: "TARGET"))
+    var target: String
+
+    func run() throws {
+        let project = try global.resolveProject()
+        guard let wanted = Target(parsing: target) else {
+            throw CommandFailure(message: "'\(target)' is not a target; write schema.table", exitCode: 2)
+        }
+        let session = try Session(project: project)
+        let inspection = try ProjectInspection(project: project, session: session)
+        guard let model = inspection.models.first(where: { $0.target == wanted }) else {
+            throw CommandFailure(message: "no model builds \(wanted)", exitCode: 2)
+        }
+        var lines = ["\(wanted)  (\(model.path))"]
+        lines.append("kind: \(model.kind.rawValue)")
+        if !model.directives.uniqueKey.isEmpty {
+            lines.append("unique key: \(model.directives.uniqueKey.joined(separator: ", "))")
+        }
+        if let description = model.directives.description { lines.append("description: \(description)") }
+        if let sink = model.directives.sink { lines.append("sink: \(sink)") }
+        lines.append("depends on: " + list(inspection.graph.dependencies[wanted] ?? []))
+        lines.append(
+            "used by: "
+                + list(
+                    inspection.graph.downstream(of: wanted).filter {
+                        (inspection.graph.dependencies[$0] ?? []).contains(wanted)
+                    }.sorted()))
+        let columns = try session.query(
+            """
+            SELECT column_name, data_type FROM duckdb_columns()
+            WHERE database_name = ? AND schema_name = ? AND table_name = ? ORDER BY column_index
+            """, [.varchar(session.catalog), .varchar(wanted.schema), .varchar(wanted.table)]
+        ).allRows()
+        if columns.isEmpty {
+            lines.append("columns: (not built yet)")
+        } else {
+            lines.append("columns:")
+            for column in columns { lines.append("  \(column[0]) \(column[1])") }
+        }
+        // One writer for everything, so the lines and the table come out in order when piped.
+        let output = StandardOutput()
+        output.write(lines.joined(separator: "\n") + "\nlast runs:\n")
+        try ResultFormat.table.write(
+            try session.query(HistoryCommand.query(session, target: wanted, limit: 5)), to: output)
+        output.flush()
+    }
+
+    private func list(_ targets: [Target]) -> String {
+        targets.isEmpty ? "-" : targets.map(\.description).joined(separator: ", ")
+    }
+}
+
+/// `ondatrasql stats`: per model, its rows, last run and how many runs the catalog recorded.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Show every model's size, last run and run count.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Output format: table, csv, json or markdown.")
+    var format: ResultFormat = .table
+
+    func run() throws {
+        let project = try global.resolveProject()
+        let session = try Session(project: project)
+        let catalog = SQLLiteral.identifier(session.catalog)
+        let tables = try session.query(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2",
+            [.varchar(session.catalog)]
+        ).allRows().compactMap { row -> (String, String)? in
+            guard let schema = row[0].string, let table = row[1].string else { return nil }
+            return (schema, table)
+        }
+        // Exact row counts: the catalog's size estimate also counts rows deleted since the last compaction.
+        let counts = tables.map { schema, table in
+            "SELECT \(SQLLiteral.quote(schema + "." + table)) AS model, count(*) AS n FROM \(SQLLiteral.qualified([session.catalog, schema, table]))"
+        }.joined(separator: " UNION ALL ")
+        let sql = """
+            WITH runs AS (
+                SELECT (commit_extra_info->>'model') AS model, count(*) AS runs, max(snapshot_time) AS last_run,
+                       arg_max((commit_extra_info->>'run_type'), snapshot_id) AS last_run_type
+                FROM \(catalog).snapshots() WHERE author = \(SQLLiteral.quote(CommitMessage.author)) AND (commit_extra_info->>'model') IS NOT NULL
+                GROUP BY 1),
+            sizes AS (\(counts.isEmpty ? "SELECT NULL::VARCHAR AS model, 0::BIGINT AS n WHERE false" : counts))
+            SELECT s.model, s.n AS "rows", r.runs, r.last_run_type, r.last_run
+            FROM sizes s LEFT JOIN runs r USING (model) ORDER BY 1
+            """
+        let output = StandardOutput()
+        try format.write(try session.query(sql), to: output)
+        output.flush()
+    }
+}

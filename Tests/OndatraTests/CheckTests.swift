@@ -1,0 +1,84 @@
+import DuckDB
+import Foundation
+import OndatraTesting
+import Testing
+
+@testable import Ondatra
+
+/// `@constraint`, `@warning` and `@audit` with the built-in checks and a project's own.
+@Suite struct CheckTests {
+    let sandbox: TemporaryProject
+
+    init() throws {
+        sandbox = try TemporaryProject()
+    }
+
+    private func run() throws -> [String: ModelResult] {
+        let session = try Session(project: sandbox.project, environment: [:])
+        let summary = try Runner(project: sandbox.project, session: session).run()
+        return Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
+    }
+
+    private func tableExists(_ name: String) throws -> Bool {
+        let session = try Session(project: sandbox.project, environment: [:])
+        return try CatalogState.load(session).tables.contains { $0.description == name }
+    }
+
+    @Test func constraintsStopTheWriteAndNameTheCheck() throws {
+        try sandbox.write(
+            "models/raw/people.sql",
+            """
+            -- @constraint: not_null(email)
+            -- @constraint: unique(id)
+            SELECT * FROM (VALUES (1, 'a@x'), (2, NULL)) v(id, email)
+            """)
+        let result = try run()["raw.people"]
+        #expect(result?.status == .error)
+        #expect(
+            result?.errors.first?.contains(
+                "constraint not_null(email) failed: 1 row(s) violate it (models/raw/people.sql:1)") == true)
+        #expect(try !tableExists("raw.people"))
+    }
+
+    @Test func everyBuiltInCheck() throws {
+        try sandbox.write(
+            "models/raw/orders.sql",
+            """
+            -- @constraint: not_null(id)
+            -- @constraint: unique(id)
+            -- @constraint: accepted_values(status, 'paid', 'refunded')
+            -- @constraint: compare(amount, '>=', 0)
+            -- @constraint: row_count('>', 1)
+            -- @constraint: freshness(placed_at, '1 day')
+            SELECT * FROM (VALUES (1, 'paid', 10, now()), (2, 'refunded', 0, now())) v(id, status, amount, placed_at)
+            """)
+        #expect(try run()["raw.orders"]?.status == .ok)
+        try sandbox.write(
+            "models/raw/bad.sql",
+            "-- @warning: accepted_values(status, 'paid')\n-- @warning: row_count('>', 5)\nSELECT 'lost' AS status")
+        let bad = try run()["raw.bad"]
+        #expect(bad?.status == .ok)
+        #expect(bad?.warnings.count == 2)
+    }
+
+    @Test func auditsRollBack() throws {
+        try sandbox.write("models/raw/v.sql", "-- @audit: compare(x, '<', 10)\nSELECT 1 AS x")
+        #expect(try run()["raw.v"]?.status == .ok)
+        try sandbox.write("models/raw/v.sql", "-- @audit: compare(x, '<', 10)\nSELECT 50 AS x")
+        let failed = try run()["raw.v"]
+        #expect(failed?.errors.first?.contains("rolled back") == true)
+        let session = try Session(project: sandbox.project, environment: [:])
+        #expect(try session.query("SELECT x FROM raw.v").allRows() == [[.integer(1)]])
+    }
+
+    @Test func projectsAddTheirOwnChecks() throws {
+        try sandbox.write(
+            "config/macros/positive.sql",
+            "CREATE OR REPLACE TEMP MACRO positive(t, col) AS TABLE SELECT * FROM query_table(t) WHERE COLUMNS(col) <= 0;"
+        )
+        try sandbox.write("models/raw/n.sql", "-- @constraint: positive(n)\nSELECT -1 AS n")
+        #expect(try run()["raw.n"]?.errors.first?.contains("positive(n) failed") == true)
+        try sandbox.write("models/raw/n.sql", "-- @constraint: no_such_check(n)\nSELECT 1 AS n")
+        #expect(try run()["raw.n"]?.errors.first?.contains("no_such_check(n) could not run") == true)
+    }
+}
