@@ -157,4 +157,30 @@ import Testing
         let stats = try CLIRunner.run(["--project", project, "stats", "--format", "csv"])
         #expect(stats.stdout.contains("staging.items,1,1,backfill,"))
     }
+
+    @Test func interruptRollsBackTheRunningModel() throws {
+        try initProject()
+        let root = URL(filePath: project)
+        try Data("SELECT 1 AS id".utf8).write(to: root.appending(path: "models/raw/first.sql"))
+        try Data("SELECT sum(i) AS total FROM raw.first, range(100000000000) t(i)".utf8)
+            .write(to: root.appending(path: "models/staging/slow.sql"))
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["--project", project, "run"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Interrupt until it stops: the first signals may arrive before the slow model starts.
+        for _ in 0..<600 where process.isRunning {
+            usleep(100_000)
+            if process.isRunning { kill(process.processIdentifier, SIGINT) }
+        }
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let tables = try CLIRunner.run(
+            ["--project", project, "sql", "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' ORDER BY 1", "--format", "csv"])
+        // The interrupted model left nothing behind, and the catalog still answers queries.
+        #expect(tables.status == 0)
+        #expect(!tables.stdout.contains("slow"))
+    }
 }

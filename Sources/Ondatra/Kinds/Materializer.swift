@@ -61,17 +61,23 @@ struct Materializer {
         }
         warnings += try ModelChecks.failures(directives.warnings, table: result, session: session, file: model.path)
         let resultRows = try session.connection.scalar("SELECT count(*) FROM \(result)")?.int64 ?? 0
+        var runType = decision.runType
+        if exists, let changed = try changedKeyType(columns) {
+            // Rows cannot be matched across a key type change: rebuild the table.
+            runType = .backfill
+            warnings.append("key column \(changed) changed type: rebuilt the table")
+        }
         let context = WriteContext(
-            session: session, target: qualifiedTarget, result: result, columns: columns,
-            keys: model.directives.uniqueKey,
-            runType: decision.runType)
-        if exists && decision.runType == .incremental && resultRows == 0 && model.kind != .tracked
+            session: session, target: qualifiedTarget, result: result, columns: columns, keys: model.directives.uniqueKey,
+            runType: runType)
+        let lineage = ColumnLineage.of(model.body, on: session.connection)
+        if exists && runType == .incremental && resultRows == 0 && model.kind != .tracked
             && model.kind != .scd2
             && (model.kind != .partition || plan.touched == nil)
         {
             return Outcome(rows: 0, warnings: warnings, committed: false)
         }
-        if exists && model.kind == .partition && decision.runType == .incremental,
+        if exists && model.kind == .partition && runType == .incremental,
             try session.connection.scalar("SELECT count(*) FROM \(PartitionWriter.touched)")?.int64 == 0
         {
             return Outcome(rows: 0, warnings: warnings, committed: false)
@@ -87,7 +93,8 @@ struct Materializer {
                 let current = try SchemaEvolution.columns(
                     session, database: session.catalog, schema: target.schema, table: target.table)
                 if let note = try SchemaEvolution.apply(
-                    session, qualifiedTarget: qualifiedTarget, current: current, wanted: wanted)
+                    session, qualifiedTarget: qualifiedTarget, current: current, wanted: wanted,
+                    previousLineage: state.commits[target]?.lineage ?? [:], lineage: lineage)
                 {
                     warnings.append(note)
                 }
@@ -101,17 +108,21 @@ struct Materializer {
             ).first {
                 throw OndatraError(.query, "audit " + failure + "; the write was rolled back")
             }
-            return commitMessage(rows: rows, columns: wanted, started: started)
+            return commitMessage(rows: rows, columns: wanted, started: started, runType: runType, lineage: lineage)
         }
         return Outcome(rows: rows, warnings: warnings, committed: true)
     }
 
-    func commitMessage(rows: Int64, columns: [SchemaEvolution.Column], started: Date) -> CommitMessage {
-        CommitMessage(
-            message: "\(target) \(decision.runType.rawValue)",
+    func commitMessage(
+        rows: Int64, columns: [SchemaEvolution.Column], started: Date, runType: RunType? = nil, lineage: [String: String] = [:]
+    ) -> CommitMessage {
+        let runType = runType ?? decision.runType
+        return CommitMessage(
+            message: "\(target) \(runType.rawValue)",
             extraInfo: [
                 "model": .string(target.description), "model_hash": .string(hash), "kind": .string(model.kind.rawValue),
-                "run_type": .string(decision.runType.rawValue), "rows_affected": .int(rows),
+                "run_type": .string(runType.rawValue), "rows_affected": .int(rows),
+                "lineage": .object(lineage.mapValues(JSONValue.string)),
                 "columns": .array(columns.map { .object(["name": .string($0.name), "type": .string($0.type)]) }),
                 "dependencies": .array(dependencies.map { .string($0.description) }), "run_id": .string(runID),
                 "duration_ms": .int(Int64(Date().timeIntervalSince(started) * 1000)),
@@ -201,6 +212,18 @@ struct Materializer {
             SELECT \(keys) FROM ((\(TrackedWriter.groupHashes(context, of: full))) EXCEPT (\(TrackedWriter.groupHashes(context, of: qualifiedTarget))))
             UNION SELECT \(keys) FROM ((\(TrackedWriter.groupHashes(context, of: qualifiedTarget))) EXCEPT (\(TrackedWriter.groupHashes(context, of: full))))
             """
+    }
+
+    /// A key column whose type differs between the target and the new result, if any.
+    private func changedKeyType(_ columns: [SchemaEvolution.Column]) throws -> String? {
+        guard !model.directives.uniqueKey.isEmpty else { return nil }
+        let current = try SchemaEvolution.columns(session, database: session.catalog, schema: target.schema, table: target.table)
+        for key in model.directives.uniqueKey {
+            let old = current.first { $0.name.lowercased() == key.lowercased() }
+            let new = columns.first { $0.name.lowercased() == key.lowercased() }
+            if let old, let new, old.type != new.type { return "\(key) (\(old.type) → \(new.type))" }
+        }
+        return nil
     }
 
     private func validate(_ columns: [SchemaEvolution.Column]) throws {

@@ -22,13 +22,29 @@ enum SchemaEvolution {
 
     /// Alters `qualifiedTarget` from `current` to `wanted`; returns the warning text, or nil when
     /// nothing changed.
-    static func apply(_ session: Session, qualifiedTarget: String, current: [Column], wanted: [Column]) throws
-        -> String?
-    {
+    static func apply(
+        _ session: Session, qualifiedTarget: String, current: [Column], wanted: [Column],
+        previousLineage: [String: String] = [:], lineage: [String: String] = [:]
+    ) throws -> String? {
+        var current = current
+        var notes: [String] = []
+        // A column that disappears while a new one reads the same source column was renamed.
+        let currentNames = Set(current.map { $0.name.lowercased() })
+        let wantedNames = Set(wanted.map { $0.name.lowercased() })
+        for dropped in current where !wantedNames.contains(dropped.name.lowercased()) {
+            guard let source = previousLineage[dropped.name.lowercased()],
+                let added = wanted.first(where: {
+                    !currentNames.contains($0.name.lowercased()) && lineage[$0.name.lowercased()] == source
+                })
+            else { continue }
+            try session.execute(
+                "ALTER TABLE \(qualifiedTarget) RENAME COLUMN \(SQLLiteral.identifier(dropped.name)) TO \(SQLLiteral.identifier(added.name))"
+            )
+            notes.append("renamed \(dropped.name) → \(added.name)")
+            current = current.map { $0.name == dropped.name ? Column(name: added.name, type: dropped.type) : $0 }
+        }
         let currentByName = Dictionary(
             current.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
-        let wantedNames = Set(wanted.map { $0.name.lowercased() })
-        var notes: [String] = []
         for column in wanted {
             if let existing = currentByName[column.name.lowercased()] {
                 guard existing.type != column.type else { continue }

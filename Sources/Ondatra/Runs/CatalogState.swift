@@ -15,6 +15,8 @@ public struct CatalogState: Sendable {
         public let runType: String
         /// Rows the commit wrote.
         public let rowsAffected: Int64
+        /// Output column → source column, as recorded (see ``ColumnLineage``).
+        public let lineage: [String: String]
     }
 
     /// The last commit per model target.
@@ -35,7 +37,8 @@ public struct CatalogState: Sendable {
             commits[target] = Commit(
                 snapshot: snapshot.id, modelHash: info["model_hash"]?.stringValue ?? "",
                 kind: info["kind"]?.stringValue ?? "",
-                runType: info["run_type"]?.stringValue ?? "", rowsAffected: info["rows_affected"]?.intValue ?? 0)
+                runType: info["run_type"]?.stringValue ?? "", rowsAffected: info["rows_affected"]?.intValue ?? 0,
+                lineage: (info["lineage"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
         }
         let rows = try session.query(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [.varchar(session.catalog)]

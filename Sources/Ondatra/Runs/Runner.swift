@@ -103,9 +103,8 @@ public final class Runner {
         let noDecision = RunDecision(runType: .skip, reason: "not run")
         if let parseError { return finish(noDecision, status: .error, errors: [parseError]) }
         guard model.language == .sql else {
-            return finish(
-                noDecision, status: .error,
-                errors: ["\(model.path): Starlark models are not supported by this build yet"])
+            // Listed, so users see them, but not run until Starlark models are wired in.
+            return finish(RunDecision(runType: .skip, reason: "Starlark models are not supported yet"), status: .skip)
         }
         var decided = noDecision
         do {

@@ -1,0 +1,21 @@
+import DuckDB
+
+/// Which source column each output column of a `SELECT` comes from, when it is a plain column
+/// reference (`name` or `name AS label`). Used to tell a renamed column from a dropped one.
+public enum ColumnLineage {
+    /// Output column → source column, for the top-level select list (empty for other statements).
+    public static func of(_ sql: String, on connection: Connection) -> [String: String] {
+        guard let text = try? connection.scalar("SELECT json_serialize_sql(\(SQLLiteral.quote(sql)))")?.string,
+            let tree = try? JSONValue.parse(text),
+            let node = tree["statements"]?.arrayValue?.first?["node"], node["type"]?.stringValue == "SELECT_NODE",
+            let list = node["select_list"]?.arrayValue
+        else { return [:] }
+        var lineage: [String: String] = [:]
+        for item in list where item["class"]?.stringValue == "COLUMN_REF" {
+            guard let source = item["column_names"]?.arrayValue?.last?.stringValue else { continue }
+            let alias = item["alias"]?.stringValue ?? ""
+            lineage[(alias.isEmpty ? source : alias).lowercased()] = source.lowercased()
+        }
+        return lineage
+    }
+}
