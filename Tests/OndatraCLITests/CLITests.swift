@@ -178,7 +178,10 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
         let tables = try CLIRunner.run(
-            ["--project", project, "sql", "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' ORDER BY 1", "--format", "csv"])
+            [
+                "--project", project, "sql",
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' ORDER BY 1", "--format", "csv",
+            ])
         // The interrupted model left nothing behind, and the catalog still answers queries.
         #expect(tables.status == 0)
         #expect(!tables.stdout.contains("slow"))

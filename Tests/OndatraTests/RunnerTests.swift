@@ -192,13 +192,20 @@ import Testing
             "-- @kind: merge\n-- @unique_key: id\nSELECT id, upper(name) AS name, price AS amount FROM raw.items AS i")
         results = try run()
         #expect(results["mart.items_merge"]?.warnings.first == "schema evolution: renamed cost → amount")
-        #expect(try rows("SELECT id, amount FROM mart.items_merge ORDER BY id").map { $0.map(\.description) } == [["1", "10"], ["2", "20"]])
+        #expect(
+            try rows("SELECT id, amount FROM mart.items_merge ORDER BY id").map { $0.map(\.description) } == [
+                ["1", "10"], ["2", "20"],
+            ])
 
         try sandbox.write(
             "models/mart/items_merge.sql",
-            "-- @kind: merge\n-- @unique_key: id\nSELECT id::VARCHAR AS id, upper(name) AS name, price AS amount FROM raw.items AS i")
+            "-- @kind: merge\n-- @unique_key: id\nSELECT id::VARCHAR AS id, upper(name) AS name, price AS amount FROM raw.items AS i"
+        )
         results = try run()
-        #expect(results["mart.items_merge"]?.warnings.contains { $0.hasPrefix("key column id (BIGINT → VARCHAR) changed type") } == true)
+        #expect(
+            results["mart.items_merge"]?.warnings.contains {
+                $0.hasPrefix("key column id (BIGINT → VARCHAR) changed type")
+            } == true)
         #expect(try rows("SELECT typeof(id) FROM mart.items_merge LIMIT 1") == [[.varchar("VARCHAR")]])
     }
 

@@ -46,7 +46,7 @@ enum EventsTable {
         let exists = materializer.state.tables.contains(model.target)
         guard !exists || materializer.decision.runType == .backfill else {
             // Nothing is buffered until the collector runs: a flush with no events writes nothing.
-            return Materializer.Outcome(rows: 0, warnings: [], committed: false)
+            return Materializer.Outcome(rows: 0, warnings: [], commit: nil)
         }
         let target = SQLLiteral.qualified([session.catalog, model.target.schema, model.target.table])
         let list = declared.map { "\(SQLLiteral.identifier($0.name)) \($0.type)\($0.notNull ? " NOT NULL" : "")" }
@@ -54,6 +54,7 @@ enum EventsTable {
         try session.ensureSchema(model.target.schema)
         let started = Date()
         var warnings: [String] = []
+        var made: CommitMessage?
         try session.transaction { session in
             if exists {
                 let current = try SchemaEvolution.columns(
@@ -67,10 +68,12 @@ enum EventsTable {
             } else {
                 try session.execute("CREATE TABLE \(target) (\(list))")
             }
-            return materializer.commitMessage(
+            let message = materializer.commitMessage(
                 rows: 0, columns: declared.map { SchemaEvolution.Column(name: $0.name, type: $0.type) },
                 started: started)
+            made = message
+            return message
         }
-        return Materializer.Outcome(rows: 0, warnings: warnings, committed: true)
+        return Materializer.Outcome(rows: 0, warnings: warnings, commit: made)
     }
 }

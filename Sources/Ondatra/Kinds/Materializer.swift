@@ -20,7 +20,8 @@ struct Materializer {
     struct Outcome {
         var rows: Int64
         var warnings: [String]
-        var committed: Bool
+        /// The commit made, or nil when nothing was written.
+        var commit: CommitMessage?
     }
 
     private var target: Target { model.target }
@@ -33,7 +34,7 @@ struct Materializer {
         let exists = state.tables.contains(target)
         let plan: SourcePlan
         switch try sourcePlan(exists: exists) {
-        case .nothingChanged: return Outcome(rows: 0, warnings: [], committed: false)
+        case .nothingChanged: return Outcome(rows: 0, warnings: [], commit: nil)
         case .plan(let found): plan = found
         }
         defer {
@@ -68,19 +69,20 @@ struct Materializer {
             warnings.append("key column \(changed) changed type: rebuilt the table")
         }
         let context = WriteContext(
-            session: session, target: qualifiedTarget, result: result, columns: columns, keys: model.directives.uniqueKey,
+            session: session, target: qualifiedTarget, result: result, columns: columns,
+            keys: model.directives.uniqueKey,
             runType: runType)
         let lineage = ColumnLineage.of(model.body, on: session.connection)
         if exists && runType == .incremental && resultRows == 0 && model.kind != .tracked
             && model.kind != .scd2
             && (model.kind != .partition || plan.touched == nil)
         {
-            return Outcome(rows: 0, warnings: warnings, committed: false)
+            return Outcome(rows: 0, warnings: warnings, commit: nil)
         }
         if exists && model.kind == .partition && runType == .incremental,
             try session.connection.scalar("SELECT count(*) FROM \(PartitionWriter.touched)")?.int64 == 0
         {
-            return Outcome(rows: 0, warnings: warnings, committed: false)
+            return Outcome(rows: 0, warnings: warnings, commit: nil)
         }
 
         try session.ensureSchema(target.schema)
@@ -88,6 +90,8 @@ struct Materializer {
         let wanted = columns + KindWriter.addedColumns(model.kind)
         let started = Date()
         var rows: Int64 = 0
+        var made: CommitMessage?
+        let snapshotBefore = try session.currentSnapshot()
         try session.transaction { session in
             if exists {
                 let current = try SchemaEvolution.columns(
@@ -108,13 +112,19 @@ struct Materializer {
             ).first {
                 throw OndatraError(.query, "audit " + failure + "; the write was rolled back")
             }
-            return commitMessage(rows: rows, columns: wanted, started: started, runType: runType, lineage: lineage)
+            let message = commitMessage(
+                rows: rows, columns: wanted, started: started, runType: runType, lineage: lineage)
+            made = message
+            return message
         }
-        return Outcome(rows: rows, warnings: warnings, committed: true)
+        // A transaction that changed nothing makes no snapshot (and so no commit to record).
+        if try session.currentSnapshot() == snapshotBefore { made = nil }
+        return Outcome(rows: rows, warnings: warnings, commit: made)
     }
 
     func commitMessage(
-        rows: Int64, columns: [SchemaEvolution.Column], started: Date, runType: RunType? = nil, lineage: [String: String] = [:]
+        rows: Int64, columns: [SchemaEvolution.Column], started: Date, runType: RunType? = nil,
+        lineage: [String: String] = [:]
     ) -> CommitMessage {
         let runType = runType ?? decision.runType
         return CommitMessage(
@@ -217,7 +227,8 @@ struct Materializer {
     /// A key column whose type differs between the target and the new result, if any.
     private func changedKeyType(_ columns: [SchemaEvolution.Column]) throws -> String? {
         guard !model.directives.uniqueKey.isEmpty else { return nil }
-        let current = try SchemaEvolution.columns(session, database: session.catalog, schema: target.schema, table: target.table)
+        let current = try SchemaEvolution.columns(
+            session, database: session.catalog, schema: target.schema, table: target.table)
         for key in model.directives.uniqueKey {
             let old = current.first { $0.name.lowercased() == key.lowercased() }
             let new = columns.first { $0.name.lowercased() == key.lowercased() }
@@ -238,29 +249,32 @@ struct Materializer {
                     "@unique_key column \(key) is not in the model's output (columns: \(columns.map(\.name).joined(separator: ", ")))",
                     file: model.path)
             }
-            let nulls =
-                try session.connection.scalar(
-                    "SELECT count(*) FROM \(result) WHERE \(SQLLiteral.identifier(key)) IS NULL")?.int64 ?? 0
+        }
+        guard !model.directives.uniqueKey.isEmpty else { return }
+        // One pass over the result: NULL counts per key column, and (for kinds with one row per
+        // key) how many key values repeat.
+        let keys = model.directives.uniqueKey
+        let keyList = keys.map(SQLLiteral.identifier).joined(separator: ", ")
+        let oneRowPerKey = model.kind == .merge || model.kind == .scd2
+        let nullCounts = keys.map { "count(*) FILTER (WHERE \(SQLLiteral.identifier($0)) IS NULL)" }
+        let duplicates = oneRowPerKey ? "count(*) - count(DISTINCT (\(keyList)))" : "0"
+        let counts = try session.connection.rows(
+            "SELECT \(duplicates), \(nullCounts.joined(separator: ", ")) FROM \(result)")
+        let values = counts.first ?? []
+        for (index, key) in keys.enumerated() {
+            let nulls = values.count > index + 1 ? values[index + 1].int64 ?? 0 : 0
             if nulls > 0 {
                 throw OndatraError(
                     .query, "@unique_key column \(key) has \(nulls) NULL value(s); key columns must not be NULL",
                     file: model.path)
             }
         }
-        // merge and scd2 keep one row per key; tracked and partition keys name groups of rows.
-        if model.kind == .merge || model.kind == .scd2 {
-            let keys = model.directives.uniqueKey.map(SQLLiteral.identifier).joined(separator: ", ")
-            let duplicates =
-                try session.connection.scalar(
-                    "SELECT count(*) FROM (SELECT \(keys) FROM \(result) GROUP BY \(keys) HAVING count(*) > 1)")?.int64
-                ?? 0
-            if duplicates > 0 {
-                throw OndatraError(
-                    .query,
-                    "@unique_key (\(model.directives.uniqueKey.joined(separator: ", "))) has \(duplicates) duplicate key value(s); a \(model.kind.rawValue) model needs one row per key",
-                    file: model.path)
-            }
+        let repeated = values.first?.int64 ?? 0
+        if repeated > 0 {
+            throw OndatraError(
+                .query,
+                "@unique_key (\(keys.joined(separator: ", "))) has \(repeated) duplicate key value(s); a \(model.kind.rawValue) model needs one row per key",
+                file: model.path)
         }
     }
-
 }

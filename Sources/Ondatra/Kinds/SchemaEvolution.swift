@@ -9,15 +9,13 @@ enum SchemaEvolution {
     }
 
     static func columns(_ session: Session, database: String, schema: String, table: String) throws -> [Column] {
-        try session.query(
-            """
-            SELECT column_name, data_type FROM duckdb_columns()
-            WHERE database_name = ? AND schema_name = ? AND table_name = ? ORDER BY column_index
-            """, [.varchar(database), .varchar(schema), .varchar(table)]
-        ).allRows().compactMap { row in
-            guard let name = row[0].string, let type = row[1].string else { return nil }
-            return Column(name: name, type: type)
-        }
+        // pragma_table_info reads one table; duckdb_columns() would walk every attached catalog.
+        let name = SQLLiteral.qualified([database, schema, table])
+        return try session.query("SELECT name, type FROM pragma_table_info(\(SQLLiteral.quote(name)))").allRows()
+            .compactMap { row in
+                guard let name = row[0].string, let type = row[1].string else { return nil }
+                return Column(name: name, type: type)
+            }
     }
 
     /// Alters `qualifiedTarget` from `current` to `wanted`; returns the warning text, or nil when

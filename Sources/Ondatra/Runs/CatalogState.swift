@@ -20,25 +20,17 @@ public struct CatalogState: Sendable {
     }
 
     /// The last commit per model target.
-    public let commits: [Target: Commit]
+    public private(set) var commits: [Target: Commit]
     /// Tables that exist in the catalog now.
-    public let tables: Set<Target>
+    public private(set) var tables: Set<Target>
     /// The newest snapshot id.
-    public let currentSnapshot: Int64
+    public private(set) var currentSnapshot: Int64
 
     /// Reads the state from the session's catalog.
     public static func load(_ session: Session) throws -> CatalogState {
         var commits: [Target: Commit] = [:]
         for snapshot in try session.snapshots() {
-            guard snapshot.author == CommitMessage.author, let text = snapshot.extraInfo,
-                let info = try? JSONValue.parse(text), let name = info["model"]?.stringValue,
-                let target = Target(parsing: name)
-            else { continue }
-            commits[target] = Commit(
-                snapshot: snapshot.id, modelHash: info["model_hash"]?.stringValue ?? "",
-                kind: info["kind"]?.stringValue ?? "",
-                runType: info["run_type"]?.stringValue ?? "", rowsAffected: info["rows_affected"]?.intValue ?? 0,
-                lineage: (info["lineage"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
+            if let (target, commit) = parse(snapshot) { commits[target] = commit }
         }
         let rows = try session.query(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [.varchar(session.catalog)]
@@ -49,5 +41,31 @@ public struct CatalogState: Sendable {
                 return Target(schema: schema, table: table)
             })
         return CatalogState(commits: commits, tables: tables, currentSnapshot: try session.currentSnapshot())
+    }
+
+    /// Takes in the commit a model just made (the newest snapshot), without reading everything again.
+    public mutating func record(_ target: Target, commit: CommitMessage, session: Session) throws {
+        let id = try session.currentSnapshot()
+        currentSnapshot = id
+        tables.insert(target)
+        let snapshot = Snapshot(
+            id: id, time: .null, changes: .null, author: commit.author, message: commit.message,
+            extraInfo: JSONValue.object(commit.extraInfo).text)
+        if let (committed, parsed) = Self.parse(snapshot) { commits[committed] = parsed }
+    }
+
+    private static func parse(_ snapshot: Snapshot) -> (Target, Commit)? {
+        guard snapshot.author == CommitMessage.author, let text = snapshot.extraInfo,
+            let info = try? JSONValue.parse(text), let name = info["model"]?.stringValue,
+            let target = Target(parsing: name)
+        else { return nil }
+        return (
+            target,
+            Commit(
+                snapshot: snapshot.id, modelHash: info["model_hash"]?.stringValue ?? "",
+                kind: info["kind"]?.stringValue ?? "",
+                runType: info["run_type"]?.stringValue ?? "", rowsAffected: info["rows_affected"]?.intValue ?? 0,
+                lineage: (info["lineage"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
+        )
     }
 }

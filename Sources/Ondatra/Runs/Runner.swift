@@ -8,6 +8,8 @@ public final class Runner {
     let session: Session
     /// Called with each model's result as soon as it is known.
     public var onResult: (ModelResult) -> Void = { _ in }
+    /// What the catalog says about the models, read at the first model and updated after each commit.
+    private var catalogState: CatalogState?
     /// Set from another thread (for example on Ctrl-C) to stop before the next model.
     public let stopRequested = Atomic<Bool>(false)
 
@@ -21,6 +23,7 @@ public final class Runner {
     /// - Throws: ``OndatraError`` for project-level problems (a cycle, an unknown target, a bad header).
     public func run(selection: [Target] = []) throws -> RunSummary {
         let started = Date()
+        catalogState = nil
         let models = try ModelDiscovery.models(in: project)
         let byTarget = Dictionary(uniqueKeysWithValues: models.map { ($0.target, $0) })
         for target in selection where byTarget[target] == nil {
@@ -108,8 +111,11 @@ public final class Runner {
         }
         var decided = noDecision
         do {
-            // State is read per model: upstream models of this run have committed already.
-            let state = try CatalogState.load(session)
+            // Read once per run, then kept up to date with each commit of this run.
+            if catalogState == nil { catalogState = try CatalogState.load(session) }
+            guard let state = catalogState else {
+                return finish(noDecision, status: .error, errors: ["no catalog state"])
+            }
             let hash = ModelHash.of(model, configText: configText)
             let recorded = state.commits[model.target].map {
                 RunPlanner.Recorded(snapshot: $0.snapshot, modelHash: $0.modelHash)
@@ -126,6 +132,7 @@ public final class Runner {
                 modelTargets: modelTargets,
                 runID: runID
             ).run()
+            if let commit = outcome.commit { try catalogState?.record(model.target, commit: commit, session: session) }
             return finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
         } catch let error as OndatraError {
             let message = error.file == nil ? "\(model.path): \(error.message)" : error.description

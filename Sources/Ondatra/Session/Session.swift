@@ -17,6 +17,9 @@ public final class Session {
     /// Hides values from `.env` in anything shown or logged.
     public let redactor: SecretRedactor
 
+    /// Schemas this session has made sure exist.
+    private var knownSchemas: Set<String> = []
+
     /// The variable that holds the project's absolute root path in config files.
     public static let projectDirectoryVariable = "ONDATRA_PROJECT_DIR"
 
@@ -98,6 +101,9 @@ public final class Session {
 
     /// Creates `schema` in the catalog unless it exists.
     public func ensureSchema(_ schema: String) throws {
+        // Each schema is checked once per session: the statement costs a catalog round trip.
+        guard !knownSchemas.contains(schema) else { return }
+        defer { knownSchemas.insert(schema) }
         try execute("CREATE SCHEMA IF NOT EXISTS \(SQLLiteral.qualified([catalog, schema]))")
     }
 
