@@ -24,6 +24,8 @@ let package = Package(
         // DuckDB 1.5.5's C API, found with pkg-config (`duckdb.pc` written by scripts/bootstrap).
         .systemLibrary(name: "CDuckDB", pkgConfig: "duckdb"),
         .target(name: "DuckDB", dependencies: ["CDuckDB"]),
+        // Request rate limiting shared by a lib function's fetch and push calls; no dependencies.
+        .target(name: "RateLimit"),
         // The Starlark language: depends on nothing else of ours so it can ship on its own.
         .target(name: "Starlark", dependencies: [.product(name: "BigInt", package: "BigInt")]),
         // `starlark FILE` runs a program; `starlark --test FILE…` runs chunked conformance files.
@@ -42,6 +44,7 @@ let package = Package(
             dependencies: ["DuckDB", "Starlark", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
+        .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
         .testTarget(name: "StarlarkTests", dependencies: ["Starlark"], exclude: ["testdata"]),
         // Helpers for testing projects and lib functions, shipped so users can test theirs the same way.
         .target(name: "OndatraTesting", dependencies: ["Ondatra"]),

@@ -1,0 +1,82 @@
+import Synchronization
+
+/// Limits how many requests start in any window of a given length: never more than `requests`
+/// in any interval of `period`, however the requests are spread (a sliding window over the start
+/// times of the last `requests` requests, so bursts at a window's edge cannot double the rate).
+///
+/// The limiter only does arithmetic on times it is given; waiting is the caller's job. That keeps
+/// it usable from synchronous threads (Starlark's HTTP builtins) and from async code alike, and
+/// testable with any clock:
+///
+/// ```swift
+/// let limiter = RateLimiter(requests: 100, per: .seconds(10))
+/// let start = limiter.reserve(at: clock.now)      // when this request may start
+/// clock.sleep(until: start)
+/// ```
+public final class RateLimiter: Sendable {
+    private struct State {
+        /// Start times of the most recent requests, oldest first; at most `requests` of them.
+        var starts: [ContinuousClock.Instant] = []
+    }
+
+    /// The most requests that may start within one period.
+    public let requests: Int
+    /// The window length.
+    public let period: Duration
+    private let state = Mutex(State())
+
+    /// Creates a limiter allowing `requests` starts per `period`; `requests` below 1 is treated as 1.
+    public init(requests: Int, per period: Duration) {
+        self.requests = max(1, requests)
+        self.period = period
+    }
+
+    /// Reserves the next start and returns when it may happen: `now` when a slot is free, else the
+    /// moment the oldest start in the window leaves it. Reservations are first come, first served.
+    public func reserve(at now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        state.withLock { state in
+            var start = now
+            if state.starts.count >= requests {
+                // The request that started `requests` starts ago must be a full period back.
+                let bound = state.starts[state.starts.count - requests] + period
+                if bound > start { start = bound }
+            }
+            state.starts.append(start)
+            if state.starts.count > requests { state.starts.removeFirst(state.starts.count - requests) }
+            return start
+        }
+    }
+
+    /// How long a request arriving `now` must wait; reserves its slot.
+    public func delay(at now: ContinuousClock.Instant) -> Duration {
+        reserve(at: now) - now
+    }
+}
+
+/// Parses durations as Go writes them: `10s`, `500ms`, `1m30s`, `2h`, `1.5s`, `250us`.
+public enum DurationText {
+    /// The duration, or nil when the text is not a positive Go-style duration.
+    public static func parse(_ text: String) -> Duration? {
+        let units: [(String, Double)] = [
+            ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
+        ]
+        var rest = Substring(text)
+        while rest.first == " " { rest.removeFirst() }
+        while rest.last == " " { rest.removeLast() }
+        guard !rest.isEmpty else { return nil }
+        var seconds = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            // Longest unit name first, so "ms" is not read as "m".
+            guard let unit = units.sorted(by: { $0.0.count > $1.0.count }).first(where: { rest.hasPrefix($0.0) }) else {
+                return nil
+            }
+            rest = rest.dropFirst(unit.0.count)
+            seconds += value * unit.1
+        }
+        guard seconds > 0 else { return nil }
+        return .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+}

@@ -1,0 +1,58 @@
+import RateLimit
+import Testing
+
+@Suite struct RateLimiterTests {
+    let zero = ContinuousClock.now
+
+    private func at(_ milliseconds: Int) -> ContinuousClock.Instant { zero + .milliseconds(milliseconds) }
+
+    @Test func allowsABurstThenSpacesRequestsByTheWindow() {
+        let limiter = RateLimiter(requests: 3, per: .seconds(1))
+        #expect(limiter.reserve(at: at(0)) == at(0))
+        #expect(limiter.reserve(at: at(10)) == at(10))
+        #expect(limiter.reserve(at: at(20)) == at(20))
+        // The fourth must wait until the first is a full second back.
+        #expect(limiter.reserve(at: at(30)) == at(1000))
+        #expect(limiter.reserve(at: at(30)) == at(1010))
+        #expect(limiter.delay(at: at(1500)) == .zero)
+        #expect(limiter.delay(at: at(1500)) == .milliseconds(500))
+    }
+
+    @Test func neverExceedsTheLimitInAnyWindow() {
+        // Many concurrent callers arriving at random times: check every window of the schedule.
+        let limiter = RateLimiter(requests: 5, per: .milliseconds(100))
+        var generator = SystemRandomNumberGenerator()
+        var arrivals = (0..<400).map { _ in Int.random(in: 0..<2000, using: &generator) }
+        arrivals.sort()
+        let starts = arrivals.map { limiter.reserve(at: at($0)) }.sorted()
+        for (index, start) in starts.enumerated() where index + 5 < starts.count {
+            // Any 6 consecutive starts span at least one full window.
+            #expect(starts[index + 5] - start >= .milliseconds(100))
+        }
+        #expect(starts.count == 400)
+    }
+
+    @Test func quietPeriodsDoNotBuildUpCredit() {
+        let limiter = RateLimiter(requests: 2, per: .seconds(1))
+        _ = limiter.reserve(at: at(0))
+        _ = limiter.reserve(at: at(0))
+        // Long after, only two may start at once again: a burst is capped at the limit.
+        #expect(limiter.reserve(at: at(60_000)) == at(60_000))
+        #expect(limiter.reserve(at: at(60_000)) == at(60_000))
+        #expect(limiter.reserve(at: at(60_000)) == at(61_000))
+    }
+
+    @Test(arguments: [
+        ("10s", Duration.seconds(10)), ("500ms", .milliseconds(500)), ("1m30s", .seconds(90)), ("2h", .seconds(7200)),
+        ("1.5s", .milliseconds(1500)), ("250us", .microseconds(250)),
+    ])
+    func parsesGoDurations(text: String, expected: Duration) {
+        #expect(DurationText.parse(text) == expected)
+    }
+
+    @Test func rejectsBadDurations() {
+        for bad in ["", "10", "s", "10x", "-1s", "0s", "1.2.3s"] {
+            #expect(DurationText.parse(bad) == nil, "\(bad)")
+        }
+    }
+}
