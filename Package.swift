@@ -31,6 +31,8 @@ let package = Package(
         // `starlark FILE` runs a program; `starlark --test FILE…` runs chunked conformance files.
         .executableTarget(name: "StarlarkCLI", dependencies: ["Starlark"]),
         .target(name: "Ondatra", dependencies: ["DuckDB", .product(name: "Crypto", package: "swift-crypto")]),
+        // Where Starlark meets the pipeline: lib functions, their API dicts, and (next) the host modules.
+        .target(name: "OndatraStarlark", dependencies: ["Ondatra", "Starlark", "RateLimit"]),
         .target(
             name: "OndatraCLI",
             dependencies: [
@@ -45,6 +47,7 @@ let package = Package(
         ),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
+        .testTarget(name: "OndatraStarlarkTests", dependencies: ["OndatraStarlark", "OndatraTesting"]),
         .testTarget(name: "StarlarkTests", dependencies: ["Starlark"], exclude: ["testdata"]),
         // Helpers for testing projects and lib functions, shipped so users can test theirs the same way.
         .target(name: "OndatraTesting", dependencies: ["Ondatra"]),

@@ -1,0 +1,99 @@
+import Foundation
+import Ondatra
+import OndatraTesting
+import Testing
+
+@testable import OndatraStarlark
+
+@Suite struct LibRegistryTests {
+    @Test func readsTheSeedsAPIDict() throws {
+        let api = try #require(
+            try LibRegistry.parse(
+                """
+                API = {
+                    "base_url": "https://api.hubapi.com",
+                    "auth": {"env": "HUBSPOT_KEY"},
+                    "retry": 3,
+                    "rate_limit": {"requests": 100, "per": "10s"},
+                    "push": {
+                        "batch_size": 100,
+                        "batch_mode": "sync",
+                    },
+                }
+
+                def push(rows):
+                    return {}
+                """, file: "lib/hubspot_push.star"))
+        #expect(api.baseURL == "https://api.hubapi.com")
+        #expect(api.auth == .bearer(variable: "HUBSPOT_KEY"))
+        #expect(api.retry == 3)
+        #expect(api.rateLimit == LibAPI.RateLimitSettings(requests: 100, period: .seconds(10)))
+        #expect(api.push?.batchSize == 100)
+        #expect(api.push?.mode == .sync)
+        #expect(api.timeout == 30)
+    }
+
+    @Test func everyAuthForm() throws {
+        func auth(_ text: String) throws -> LibAPI.Auth? {
+            try LibRegistry.parse("API = {\"auth\": \(text)}", file: "lib/a.star")?.auth
+        }
+        #expect(try auth(#"{"env": "K", "header": "X-Api-Key"}"#) == .header(name: "X-Api-Key", variable: "K"))
+        #expect(try auth(#"{"env": "K", "param": "api_key"}"#) == .queryParameter(name: "api_key", variable: "K"))
+        #expect(try auth(#"{"env_user": "U", "env_pass": "P"}"#) == .basic(userVariable: "U", passwordVariable: "P"))
+        #expect(
+            try auth(#"{"oauth": {"token_url": "https://x/token", "client_id_env": "ID"}}"#)
+                == .oauth(["token_url": "https://x/token", "client_id_env": "ID"]))
+    }
+
+    @Test func fetchSettings() throws {
+        let fetch = try #require(
+            try LibRegistry.parse(
+                #"API = {"fetch": {"args": ["region"], "page_size": 50, "dynamic_columns": True, "columns": {"id": "BIGINT", "name": "VARCHAR"}}}"#,
+                file: "lib/countries.star")?.fetch)
+        #expect(fetch.arguments == ["region"])
+        #expect(fetch.pageSize == 50)
+        #expect(fetch.dynamicColumns)
+        #expect(fetch.columns.map(\.0) == ["id", "name"])
+    }
+
+    @Test(arguments: [
+        (#"API = {"base_ur": "https://x"}"#, "API.base_ur: unknown key (allowed: base_url, auth"),
+        (#"API = {"base_url": "ftp://x"}"#, "API.base_url: must start with http:// or https://"),
+        (#"API = {"retry": "3"}"#, "API.retry: must be an int, not string"),
+        (#"API = {"retry": -1}"#, "API.retry: must be at least 0"),
+        (#"API = {"timeout": 0}"#, "API.timeout: must be more than 0 seconds"),
+        (#"API = {"rate_limit": {"requests": 10, "per": "10x"}}"#, "API.rate_limit.per: '10x' is not a duration"),
+        (#"API = {"rate_limit": {"requests": 10}}"#, "API.rate_limit: needs requests and per"),
+        (#"API = {"rate_limit": {"requests": 0, "per": "1s"}}"#, "API.rate_limit.requests: must be at least 1"),
+        (#"API = {"auth": {"header": "X"}}"#, "API.auth: needs env"),
+        (#"API = {"auth": {"env": "K", "token": "x"}}"#, "API.auth.token: unknown key"),
+        (
+            #"API = {"push": {"batch_mode": "parallel"}}"#,
+            "API.push.batch_mode: 'parallel' is not a batch mode (allowed: sync, atomic, async)"
+        ),
+        (#"API = {"push": {"batch_size": 0}}"#, "API.push.batch_size: must be at least 1"),
+        (#"API = {"fetch": {"page_size": 10, "pages": 2}}"#, "API.fetch.pages: unknown key"),
+        (#"API = {"headers": {"X-Team": 7}}"#, "API.headers.X-Team: must be a string, not int"),
+        (#"API = {"base_url": BASE}"#, "API.base_url must be a literal"),
+        (#"API = {"retry": 1, "retry": 2}"#, "API.retry is given twice"),
+        ("API = [1]", "API must be a dict literal"),
+    ])
+    func badDictsNameTheKey(source: String, message: String) {
+        let error = #expect(throws: OndatraError.self) { try LibRegistry.parse(source, file: "lib/bad.star") }
+        #expect(error?.description.hasPrefix("lib/bad.star:1: ") == true, "\(error?.description ?? "")")
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func projectsListOnlyFilesWithAnAPI() throws {
+        let sandbox = try TemporaryProject()
+        try sandbox.write(
+            "lib/countries.star", #"API = {"fetch": {"page_size": 10}}"# + "\ndef fetch(page):\n    return {}\n")
+        try sandbox.write("lib/helpers.star", "def clean(x):\n    return x\n")
+        let functions = try LibRegistry.load(sandbox.project)
+        #expect(Array(functions.keys) == ["countries"])
+        #expect(functions["countries"]?.path == "lib/countries.star")
+        try sandbox.write("lib/broken.star", "API = {\n  \"retry\": None,\n}\n")
+        let error = #expect(throws: OndatraError.self) { try LibRegistry.load(sandbox.project) }
+        #expect(error?.file == "lib/broken.star")
+    }
+}
