@@ -120,4 +120,25 @@ import Testing
             readsOutsideCatalog: true)
         #expect(lib.runType == .full)
     }
+
+    @Test func fileSourcesRunOnlyWhenTheirFilesChange() {
+        let withFiles = RunPlanner.Recorded(snapshot: 5, modelHash: "h", filesFingerprint: "f1")
+        func decide(_ kind: ModelKind, files: RunPlanner.FileInputs, deps: [(Target, Int64?)] = []) -> RunDecision {
+            RunPlanner.decide(
+                kind: kind, hash: "h", targetExists: true, recorded: withFiles, dependencySnapshots: deps,
+                readsOutsideCatalog: false, files: files)
+        }
+        #expect(decide(.table, files: .fingerprint("f1")) == RunDecision(runType: .skip, reason: "no dependencies"))
+        #expect(
+            decide(.table, files: .fingerprint("f2")) == RunDecision(runType: .full, reason: "source files changed"))
+        #expect(
+            decide(.merge, files: .fingerprint("f1"))
+                == RunDecision(runType: .incremental, reason: "no dependencies", reads: .nothing))
+        #expect(
+            decide(.merge, files: .fingerprint("f2"))
+                == RunDecision(runType: .incremental, reason: "source files changed", reads: .everything))
+        #expect(decide(.merge, files: .fingerprint("f1"), deps: [(dep, 7)]).reads == .changes)
+        #expect(decide(.append, files: .untracked).reads == .changes)
+        #expect(decide(.table, files: .untracked).runType == .skip)
+    }
 }

@@ -107,6 +107,66 @@ import Testing
         #expect(try rows("SELECT count(*) FROM raw.items") == [[.bigint(3)]])
     }
 
+    @Test func fileSourcesRunOnlyWhenTheirFilesChange() throws {
+        try writeItems(["1,apple,10"])
+        let path = sandbox.project.root.path + "/data/items.csv"
+        try sandbox.write(
+            "models/raw/items.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT * FROM read_csv('\(path)')")
+        try sandbox.write("models/raw/items_copy.sql", "SELECT * FROM '\(path)'")
+        try sandbox.write("models/raw/items_log.sql", "-- @kind: append\nSELECT * FROM read_csv(['\(path)'])")
+        _ = try run()
+
+        // Files unchanged: nothing is read, nothing is written, and appends do not repeat.
+        let before = try snapshotCount()
+        var results = try run()
+        #expect(results["raw.items"]?.runType == .incremental)
+        #expect(results["raw.items"]?.rowsAffected == 0)
+        #expect(results["raw.items_copy"]?.runType == .skip)
+        #expect(results["raw.items_log"]?.rowsAffected == 0)
+        #expect(try snapshotCount() == before)
+
+        // A changed file is read in full by every model that reads it.
+        try writeItems(["1,apple,10", "2,pear,20"])
+        results = try run()
+        #expect(results["raw.items"]?.reason == "source files changed")
+        #expect(results["raw.items"]?.rowsAffected == 1)
+        #expect(results["raw.items_copy"]?.runType == .full)
+        #expect(try rows("SELECT count(*) FROM raw.items_copy") == [[.bigint(2)]])
+        // Append adds only the rows it does not hold yet.
+        #expect(results["raw.items_log"]?.rowsAffected == 1)
+        #expect(try rows("SELECT count(*) FROM raw.items_log") == [[.bigint(2)]])
+    }
+
+    @Test func modelsWhoseDeltaFiltersToNothingCatchUp() throws {
+        try writeItems(["1,apple,10"])
+        try sandbox.write(
+            "models/raw/items.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT * FROM read_csv('\(sandbox.project.root.path)/data/items.csv')"
+        )
+        try sandbox.write(
+            "models/staging/expensive.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT * FROM raw.items WHERE price > 100")
+        // Runs after staging.expensive (dependencies first, then by name) and commits: the
+        // watermark of staging.expensive rides on this commit.
+        try sandbox.write("models/zz/all_items.sql", "SELECT * FROM raw.items")
+        _ = try run()
+
+        try writeItems(["1,apple,10", "2,pear,20"])
+        var results = try run()
+        #expect(results["staging.expensive"]?.reason == "dep changed: raw.items")
+        #expect(results["staging.expensive"]?.rowsAffected == 0)
+        #expect(results["zz.all_items"]?.runType == .full)
+
+        results = try run()
+        #expect(results["staging.expensive"]?.reason == "deps unchanged")
+
+        // Later changes are still seen.
+        try writeItems(["1,apple,10", "2,pear,200"])
+        results = try run()
+        #expect(results["staging.expensive"]?.rowsAffected == 1)
+        #expect(try rows("SELECT id FROM staging.expensive") == [[.bigint(2)]])
+    }
+
     @Test func changedSQLIsABackfillAndSchemaEvolves() throws {
         try writeItems(["1,apple,10"])
         try writeModels()

@@ -21,6 +21,41 @@ public struct TableReferences: Sendable, Hashable {
     public let tables: [Table]
     /// Table functions (`FROM name(…)`), by name.
     public let functions: [String]
+    /// Files the statement reads: literal paths or globs given to DuckDB's file readers
+    /// (`read_parquet('data/*.parquet')`, `read_csv(['a.csv', 'b.csv'])`) or named in FROM (`FROM 'x.csv'`).
+    public var filePatterns: [String] = []
+    /// Whether a file reader gets a path that is not a literal (so the files cannot be known before running).
+    public var readsComputedFilePaths = false
+
+    /// The table functions that read the files named in their first argument.
+    static let fileReaders: Set<String> = [
+        "read_parquet", "parquet_scan", "read_csv", "read_csv_auto", "read_json", "read_json_auto",
+        "read_ndjson", "read_ndjson_auto", "read_json_objects", "read_ndjson_objects", "read_text", "read_blob",
+    ]
+
+    /// Creates references from what a statement was found to read.
+    public init(tables: [Table], functions: [String]) {
+        self.tables = tables
+        self.functions = functions
+    }
+
+    /// Whether the statement reads only tables of `models` (in `catalog`) and local files it names
+    /// literally, so nothing it reads can change without a commit or a file changing.
+    public func readsOnlyModelsAndFiles(catalog: String, models: Set<Target>) -> Bool {
+        guard !readsComputedFilePaths, functions.allSatisfy({ Self.fileReaders.contains($0.lowercased()) }) else {
+            return false
+        }
+        return tables.allSatisfy { table in
+            if Self.isFileName(table) { return true }
+            guard table.catalog.isEmpty || table.catalog == catalog else { return false }
+            return models.contains(Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table))
+        }
+    }
+
+    /// A FROM item such as `'data/orders.csv'`: DuckDB reads it as a file (a replacement scan).
+    static func isFileName(_ table: Table) -> Bool {
+        table.catalog.isEmpty && table.schema.isEmpty && (table.table.contains("/") || table.table.contains("."))
+    }
 
     /// Parses `sql` on `connection`.
     /// - Throws: ``DuckDBError`` with DuckDB's parser message when the SQL does not parse.
@@ -35,15 +70,47 @@ public struct TableReferences: Sendable, Hashable {
         var cteNames: Set<String> = []
         var tables: [Table] = []
         var functions: [String] = []
-        walk(tree, cteNames: &cteNames, tables: &tables, functions: &functions)
+        var files = FileArguments()
+        walk(tree, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files)
         let filtered = tables.filter {
             !($0.schema.isEmpty && $0.catalog.isEmpty && cteNames.contains($0.table.lowercased()))
         }
-        return TableReferences(tables: filtered, functions: functions)
+        var references = TableReferences(tables: filtered, functions: functions)
+        references.filePatterns = files.patterns + filtered.filter(isFileName).map(\.table)
+        references.readsComputedFilePaths = files.computed
+        return references
+    }
+
+    /// Paths found in file readers' first arguments while walking the tree.
+    private struct FileArguments {
+        var patterns: [String] = []
+        var computed = false
+
+        /// Takes in a reader's first argument: a string constant or a list of them.
+        mutating func add(_ argument: JSONValue?) {
+            guard let argument else {
+                computed = true
+                return
+            }
+            if argument["class"]?.stringValue == "CONSTANT",
+                argument["value"]?["type"]?["id"]?.stringValue == "VARCHAR",
+                let path = argument["value"]?["value"]?.stringValue
+            {
+                patterns.append(path)
+            } else if argument["class"]?.stringValue == "FUNCTION",
+                argument["function_name"]?.stringValue == "list_value",
+                let items = argument["children"]?.arrayValue
+            {
+                for item in items { add(item) }
+            } else {
+                computed = true
+            }
+        }
     }
 
     private static func walk(
-        _ node: JSONValue, cteNames: inout Set<String>, tables: inout [Table], functions: inout [String]
+        _ node: JSONValue, cteNames: inout Set<String>, tables: inout [Table], functions: inout [String],
+        files: inout FileArguments
     ) {
         switch node {
         case .object(let members):
@@ -59,15 +126,22 @@ public struct TableReferences: Sendable, Hashable {
                         table: members["table_name"]?.stringValue ?? "", alias: members["alias"]?.stringValue ?? "",
                         location: Int(members["query_location"]?.intValue ?? 0)))
             case "TABLE_FUNCTION":
-                if let name = members["function"]?["function_name"]?.stringValue { functions.append(name) }
+                if let name = members["function"]?["function_name"]?.stringValue {
+                    functions.append(name)
+                    if fileReaders.contains(name.lowercased()) {
+                        files.add(members["function"]?["children"]?.arrayValue?.first)
+                    }
+                }
             default: break
             }
             // Visit members in a fixed order so results do not depend on dictionary order.
             for key in members.keys.sorted() {
-                if let child = members[key] { walk(child, cteNames: &cteNames, tables: &tables, functions: &functions) }
+                if let child = members[key] {
+                    walk(child, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files)
+                }
             }
         case .array(let items):
-            for item in items { walk(item, cteNames: &cteNames, tables: &tables, functions: &functions) }
+            for item in items { walk(item, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files) }
         default: break
         }
     }

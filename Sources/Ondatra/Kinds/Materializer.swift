@@ -8,11 +8,15 @@ struct Materializer {
     let model: Model
     let decision: RunDecision
     let hash: String
+    /// The fingerprint of the files the model reads, recorded with the commit; nil when it reads none.
+    let filesFingerprint: String?
     let dependencies: [Target]
     let references: TableReferences
     let state: CatalogState
     let modelTargets: Set<Target>
     let runID: String
+    /// Watermarks of models that ran earlier in this run and wrote nothing, for this model's commit.
+    var watermarks: [Target: Int64] = [:]
 
     /// The temporary table the model's SQL runs into before anything is written.
     static let resultTable = "__ondatra_result"
@@ -136,7 +140,16 @@ struct Materializer {
                 "columns": .array(columns.map { .object(["name": .string($0.name), "type": .string($0.type)]) }),
                 "dependencies": .array(dependencies.map { .string($0.description) }), "run_id": .string(runID),
                 "duration_ms": .int(Int64(Date().timeIntervalSince(started) * 1000)),
-            ])
+            ].merging(filesFingerprint.map { ["source_files": .string($0)] } ?? [:]) { first, _ in first }
+                .merging(
+                    watermarks.isEmpty
+                        ? [:]
+                        : [
+                            CatalogState.watermarksKey: .object(
+                                Dictionary(
+                                    uniqueKeysWithValues: watermarks.map { ($0.key.description, .int($0.value)) }))
+                        ]
+                ) { first, _ in first })
     }
 
     /// The SQL that builds the result, and for partition models the query of touched partition keys.
@@ -175,13 +188,17 @@ struct Materializer {
     /// partitions that change touched.
     private func sourcePlan(exists: Bool) throws -> PlanOutcome {
         let incremental = exists && decision.runType == .incremental
+        if incremental && decision.reads == .nothing { return .nothingChanged }
         guard incremental, [.append, .merge, .partition].contains(model.kind), let recorded = state.commits[target]
         else {
             return .plan(SourcePlan(sql: model.body, touched: nil))
         }
         let keys = model.directives.uniqueKey.map(SQLLiteral.identifier).joined(separator: ", ")
-        guard let (reference, upstream) = references.firstModelTable(catalog: session.catalog, models: modelTargets)
-        else {
+        // A changed source file is read in full; so is a model without a catalog table to follow.
+        let followed =
+            decision.reads == .changes
+            ? references.firstModelTable(catalog: session.catalog, models: modelTargets) : nil
+        guard let (reference, upstream) = followed else {
             if model.kind == .partition {
                 // No change feed: compare each partition's content with the table's.
                 let touched = try changedPartitionsQuery()
@@ -189,7 +206,7 @@ struct Materializer {
             }
             return .plan(SourcePlan(sql: model.body, touched: nil))
         }
-        let from = recorded.snapshot + 1
+        let from = recorded.processedThrough + 1
         let to = state.currentSnapshot
         if from > to || (state.commits[upstream]?.snapshot ?? 0) < from { return .nothingChanged }
         let types =

@@ -7,6 +7,9 @@ public struct CatalogState: Sendable {
     public struct Commit: Sendable, Hashable {
         /// The snapshot of the commit.
         public let snapshot: Int64
+        /// The newest snapshot the model is known to be up to date with: its commit, or a later
+        /// run that read its inputs' changes and had nothing to write (a watermark).
+        public internal(set) var processedThrough: Int64
         /// The model hash the commit recorded.
         public let modelHash: String
         /// The kind the commit recorded.
@@ -15,6 +18,8 @@ public struct CatalogState: Sendable {
         public let runType: String
         /// Rows the commit wrote.
         public let rowsAffected: Int64
+        /// The fingerprint of the files the model read, or empty (see ``RunPlanner/FileInputs``).
+        public let filesFingerprint: String
         /// Output column → source column, as recorded (see ``ColumnLineage``).
         public let lineage: [String: String]
     }
@@ -29,9 +34,7 @@ public struct CatalogState: Sendable {
     /// Reads the state from the session's catalog.
     public static func load(_ session: Session) throws -> CatalogState {
         var commits: [Target: Commit] = [:]
-        for snapshot in try session.snapshots() {
-            if let (target, commit) = parse(snapshot) { commits[target] = commit }
-        }
+        for snapshot in try session.snapshots() { take(snapshot, into: &commits) }
         let rows = try session.query(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [.varchar(session.catalog)]
         ).allRows()
@@ -51,20 +54,37 @@ public struct CatalogState: Sendable {
         let snapshot = Snapshot(
             id: id, time: .null, changes: .null, author: commit.author, message: commit.message,
             extraInfo: JSONValue.object(commit.extraInfo).text)
-        if let (committed, parsed) = Self.parse(snapshot) { commits[committed] = parsed }
+        Self.take(snapshot, into: &commits)
     }
 
-    private static func parse(_ snapshot: Snapshot) -> (Target, Commit)? {
+    /// The commit metadata key of watermarks: models that ran since their last commit, wrote
+    /// nothing, and are up to date with the given snapshot. They ride on the next commit of the
+    /// run, so a model whose inputs' changes filter to nothing does not read them again.
+    static let watermarksKey = "watermarks"
+
+    /// Takes in one snapshot, oldest first: a model's commit and the watermarks it carries.
+    private static func take(_ snapshot: Snapshot, into commits: inout [Target: Commit]) {
         guard snapshot.author == CommitMessage.author, let text = snapshot.extraInfo,
-            let info = try? JSONValue.parse(text), let name = info["model"]?.stringValue,
-            let target = Target(parsing: name)
-        else { return nil }
+            let info = try? JSONValue.parse(text)
+        else { return }
+        if let (target, commit) = parse(info, snapshot: snapshot.id) { commits[target] = commit }
+        for (name, value) in info[watermarksKey]?.objectValue ?? [:] {
+            guard let target = Target(parsing: name), let through = value.intValue, var commit = commits[target]
+            else { continue }
+            commit.processedThrough = max(commit.processedThrough, through)
+            commits[target] = commit
+        }
+    }
+
+    private static func parse(_ info: JSONValue, snapshot: Int64) -> (Target, Commit)? {
+        guard let name = info["model"]?.stringValue, let target = Target(parsing: name) else { return nil }
         return (
             target,
             Commit(
-                snapshot: snapshot.id, modelHash: info["model_hash"]?.stringValue ?? "",
+                snapshot: snapshot, processedThrough: snapshot, modelHash: info["model_hash"]?.stringValue ?? "",
                 kind: info["kind"]?.stringValue ?? "",
                 runType: info["run_type"]?.stringValue ?? "", rowsAffected: info["rows_affected"]?.intValue ?? 0,
+                filesFingerprint: info["source_files"]?.stringValue ?? "",
                 lineage: (info["lineage"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
         )
     }

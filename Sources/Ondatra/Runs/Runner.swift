@@ -10,6 +10,9 @@ public final class Runner {
     public var onResult: (ModelResult) -> Void = { _ in }
     /// What the catalog says about the models, read at the first model and updated after each commit.
     private var catalogState: CatalogState?
+    /// Models that ran incrementally and wrote nothing, with the snapshot they caught up to;
+    /// recorded with the run's next commit.
+    private var pendingWatermarks: [Target: Int64] = [:]
     /// Set from another thread (for example on Ctrl-C) to stop before the next model.
     public let stopRequested = Atomic<Bool>(false)
 
@@ -24,6 +27,7 @@ public final class Runner {
     public func run(selection: [Target] = []) throws -> RunSummary {
         let started = Date()
         catalogState = nil
+        pendingWatermarks = [:]
         let models = try ModelDiscovery.models(in: project)
         let byTarget = Dictionary(uniqueKeysWithValues: models.map { ($0.target, $0) })
         for target in selection where byTarget[target] == nil {
@@ -82,6 +86,20 @@ public final class Runner {
         return Set(files.filter { $0.hasSuffix(".star") }.map { String($0.dropLast(5)).lowercased() })
     }
 
+    /// The files a model reads, fingerprinted when they are local and named literally and the
+    /// model reads nothing else outside the catalog's models.
+    private func fileInputs(_ references: TableReferences?, modelTargets: Set<Target>) throws
+        -> RunPlanner.FileInputs
+    {
+        guard let references, !references.filePatterns.isEmpty || references.readsComputedFilePaths else {
+            return .none
+        }
+        guard references.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets),
+            let fingerprint = try SourceFiles.fingerprint(references.filePatterns, session: session)
+        else { return .untracked }
+        return .fingerprint(fingerprint)
+    }
+
     private func runOne(
         _ model: Model, dependencies: [Target], references: TableReferences?, parseError: String?,
         failedUpstream: Target?,
@@ -118,21 +136,34 @@ public final class Runner {
             }
             let hash = ModelHash.of(model, configText: configText)
             let recorded = state.commits[model.target].map {
-                RunPlanner.Recorded(snapshot: $0.snapshot, modelHash: $0.modelHash)
+                RunPlanner.Recorded(
+                    snapshot: $0.processedThrough, modelHash: $0.modelHash, filesFingerprint: $0.filesFingerprint)
             }
+            let files = try fileInputs(references, modelTargets: modelTargets)
+            var fingerprint: String?
+            if case .fingerprint(let value) = files { fingerprint = value }
             let decision = RunPlanner.decide(
                 kind: model.kind, hash: hash, targetExists: state.tables.contains(model.target), recorded: recorded,
                 dependencySnapshots: dependencies.map { ($0, state.commits[$0]?.snapshot) },
-                readsOutsideCatalog: references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false)
+                readsOutsideCatalog: references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false,
+                files: files)
             decided = decision
             if decision.runType == .skip { return finish(decision, status: .skip) }
-            let outcome = try Materializer(
-                session: session, model: model, decision: decision, hash: hash, dependencies: dependencies,
+            var materializer = Materializer(
+                session: session, model: model, decision: decision, hash: hash, filesFingerprint: fingerprint,
+                dependencies: dependencies,
                 references: references ?? TableReferences(tables: [], functions: []), state: state,
                 modelTargets: modelTargets,
                 runID: runID
-            ).run()
-            if let commit = outcome.commit { try catalogState?.record(model.target, commit: commit, session: session) }
+            )
+            materializer.watermarks = pendingWatermarks
+            let outcome = try materializer.run()
+            if let commit = outcome.commit {
+                try catalogState?.record(model.target, commit: commit, session: session)
+                pendingWatermarks = [:]
+            } else if decision.runType == .incremental && decision.reads != .nothing {
+                pendingWatermarks[model.target] = state.currentSnapshot
+            }
             return finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
         } catch let error as OndatraError {
             let message = error.file == nil ? "\(model.path): \(error.message)" : error.description
