@@ -13,7 +13,7 @@ public enum ModelHash {
         hasher.update(data: Data(model.directives.hashedText.utf8))
         hasher.update(data: Data([0]))
         hasher.update(data: Data(configText.utf8))
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 
     /// The text of every config file, in run order, for ``of(_:configText:)``.
@@ -81,4 +81,9 @@ public enum ModelHash {
         }
         return output
     }
+}
+
+extension SHA256.Digest {
+    /// The digest as lower-case hex, as the commit metadata records hashes.
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }

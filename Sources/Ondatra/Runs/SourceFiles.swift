@@ -26,6 +26,6 @@ enum SourceFiles {
         }
         var hasher = SHA256()
         hasher.update(data: Data(lines.joined(separator: "\n").utf8))
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 }
