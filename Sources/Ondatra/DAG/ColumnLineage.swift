@@ -1,13 +1,10 @@
-import DuckDB
-
 /// Which source column each output column of a `SELECT` comes from, when it is a plain column
 /// reference (`name` or `name AS label`). Used to tell a renamed column from a dropped one.
 public enum ColumnLineage {
-    /// Output column → source column, for the top-level select list (empty for other statements).
-    public static func of(_ sql: String, on connection: Connection) -> [String: String] {
-        guard let text = try? connection.scalar("SELECT json_serialize_sql(\(SQLLiteral.quote(sql)))")?.string,
-            let tree = try? JSONValue.parse(text),
-            let node = tree["statements"]?.arrayValue?.first?["node"], node["type"]?.stringValue == "SELECT_NODE",
+    /// Output column → source column, for the top-level select list of a statement parsed by
+    /// `json_serialize_sql` (empty for other statements).
+    public static func of(tree: JSONValue) -> [String: String] {
+        guard let node = tree["statements"]?.arrayValue?.first?["node"], node["type"]?.stringValue == "SELECT_NODE",
             let list = node["select_list"]?.arrayValue
         else { return [:] }
         var lineage: [String: String] = [:]

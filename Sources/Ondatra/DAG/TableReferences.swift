@@ -24,6 +24,8 @@ public struct TableReferences: Sendable, Hashable {
     /// Files the statement reads: literal paths or globs given to DuckDB's file readers
     /// (`read_parquet('data/*.parquet')`, `read_csv(['a.csv', 'b.csv'])`) or named in FROM (`FROM 'x.csv'`).
     public var filePatterns: [String] = []
+    /// Output column → source column for plain column references (see ``ColumnLineage``).
+    public var lineage: [String: String] = [:]
     /// Whether a file reader gets a path that is not a literal (so the files cannot be known before running).
     public var readsComputedFilePaths = false
 
@@ -78,6 +80,7 @@ public struct TableReferences: Sendable, Hashable {
         var references = TableReferences(tables: filtered, functions: functions)
         references.filePatterns = files.patterns + filtered.filter(isFileName).map(\.table)
         references.readsComputedFilePaths = files.computed
+        references.lineage = ColumnLineage.of(tree: tree)
         return references
     }
 

@@ -26,6 +26,8 @@ struct Materializer {
         var warnings: [String]
         /// The commit made, or nil when nothing was written.
         var commit: CommitMessage?
+        /// The snapshot of the commit, when known (saves reading it again).
+        var snapshot: Int64? = nil
     }
 
     private var target: Target { model.target }
@@ -42,12 +44,11 @@ struct Materializer {
         case .plan(let found): plan = found
         }
         defer {
-            for scratch in [
+            let scratch = [
                 "groups", "prepared", "changed", "vanished", "scd2_changed", "scd2_vanished", "touched", "full",
-            ] {
-                _ = try? session.execute("DROP TABLE IF EXISTS \(WriteContext.scratch(scratch))")
-            }
-            _ = try? session.execute("DROP TABLE IF EXISTS \(result)")
+            ].map(WriteContext.scratch)
+            // One call for all of them; a failed drop leaves only a temporary table behind.
+            _ = try? session.execute((scratch + [result]).map { "DROP TABLE IF EXISTS \($0);" }.joined(separator: " "))
         }
         do {
             try buildResult(plan)
@@ -76,7 +77,7 @@ struct Materializer {
             session: session, target: qualifiedTarget, result: result, columns: columns,
             keys: model.directives.uniqueKey,
             runType: runType)
-        let lineage = ColumnLineage.of(model.body, on: session.connection)
+        let lineage = references.lineage
         if exists && runType == .incremental && resultRows == 0 && model.kind != .tracked
             && model.kind != .scd2
             && (model.kind != .partition || plan.touched == nil)
@@ -122,8 +123,9 @@ struct Materializer {
             return message
         }
         // A transaction that changed nothing makes no snapshot (and so no commit to record).
-        if try session.currentSnapshot() == snapshotBefore { made = nil }
-        return Outcome(rows: rows, warnings: warnings, commit: made)
+        let snapshotAfter = try session.currentSnapshot()
+        if snapshotAfter == snapshotBefore { made = nil }
+        return Outcome(rows: rows, warnings: warnings, commit: made, snapshot: snapshotAfter)
     }
 
     func commitMessage(

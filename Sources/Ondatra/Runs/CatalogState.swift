@@ -46,9 +46,12 @@ public struct CatalogState: Sendable {
         return CatalogState(commits: commits, tables: tables, currentSnapshot: try session.currentSnapshot())
     }
 
-    /// Takes in the commit a model just made (the newest snapshot), without reading everything again.
-    public mutating func record(_ target: Target, commit: CommitMessage, session: Session) throws {
-        let id = try session.currentSnapshot()
+    /// Takes in the commit a model just made (the newest snapshot, read from the catalog when
+    /// `snapshot` is nil), without reading everything again.
+    public mutating func record(
+        _ target: Target, commit: CommitMessage, snapshot: Int64? = nil, session: Session
+    ) throws {
+        let id = try snapshot ?? session.currentSnapshot()
         currentSnapshot = id
         tables.insert(target)
         let snapshot = Snapshot(

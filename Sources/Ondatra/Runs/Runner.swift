@@ -159,7 +159,7 @@ public final class Runner {
             materializer.watermarks = pendingWatermarks
             let outcome = try materializer.run()
             if let commit = outcome.commit {
-                try catalogState?.record(model.target, commit: commit, session: session)
+                try catalogState?.record(model.target, commit: commit, snapshot: outcome.snapshot, session: session)
                 pendingWatermarks = [:]
             } else if decision.runType == .incremental && decision.reads != .nothing {
                 pendingWatermarks[model.target] = state.currentSnapshot
