@@ -52,31 +52,3 @@ public final class RateLimiter: Sendable {
         reserve(at: now) - now
     }
 }
-
-/// Parses durations as Go writes them: `10s`, `500ms`, `1m30s`, `2h`, `1.5s`, `250us`.
-public enum DurationText {
-    /// The duration, or nil when the text is not a positive Go-style duration.
-    public static func parse(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [
-            ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
-        ]
-        var rest = Substring(text)
-        while rest.first == " " { rest.removeFirst() }
-        while rest.last == " " { rest.removeLast() }
-        guard !rest.isEmpty else { return nil }
-        var seconds = 0.0
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            // Longest unit name first, so "ms" is not read as "m".
-            guard let unit = units.sorted(by: { $0.0.count > $1.0.count }).first(where: { rest.hasPrefix($0.0) }) else {
-                return nil
-            }
-            rest = rest.dropFirst(unit.0.count)
-            seconds += value * unit.1
-        }
-        guard seconds > 0 else { return nil }
-        return .nanoseconds(Int64((seconds * 1e9).rounded()))
-    }
-}

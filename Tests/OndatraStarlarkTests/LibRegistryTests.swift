@@ -62,7 +62,15 @@ import Testing
         (#"API = {"retry": "3"}"#, "API.retry: must be an int, not string"),
         (#"API = {"retry": -1}"#, "API.retry: must be at least 0"),
         (#"API = {"timeout": 0}"#, "API.timeout: must be more than 0 seconds"),
-        (#"API = {"rate_limit": {"requests": 10, "per": "10x"}}"#, "API.rate_limit.per: '10x' is not a duration"),
+        (
+            #"API = {"rate_limit": {"requests": 10, "per": "10x"}}"#,
+            "API.rate_limit.per: '10x' is not a positive duration"
+        ),
+        (#"API = {"rate_limit": {"requests": 1, "per": "0s"}}"#, "API.rate_limit.per: '0s' is not a positive duration"),
+        (
+            #"API = {"rate_limit": {"requests": 1, "per": "9999999999h"}}"#,
+            "API.rate_limit.per: '9999999999h' is not a positive duration"
+        ),
         (#"API = {"rate_limit": {"requests": 10}}"#, "API.rate_limit: needs requests and per"),
         (#"API = {"rate_limit": {"requests": 0, "per": "1s"}}"#, "API.rate_limit.requests: must be at least 1"),
         (#"API = {"auth": {"header": "X"}}"#, "API.auth: needs env"),

@@ -167,6 +167,47 @@ import Testing
         #expect(try rows("SELECT id FROM staging.expensive") == [[.bigint(2)]])
     }
 
+    @Test func aRewrittenButUnchangedFileIsReadOnce() throws {
+        try writeItems(["1,apple,10"])
+        let root = sandbox.project.root.path
+        try sandbox.write(
+            "models/raw/items.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT * FROM read_csv('\(root)/data/items.csv')")
+        try sandbox.write("data/other.csv", "id\n1\n")
+        // Commits after raw.items in every run below, carrying its watermark.
+        try sandbox.write("models/zz/other.sql", "SELECT * FROM '\(root)/data/other.csv'")
+        _ = try run()
+
+        // Same content, new file: read once, nothing written.
+        try writeItems(["1,apple,10"])
+        try sandbox.write("data/other.csv", "id\n1\n2\n")
+        var results = try run()
+        #expect(results["raw.items"]?.reason == "source files changed")
+        #expect(results["raw.items"]?.rowsAffected == 0)
+        #expect(results["zz.other"]?.runType == .full)
+
+        // The watermark recorded the new fingerprint: the file is not read again.
+        results = try run()
+        #expect(results["raw.items"]?.reason == "no dependencies")
+    }
+
+    @Test func partitionFallsBackToComparingPartitionsWhenTheQueryCannotBeRewritten() throws {
+        try writeItems(["1,apple,10", "2,pear,20"])
+        try writeModels()
+        // `raw . items`, spaced, parses but cannot be located for the rewrite.
+        try sandbox.write(
+            "models/mart/by_price.sql",
+            "-- @kind: partition\n-- @unique_key: price\nSELECT id, name, price FROM raw . items")
+        _ = try run()
+        try writeItems(["1,apple,10", "2,nashi,20", "3,fig,30"])
+        let results = try run()
+        #expect(results["mart.by_price"]?.status == .ok)
+        #expect(
+            try rows("SELECT id, name FROM mart.by_price ORDER BY id").map { $0.map(\.description) } == [
+                ["1", "apple"], ["2", "nashi"], ["3", "fig"],
+            ])
+    }
+
     @Test func changedSQLIsABackfillAndSchemaEvolves() throws {
         try writeItems(["1,apple,10"])
         try writeModels()

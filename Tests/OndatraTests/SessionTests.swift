@@ -97,6 +97,17 @@ import Testing
             try session.execute("DELETE FROM t WHERE false")
         }
         #expect(try session.snapshots().count == before)
+        // The committing form says whether a snapshot was made, so no one records a commit that is not there.
+        let empty = try session.transaction { session in
+            try session.execute("DELETE FROM t WHERE false")
+            return CommitMessage(message: "nothing either")
+        }
+        #expect(empty == nil)
+        let written = try session.transaction { session in
+            try session.execute("INSERT INTO t VALUES (2)")
+            return CommitMessage(message: "one row")
+        }
+        #expect(written == (try session.currentSnapshot()))
     }
 
     @Test func queryErrorsAreOneRedactedLine() throws {

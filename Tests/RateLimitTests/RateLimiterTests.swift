@@ -41,18 +41,4 @@ import Testing
         #expect(limiter.reserve(at: at(60_000)) == at(60_000))
         #expect(limiter.reserve(at: at(60_000)) == at(61_000))
     }
-
-    @Test(arguments: [
-        ("10s", Duration.seconds(10)), ("500ms", .milliseconds(500)), ("1m30s", .seconds(90)), ("2h", .seconds(7200)),
-        ("1.5s", .milliseconds(1500)), ("250us", .microseconds(250)),
-    ])
-    func parsesGoDurations(text: String, expected: Duration) {
-        #expect(DurationText.parse(text) == expected)
-    }
-
-    @Test func rejectsBadDurations() {
-        for bad in ["", "10", "s", "10x", "-1s", "0s", "1.2.3s"] {
-            #expect(DurationText.parse(bad) == nil, "\(bad)")
-        }
-    }
 }

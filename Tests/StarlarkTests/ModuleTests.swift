@@ -375,3 +375,21 @@ private func dict(_ entries: [(String, Value)]) -> Value {
         #expect(real.unixSeconds > 1_600_000_000)
     }
 }
+
+/// Go's duration syntax, as hosts use it for their own settings.
+@Suite struct DurationTextTests {
+    @Test(
+        arguments: [
+            ("10s", 10_000_000_000), ("500ms", 500_000_000), ("1m30s", 90_000_000_000), ("2h", 7_200_000_000_000),
+            ("1.5s", 1_500_000_000), ("250us", 250_000), ("-1s", -1_000_000_000), ("0", 0),
+        ] as [(String, Int64)])
+    func parsesGoDurations(text: String, nanoseconds: Int64) throws {
+        #expect(try DurationText.parse(text) == nanoseconds)
+    }
+
+    @Test func rejectsBadOrOverflowingDurations() {
+        for bad in ["", "10", "s", "10x", "1.2.3s", "9999999999h", "9223372036854775808ns9223372036854775808ns"] {
+            #expect(throws: StarlarkError.self, "\(bad)") { try DurationText.parse(bad) }
+        }
+    }
+}

@@ -149,8 +149,6 @@ public struct TableReferences: Sendable, Hashable {
         }
     }
 
-    /// The model targets among the referenced tables (unqualified names are in `main`; tables of
-    /// other catalogs are not models).
     /// The first (leftmost in the text) reference to a model target, for incremental rewriting.
     public func firstModelTable(catalog: String, models: Set<Target>) -> (TableReferences.Table, Target)? {
         tables.filter { $0.catalog.isEmpty || $0.catalog == catalog }

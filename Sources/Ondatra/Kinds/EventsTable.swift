@@ -55,7 +55,7 @@ enum EventsTable {
         let started = Date()
         var warnings: [String] = []
         var made: CommitMessage?
-        try session.transaction { session in
+        let snapshot = try session.transaction { session in
             if exists {
                 let current = try SchemaEvolution.columns(
                     session, database: session.catalog, schema: model.target.schema, table: model.target.table)
@@ -74,6 +74,7 @@ enum EventsTable {
             made = message
             return message
         }
-        return Materializer.Outcome(rows: 0, warnings: warnings, commit: made)
+        return Materializer.Outcome(
+            rows: 0, warnings: warnings, commit: snapshot == nil ? nil : made, snapshot: snapshot)
     }
 }

@@ -16,7 +16,7 @@ struct Materializer {
     let modelTargets: Set<Target>
     let runID: String
     /// Watermarks of models that ran earlier in this run and wrote nothing, for this model's commit.
-    var watermarks: [Target: Int64] = [:]
+    var watermarks: [Target: CatalogState.Watermark] = [:]
 
     /// The temporary table the model's SQL runs into before anything is written.
     static let resultTable = "__ondatra_result"
@@ -54,7 +54,7 @@ struct Materializer {
             try buildResult(plan)
         } catch let error as OndatraError where plan.isRewritten {
             warnings.append("incremental query failed (\(error.message)); ran the full query instead")
-            try buildResult(SourcePlan(sql: model.body, touched: nil))
+            try buildResult(fullPlan(incremental: true))
         }
         let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: Self.resultTable)
         try validate(columns)
@@ -96,8 +96,7 @@ struct Materializer {
         let started = Date()
         var rows: Int64 = 0
         var made: CommitMessage?
-        let snapshotBefore = try session.currentSnapshot()
-        try session.transaction { session in
+        let snapshot = try session.transaction { session in
             if exists {
                 let current = try SchemaEvolution.columns(
                     session, database: session.catalog, schema: target.schema, table: target.table)
@@ -122,10 +121,7 @@ struct Materializer {
             made = message
             return message
         }
-        // A transaction that changed nothing makes no snapshot (and so no commit to record).
-        let snapshotAfter = try session.currentSnapshot()
-        if snapshotAfter == snapshotBefore { made = nil }
-        return Outcome(rows: rows, warnings: warnings, commit: made, snapshot: snapshotAfter)
+        return Outcome(rows: rows, warnings: warnings, commit: snapshot == nil ? nil : made, snapshot: snapshot)
     }
 
     func commitMessage(
@@ -149,7 +145,7 @@ struct Materializer {
                         : [
                             CatalogState.watermarksKey: .object(
                                 Dictionary(
-                                    uniqueKeysWithValues: watermarks.map { ($0.key.description, .int($0.value)) }))
+                                    uniqueKeysWithValues: watermarks.map { ($0.key.description, $0.value.json) }))
                         ]
                 ) { first, _ in first })
     }
@@ -200,14 +196,7 @@ struct Materializer {
         let followed =
             decision.reads == .changes
             ? references.firstModelTable(catalog: session.catalog, models: modelTargets) : nil
-        guard let (reference, upstream) = followed else {
-            if model.kind == .partition {
-                // No change feed: compare each partition's content with the table's.
-                let touched = try changedPartitionsQuery()
-                return .plan(SourcePlan(sql: "SELECT * FROM \(WriteContext.scratch("full"))", touched: touched))
-            }
-            return .plan(SourcePlan(sql: model.body, touched: nil))
-        }
+        guard let (reference, upstream) = followed else { return .plan(try fullPlan(incremental: true)) }
         let from = recorded.processedThrough + 1
         let to = state.currentSnapshot
         if from > to || (state.commits[upstream]?.snapshot ?? 0) < from { return .nothingChanged }
@@ -219,12 +208,20 @@ struct Materializer {
                 model.body, reference: reference, catalog: session.catalog, target: upstream, fromSnapshot: from,
                 toSnapshot: to,
                 changeTypes: types)
-        else { return .plan(SourcePlan(sql: model.body, touched: nil)) }
+        else { return .plan(try fullPlan(incremental: true)) }
         if model.kind == .partition {
             return .plan(
                 SourcePlan(sql: model.body, touched: "SELECT DISTINCT \(keys) FROM (\(rewritten))", isRewritten: true))
         }
         return .plan(SourcePlan(sql: rewritten, touched: nil, isRewritten: true))
+    }
+
+    /// The full query, for runs that cannot follow a change feed. An incremental partition run
+    /// still replaces only the partitions whose content differs from the table's.
+    private func fullPlan(incremental: Bool) throws -> SourcePlan {
+        guard incremental && model.kind == .partition else { return SourcePlan(sql: model.body, touched: nil) }
+        let touched = try changedPartitionsQuery()
+        return SourcePlan(sql: "SELECT * FROM \(WriteContext.scratch("full"))", touched: touched)
     }
 
     /// Partition keys whose rows differ between the model's full result and the table (or that

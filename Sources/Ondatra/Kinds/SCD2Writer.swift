@@ -11,8 +11,7 @@ enum SCD2Writer {
     /// The snapshot this transaction's commit will get (the catalog numbers commits in order,
     /// and the project lock keeps other runs out).
     static func nextSnapshot(_ session: Session) throws -> Int64 {
-        (try session.connection.scalar("SELECT id FROM \(SQLLiteral.identifier(session.catalog)).current_snapshot()")?
-            .int64 ?? 0) + 1
+        try session.currentSnapshot() + 1
     }
 
     static func prepare(_ context: WriteContext) throws {

@@ -18,8 +18,8 @@ public struct CatalogState: Sendable {
         public let runType: String
         /// Rows the commit wrote.
         public let rowsAffected: Int64
-        /// The fingerprint of the files the model read, or empty (see ``RunPlanner/FileInputs``).
-        public let filesFingerprint: String
+        /// The fingerprint of the files the model read, or empty (see ``SourceFiles``).
+        public internal(set) var filesFingerprint: String
         /// Output column → source column, as recorded (see ``ColumnLineage``).
         public let lineage: [String: String]
     }
@@ -65,6 +65,21 @@ public struct CatalogState: Sendable {
     /// run, so a model whose inputs' changes filter to nothing does not read them again.
     static let watermarksKey = "watermarks"
 
+    /// A model that ran and wrote nothing: up to date with `snapshot` and, when it reads files,
+    /// with files of this fingerprint.
+    public struct Watermark: Sendable, Hashable {
+        /// The newest snapshot the run read changes up to.
+        public let snapshot: Int64
+        /// The fingerprint of the files the run read, if it reads files.
+        public let filesFingerprint: String?
+
+        var json: JSONValue {
+            var object: [String: JSONValue] = ["snapshot": .int(snapshot)]
+            if let filesFingerprint { object["source_files"] = .string(filesFingerprint) }
+            return .object(object)
+        }
+    }
+
     /// Takes in one snapshot, oldest first: a model's commit and the watermarks it carries.
     private static func take(_ snapshot: Snapshot, into commits: inout [Target: Commit]) {
         guard snapshot.author == CommitMessage.author, let text = snapshot.extraInfo,
@@ -72,9 +87,11 @@ public struct CatalogState: Sendable {
         else { return }
         if let (target, commit) = parse(info, snapshot: snapshot.id) { commits[target] = commit }
         for (name, value) in info[watermarksKey]?.objectValue ?? [:] {
-            guard let target = Target(parsing: name), let through = value.intValue, var commit = commits[target]
+            guard let target = Target(parsing: name), let through = value["snapshot"]?.intValue,
+                var commit = commits[target], through >= commit.processedThrough
             else { continue }
-            commit.processedThrough = max(commit.processedThrough, through)
+            commit.processedThrough = through
+            if let files = value["source_files"]?.stringValue { commit.filesFingerprint = files }
             commits[target] = commit
         }
     }

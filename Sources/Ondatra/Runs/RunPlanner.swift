@@ -47,18 +47,8 @@ public enum RunPlanner {
         public let snapshot: Int64
         /// The model hash the commit recorded.
         public let modelHash: String
-        /// The fingerprint of the files the model read (see ``FileInputs``), or empty.
+        /// The fingerprint of the files the model read, or empty.
         public var filesFingerprint: String = ""
-    }
-
-    /// What a model reads besides catalog tables.
-    public enum FileInputs: Sendable, Hashable {
-        /// No files.
-        case none
-        /// Only model tables and local files, whose state has this fingerprint.
-        case fingerprint(String)
-        /// Files or sources whose changes cannot be seen before running.
-        case untracked
     }
 
     /// The run type for one model.
@@ -68,23 +58,21 @@ public enum RunPlanner {
     ///   - recorded: the model's last commit, if any.
     ///   - dependencySnapshots: for each dependency, the snapshot of its last commit (nil if never built).
     ///   - readsOutsideCatalog: the model reads a lib function or is a Starlark model.
-    ///   - files: the files the model reads; when they and its dependencies are unchanged, a
-    ///     `table` model skips and other kinds run with nothing to read.
+    ///   - filesFingerprint: the fingerprint of the files the model reads, when it reads only
+    ///     models and local files named literally (nil otherwise: the model then follows the rules
+    ///     for its catalog dependencies alone). When the files and the dependencies are unchanged,
+    ///     a `table` model skips and other kinds run with nothing to read.
     public static func decide(
         kind: ModelKind, hash: String, targetExists: Bool, recorded: Recorded?,
-        dependencySnapshots: [(Target, Int64?)], readsOutsideCatalog: Bool, files: FileInputs = .none
+        dependencySnapshots: [(Target, Int64?)], readsOutsideCatalog: Bool, filesFingerprint: String? = nil
     ) -> RunDecision {
         guard targetExists, let recorded else { return RunDecision(runType: .backfill, reason: "first run") }
         guard recorded.modelHash == hash else { return RunDecision(runType: .backfill, reason: "sql changed") }
         if kind == .events { return RunDecision(runType: .flush, reason: "flush buffered events") }
         let changed = dependencySnapshots.filter { ($0.1 ?? 0) > recorded.snapshot }.map(\.0)
         let unchangedReason = dependencySnapshots.isEmpty ? "no dependencies" : "deps unchanged"
-        var filesChanged = false
-        var filesKnown = false
-        if case .fingerprint(let current) = files {
-            filesChanged = current != recorded.filesFingerprint
-            filesKnown = true
-        }
+        let filesKnown = filesFingerprint != nil
+        let filesChanged = filesKnown && filesFingerprint != recorded.filesFingerprint
         if kind == .table {
             if readsOutsideCatalog { return RunDecision(runType: .full, reason: "reads outside the catalog") }
             if filesChanged { return RunDecision(runType: .full, reason: "source files changed") }

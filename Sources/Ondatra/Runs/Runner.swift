@@ -12,7 +12,7 @@ public final class Runner {
     private var catalogState: CatalogState?
     /// Models that ran incrementally and wrote nothing, with the snapshot they caught up to;
     /// recorded with the run's next commit.
-    private var pendingWatermarks: [Target: Int64] = [:]
+    private var pendingWatermarks: [Target: CatalogState.Watermark] = [:]
     /// Set from another thread (for example on Ctrl-C) to stop before the next model.
     public let stopRequested = Atomic<Bool>(false)
 
@@ -28,7 +28,8 @@ public final class Runner {
         let started = Date()
         catalogState = nil
         pendingWatermarks = [:]
-        let models = try ModelDiscovery.models(in: project)
+        let inspection = try ProjectInspection(project: project, session: session)
+        let models = inspection.models
         let byTarget = Dictionary(uniqueKeysWithValues: models.map { ($0.target, $0) })
         for target in selection where byTarget[target] == nil {
             throw OndatraError(
@@ -36,25 +37,10 @@ public final class Runner {
                 "no model builds \(target) (models: \(models.map(\.target.description).joined(separator: ", ")))")
         }
         let modelTargets = Set(byTarget.keys)
-        var references: [Target: TableReferences] = [:]
-        var parseErrors: [Target: String] = [:]
-        var dependencies: [Target: [Target]] = [:]
-        for model in models {
-            guard model.language == .sql, model.kind != .events else {
-                dependencies[model.target] = []
-                continue
-            }
-            do {
-                let found = try TableReferences.of(model.body, on: session.connection)
-                references[model.target] = found
-                dependencies[model.target] = found.targets(catalog: session.catalog, models: modelTargets)
-                    .filter { $0 != model.target }
-            } catch let error as DuckDBError {
-                parseErrors[model.target] = "\(model.path):\(model.bodyLine): \(Session.oneLine(error.message))"
-                dependencies[model.target] = []
-            }
-        }
-        let graph = try DependencyGraph(dependencies: dependencies)
+        let references = inspection.references
+        let parseErrors = inspection.parseErrors
+        let graph = inspection.graph
+        let dependencies = graph.dependencies
         let libFunctions = Self.libFunctionNames(project)
         let configText = try ModelHash.configText(project)
         let runID = UUID().uuidString.lowercased()
@@ -88,16 +74,11 @@ public final class Runner {
 
     /// The files a model reads, fingerprinted when they are local and named literally and the
     /// model reads nothing else outside the catalog's models.
-    private func fileInputs(_ references: TableReferences?, modelTargets: Set<Target>) throws
-        -> RunPlanner.FileInputs
-    {
-        guard let references, !references.filePatterns.isEmpty || references.readsComputedFilePaths else {
-            return .none
-        }
-        guard references.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets),
-            let fingerprint = try SourceFiles.fingerprint(references.filePatterns, session: session)
-        else { return .untracked }
-        return .fingerprint(fingerprint)
+    private func filesFingerprint(_ references: TableReferences?, modelTargets: Set<Target>) throws -> String? {
+        guard let references, !references.filePatterns.isEmpty,
+            references.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets)
+        else { return nil }
+        return try SourceFiles.fingerprint(references.filePatterns, session: session)
     }
 
     private func runOne(
@@ -130,23 +111,19 @@ public final class Runner {
         var decided = noDecision
         do {
             // Read once per run, then kept up to date with each commit of this run.
-            if catalogState == nil { catalogState = try CatalogState.load(session) }
-            guard let state = catalogState else {
-                return finish(noDecision, status: .error, errors: ["no catalog state"])
-            }
+            let state = try catalogState ?? CatalogState.load(session)
+            catalogState = state
             let hash = ModelHash.of(model, configText: configText)
             let recorded = state.commits[model.target].map {
                 RunPlanner.Recorded(
                     snapshot: $0.processedThrough, modelHash: $0.modelHash, filesFingerprint: $0.filesFingerprint)
             }
-            let files = try fileInputs(references, modelTargets: modelTargets)
-            var fingerprint: String?
-            if case .fingerprint(let value) = files { fingerprint = value }
+            let fingerprint = try filesFingerprint(references, modelTargets: modelTargets)
             let decision = RunPlanner.decide(
                 kind: model.kind, hash: hash, targetExists: state.tables.contains(model.target), recorded: recorded,
                 dependencySnapshots: dependencies.map { ($0, state.commits[$0]?.snapshot) },
                 readsOutsideCatalog: references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false,
-                files: files)
+                filesFingerprint: fingerprint)
             decided = decision
             if decision.runType == .skip { return finish(decision, status: .skip) }
             var materializer = Materializer(
@@ -162,7 +139,8 @@ public final class Runner {
                 try catalogState?.record(model.target, commit: commit, snapshot: outcome.snapshot, session: session)
                 pendingWatermarks = [:]
             } else if decision.runType == .incremental && decision.reads != .nothing {
-                pendingWatermarks[model.target] = state.currentSnapshot
+                pendingWatermarks[model.target] = CatalogState.Watermark(
+                    snapshot: state.currentSnapshot, filesFingerprint: fingerprint)
             }
             return finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
         } catch let error as OndatraError {

@@ -74,7 +74,11 @@ extension Session {
 
     /// Runs `body` in one transaction; the commit carries the metadata `body` returns, so it can
     /// report what the transaction did (rows written, …).
-    public func transaction(committing body: (Session) throws -> CommitMessage) throws {
+    /// - Returns: the snapshot the commit made, or nil when the transaction changed nothing and
+    ///   DuckLake made no snapshot (so there is no commit to record).
+    @discardableResult
+    public func transaction(committing body: (Session) throws -> CommitMessage) throws -> Int64? {
+        let before = try currentSnapshot()
         do {
             try connection.transaction { _ in
                 let commit = try body(self)
@@ -83,6 +87,8 @@ extension Session {
         } catch let error as DuckDBError {
             throw queryError(error)
         }
+        let after = try currentSnapshot()
+        return after == before ? nil : after
     }
 
     /// Sets the metadata of the current transaction's commit.

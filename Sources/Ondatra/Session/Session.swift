@@ -103,8 +103,8 @@ public final class Session {
     public func ensureSchema(_ schema: String) throws {
         // Each schema is checked once per session: the statement costs a catalog round trip.
         guard !knownSchemas.contains(schema) else { return }
-        defer { knownSchemas.insert(schema) }
         try execute("CREATE SCHEMA IF NOT EXISTS \(SQLLiteral.qualified([catalog, schema]))")
+        knownSchemas.insert(schema)
     }
 
     private static func run(

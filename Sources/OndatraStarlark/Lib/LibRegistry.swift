@@ -97,10 +97,10 @@ public enum LibRegistry {
 
         func duration(_ value: LiteralValue, _ path: String) throws -> Duration {
             let text = try string(value, path)
-            guard let duration = DurationText.parse(text) else {
-                throw fail(path, "'\(text)' is not a duration (write e.g. '10s', '500ms', '1m')")
+            guard let nanoseconds = try? DurationText.parse(text), nanoseconds > 0 else {
+                throw fail(path, "'\(text)' is not a positive duration (write e.g. '10s', '500ms', '1m')")
             }
-            return duration
+            return .nanoseconds(nanoseconds)
         }
 
         func strings(_ value: LiteralValue, _ path: String) throws -> [String] {

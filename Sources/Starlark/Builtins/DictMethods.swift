@@ -127,10 +127,10 @@ enum DictMethods {
             for (key, value) in other.entries { try dict.set(key, value) }
             return
         }
-        guard Universe.isIterable(source) else { throw StarlarkError("got \(source.typeName), want iterable") }
+        guard Operators.isIterable(source) else { throw StarlarkError("got \(source.typeName), want iterable") }
         var position = 0
         try Operators.iterate(source) { pair in
-            guard Universe.isIterable(pair) else {
+            guard Operators.isIterable(pair) else {
                 throw StarlarkError(
                     "dictionary update sequence element #\(position) is not iterable (\(pair.typeName))")
             }

@@ -44,7 +44,7 @@ enum ListMethods {
         let list = try list(receiver, "extend")
         let bound = try arguments.bind("extend", ["iterable"], positionalOnly: 1, allowNamed: false)
         let iterable = bound[0] ?? .none
-        guard Universe.isIterable(iterable) else {
+        guard Operators.isIterable(iterable) else {
             throw StarlarkError("extend: for parameter 1: got \(iterable.typeName), want iterable")
         }
         try Universe.prefixed("extend") { try list.checkMutable("extend") }

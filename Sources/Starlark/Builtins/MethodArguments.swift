@@ -73,13 +73,4 @@ enum MethodArguments {
         }
         return (try resolve(start, 0, "start"), try resolve(end, count, "end"))
     }
-
-    /// Whether `for x in value` works, without iterating (strings and bytes are not iterable).
-    static func isIterable(_ value: Value) -> Bool {
-        switch value {
-        case .list, .tuple, .dict, .set, .range: return true
-        case .object(let object): return object is any StarlarkIterable
-        default: return false
-        }
-    }
 }

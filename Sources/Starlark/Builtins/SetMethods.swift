@@ -33,7 +33,7 @@ enum SetMethods {
         let bound = try arguments.bind(method, ["other"], positionalOnly: 1, allowNamed: false)
         let other = bound[0] ?? .none
         if case .set(let set) = other { return set }
-        guard Universe.isIterable(other) else {
+        guard Operators.isIterable(other) else {
             throw StarlarkError("\(method): for parameter 1: got \(other.typeName), want iterable")
         }
         return try Universe.prefixed(method) { try SetAlgebra.union(StarlarkSet(), Operators.elements(other)) }
@@ -43,7 +43,7 @@ enum SetMethods {
     private static func iterables(_ arguments: Arguments, _ method: String) throws -> [[Value]] {
         guard arguments.named.isEmpty else { throw StarlarkError("\(method): does not accept keyword arguments") }
         return try arguments.positional.enumerated().map { index, argument in
-            guard Universe.isIterable(argument) else {
+            guard Operators.isIterable(argument) else {
                 throw StarlarkError("\(method): argument #\(index + 1) is not iterable: \(argument.typeName)")
             }
             return try Operators.elements(argument)

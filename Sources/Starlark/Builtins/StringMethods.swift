@@ -124,7 +124,7 @@ enum StringMethods {
     static func join(_ receiver: Value, _ arguments: Arguments) throws -> Value {
         let separator = try text(receiver)
         let args = try MethodArguments.positional("join", arguments, min: 1, max: 1)
-        guard MethodArguments.isIterable(args[0]) else {
+        guard Operators.isIterable(args[0]) else {
             throw StarlarkError("join: for parameter 1: got \(args[0].typeName), want iterable")
         }
         var result = ""

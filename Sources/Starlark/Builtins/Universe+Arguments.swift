@@ -3,15 +3,6 @@ import BigInt
 /// Argument checks shared by the universal builtins and the container methods, worded as
 /// starlark-go words them so that error-matching tests agree.
 extension Universe {
-    /// Whether `for x in value` works. Strings and bytes are not iterable in Starlark.
-    static func isIterable(_ value: Value) -> Bool {
-        switch value {
-        case .list, .tuple, .dict, .set, .range: true
-        case .object(let object): object is any StarlarkIterable
-        default: false
-        }
-    }
-
     /// Whether `value(...)` works.
     static func isCallable(_ value: Value) -> Bool {
         switch value {
@@ -23,7 +14,7 @@ extension Universe {
 
     /// The elements of an iterable parameter, or "fn: for parameter p: got T, want iterable".
     static func iterableArgument(_ value: Value, _ function: String, _ parameter: String) throws -> [Value] {
-        guard isIterable(value) else {
+        guard Operators.isIterable(value) else {
             throw StarlarkError("\(function): for parameter \(parameter): got \(value.typeName), want iterable")
         }
         return try Operators.elements(value)

@@ -26,7 +26,7 @@ extension Universe {
         case .bytes: return x
         case .string(let s): return .bytes(Array(s.utf8))
         default:
-            guard isIterable(x) else {
+            guard Operators.isIterable(x) else {
                 throw StarlarkError("bytes: got \(x.typeName), want string, bytes, or iterable of ints")
             }
             var result: [UInt8] = []

@@ -79,6 +79,10 @@ extension Universe {
         }
         let step = try bound[2].map { try intArgument($0, "range", "3") } ?? 1
         guard step != 0 else { throw StarlarkError("range: step argument must not be zero") }
+        // As in starlark-go: 32-bit bounds keep every length and element computation in range.
+        for value in [start, stop, step] where Int32(exactly: value) == nil {
+            throw StarlarkError("range: \(value) out of range (want value in signed 32-bit range)")
+        }
         return .range(StarlarkRange(start: start, stop: stop, step: step))
     }
 
@@ -87,7 +91,7 @@ extension Universe {
         guard arguments.named.isEmpty else { throw StarlarkError("zip does not accept keyword arguments") }
         var columns: [[Value]] = []
         for (index, argument) in arguments.positional.enumerated() {
-            guard isIterable(argument) else {
+            guard Operators.isIterable(argument) else {
                 throw StarlarkError("zip: argument #\(index + 1) is not iterable: \(argument.typeName)")
             }
             columns.append(try Operators.elements(argument))
@@ -124,7 +128,9 @@ extension Universe {
         }
         let candidates: [Value]
         if arguments.positional.count == 1 {
-            guard isIterable(first) else { throw StarlarkError("\(function): \(first.typeName) value is not iterable") }
+            guard Operators.isIterable(first) else {
+                throw StarlarkError("\(function): \(first.typeName) value is not iterable")
+            }
             candidates = try Operators.elements(first)
         } else {
             candidates = arguments.positional
@@ -168,7 +174,7 @@ extension Universe {
     private static func singleIterable(_ arguments: Arguments, _ function: String) throws -> Value {
         let bound = try arguments.bind(function, ["iterable"], positionalOnly: 1, allowNamed: false)
         let iterable = bound[0] ?? .none
-        guard isIterable(iterable) else {
+        guard Operators.isIterable(iterable) else {
             throw StarlarkError("\(function): for parameter 1: got \(iterable.typeName), want iterable")
         }
         return iterable

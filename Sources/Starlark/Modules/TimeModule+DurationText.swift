@@ -1,5 +1,5 @@
 /// Go's duration text: `Duration.String` (`1h2m3.5s`, `1.5µs`) and `time.ParseDuration`.
-enum DurationText {
+public enum DurationText {
     /// The text Go's `Duration.String` gives for a number of nanoseconds.
     static func format(_ nanoseconds: Int64) -> String {
         if nanoseconds == 0 { return "0s" }
@@ -32,7 +32,9 @@ enum DurationText {
     ]
 
     /// Parses a duration such as `"300ms"`, `"-1.5h"` or `"2h45m"`, as Go's `time.ParseDuration`.
-    static func parse(_ original: String) throws -> Int64 {
+    /// - Returns: the duration in nanoseconds.
+    /// - Throws: ``StarlarkError`` naming the text when it is not a duration or does not fit.
+    public static func parse(_ original: String) throws -> Int64 {
         let invalid = StarlarkError("time: invalid duration \(TimeParsing.quote(original))")
         var text = Substring(original).utf8[...]
         var negative = false
@@ -93,8 +95,9 @@ enum DurationText {
                 value += UInt64(Double(fraction) * (Double(unit) / scale))
                 guard value <= limit else { throw invalid }
             }
-            total += value
-            guard total <= limit else { throw invalid }
+            let (sum, overflow) = total.addingReportingOverflow(value)
+            guard !overflow, sum <= limit else { throw invalid }
+            total = sum
         }
         if negative { return total == limit ? Int64.min : -Int64(total) }
         guard total < limit else { throw invalid }

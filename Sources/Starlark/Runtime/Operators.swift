@@ -345,7 +345,9 @@ enum Operators {
             var i = from
             while stride > 0 ? i < to : i > to {
                 result.append(i)
-                i += stride
+                let (next, overflow) = i.addingReportingOverflow(stride)
+                if overflow { break }
+                i = next
             }
             return result
         }

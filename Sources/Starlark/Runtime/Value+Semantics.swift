@@ -3,6 +3,10 @@ import BigInt
 extension Value {
     /// The Starlark hash; equal values (including `1` and `1.0`) hash alike.
     public func hash() throws -> Int {
+        try hash(depth: 0)
+    }
+
+    private func hash(depth: Int) throws -> Int {
         switch self {
         case .none: return 0
         case .bool(let b): return b ? 1 : 0
@@ -17,8 +21,9 @@ extension Value {
         case .string(let s): return s.hashValue
         case .bytes(let b): return b.hashValue
         case .tuple(let items):
+            guard depth < 1000 else { throw StarlarkError("hash exceeded maximum recursion depth") }
             var hasher = Hasher()
-            for item in items { hasher.combine(try item.hash()) }
+            for item in items { hasher.combine(try item.hash(depth: depth + 1)) }
             return hasher.finalize()
         case .list: throw StarlarkError("unhashable type: list")
         case .dict: throw StarlarkError("unhashable type: dict")

@@ -15,8 +15,17 @@ extension Value {
         return output
     }
 
-    /// `path` holds the lists and dicts being printed, so a cycle prints as `[...]` or `{...}`.
-    func writeRepr(to output: inout String, path: inout [ObjectIdentifier]) {
+    /// How deeply nested values print before the rest shows as `...` (deeper printing would
+    /// exhaust the stack; equality stops at the same depth).
+    static let maximumReprDepth = 1000
+
+    /// `path` holds the lists and dicts being printed, so a cycle prints as `[...]` or `{...}`;
+    /// `depth` counts the containers around this value.
+    func writeRepr(to output: inout String, path: inout [ObjectIdentifier], depth: Int = 0) {
+        guard depth < Self.maximumReprDepth else {
+            output += "..."
+            return
+        }
         switch self {
         case .none: output += "None"
         case .bool(let b): output += b ? "True" : "False"
@@ -33,12 +42,12 @@ extension Value {
             }
             path.append(identity)
             output += "["
-            Self.writeElements(l.elements, to: &output, path: &path)
+            Self.writeElements(l.elements, to: &output, path: &path, depth: depth + 1)
             output += "]"
             path.removeLast()
         case .tuple(let items):
             output += "("
-            Self.writeElements(items, to: &output, path: &path)
+            Self.writeElements(items, to: &output, path: &path, depth: depth + 1)
             if items.count == 1 { output += "," }
             output += ")"
         case .dict(let d):
@@ -51,15 +60,15 @@ extension Value {
             output += "{"
             for (index, entry) in d.entries.enumerated() {
                 if index > 0 { output += ", " }
-                entry.key.writeRepr(to: &output, path: &path)
+                entry.key.writeRepr(to: &output, path: &path, depth: depth + 1)
                 output += ": "
-                entry.value.writeRepr(to: &output, path: &path)
+                entry.value.writeRepr(to: &output, path: &path, depth: depth + 1)
             }
             output += "}"
             path.removeLast()
         case .set(let s):
             output += "set(["
-            Self.writeElements(s.elements, to: &output, path: &path)
+            Self.writeElements(s.elements, to: &output, path: &path, depth: depth + 1)
             output += "])"
         case .range(let r):
             if r.step != 1 {
@@ -78,10 +87,12 @@ extension Value {
         }
     }
 
-    private static func writeElements(_ items: [Value], to output: inout String, path: inout [ObjectIdentifier]) {
+    private static func writeElements(
+        _ items: [Value], to output: inout String, path: inout [ObjectIdentifier], depth: Int
+    ) {
         for (index, item) in items.enumerated() {
             if index > 0 { output += ", " }
-            item.writeRepr(to: &output, path: &path)
+            item.writeRepr(to: &output, path: &path, depth: depth)
         }
     }
 }
