@@ -58,7 +58,7 @@ schema_of = {name: schema for name, schema, _, _, _ in models}
 # ondatrasql
 project = os.path.join(root, "ondatra")
 write(os.path.join(project, "config", "catalog.sql"),
-      "ATTACH 'ducklake:sqlite:${ONDATRA_PROJECT_DIR}/lake.sqlite' AS lake (DATA_PATH '${ONDATRA_PROJECT_DIR}/lake.files/');")
+      "ATTACH 'ducklake:sqlite:${ONDATRA_PROJECT_DIR}/lake.sqlite' AS lake (DATA_PATH '${ONDATRA_PROJECT_DIR}/lake.files/', DATA_INLINING_ROW_LIMIT 0);")
 for name, schema, kind, key, sql in models:
     header = f"-- @kind: {kind}\n" + (f"-- @unique_key: {key}\n" if key else "")
     body = sql.format(**{n: f"{schema_of[n]}.{n}" for n in schema_of})

@@ -167,6 +167,56 @@ import Testing
         #expect(try rows("SELECT id FROM staging.expensive") == [[.bigint(2)]])
     }
 
+    /// Regression: a row inserted and then updated upstream between two runs of a merge model
+    /// reached it twice (once per version) and failed the one-row-per-key check.
+    @Test func aMergeSeesEachUpstreamRowOnceInItsNewestVersion() throws {
+        try writeItems(["1,apple,10"])
+        try writeModels()
+        _ = try run()
+        let source = Target(schema: "raw", table: "items")
+        try writeItems(["1,apple,10", "2,pear,20"])
+        _ = try run([source])
+        try writeItems(["1,apple,11", "2,nashi,20", "3,fig,30"])
+        _ = try run([source])
+        try writeItems(["1,apple,11", "3,fig,30"])
+        _ = try run([source])
+
+        let results = try run()
+        #expect(results["mart.items_merge"]?.status == .ok)
+        #expect(results["mart.items_merge"]?.runType == .incremental)
+        #expect(results["mart.items_merge"]?.rowsAffected == 2)
+        // Merge keeps rows deleted upstream; it takes in the newest version of every changed one.
+        #expect(
+            try rows("SELECT id, name FROM mart.items_merge ORDER BY id").map { $0.map(\.description) } == [
+                ["1", "APPLE"], ["2", "NASHI"], ["3", "FIG"],
+            ])
+        #expect(
+            try rows("SELECT id, name FROM staging.items_append ORDER BY id, name").map { $0.map(\.description) } == [
+                ["1", "apple"], ["2", "nashi"], ["3", "fig"],
+            ])
+    }
+
+    @Test func anUpstreamColumnNamedSnapshotIDIsReadInFull() throws {
+        try writeItems(["1,apple,10"])
+        try sandbox.write(
+            "models/raw/items.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT *, 7 AS snapshot_id FROM read_csv('\(sandbox.project.root.path)/data/items.csv')"
+        )
+        try sandbox.write(
+            "models/mart/items_merge.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT id, name, snapshot_id FROM raw.items")
+        _ = try run()
+        try writeItems(["1,apple,10", "2,pear,20"])
+        let results = try run()
+        #expect(results["mart.items_merge"]?.status == .ok)
+        #expect(results["mart.items_merge"]?.rowsAffected == 1)
+        #expect(
+            try rows("SELECT id, name, snapshot_id FROM mart.items_merge ORDER BY id").map { $0.map(\.description) }
+                == [
+                    ["1", "apple", "7"], ["2", "pear", "7"],
+                ])
+    }
+
     @Test func aRewrittenButUnchangedFileIsReadOnce() throws {
         try writeItems(["1,apple,10"])
         let root = sandbox.project.root.path

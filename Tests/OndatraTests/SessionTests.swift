@@ -22,6 +22,32 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: project.url("lake.sqlite").path))
     }
 
+    @Test func catalogTablesListsTheTablesThatExistNow() throws {
+        let session = try Session(project: project, environment: [:])
+        try session.execute(
+            "CREATE SCHEMA lake.raw; CREATE TABLE lake.raw.kept (id INTEGER); CREATE TABLE lake.raw.gone (id INTEGER);")
+        try session.execute("DROP TABLE lake.raw.gone")
+        #expect(try session.catalogTables() == [Target(schema: "raw", table: "kept")])
+    }
+
+    /// Also with the metadata store's tables in a schema of their own, where they are not found
+    /// under the default name.
+    @Test func catalogTablesFallsBackWhenTheMetadataLayoutDiffers() throws {
+        try sandbox.write(
+            "config/catalog.sql",
+            "ATTACH 'ducklake:${ONDATRA_PROJECT_DIR}/other.ducklake' AS lake (DATA_PATH '${ONDATRA_PROJECT_DIR}/other.files/', METADATA_SCHEMA 'meta');"
+        )
+        let session = try Session(project: project, environment: [:])
+        try session.execute("CREATE TABLE lake.main.only (id INTEGER)")
+        #expect(try session.catalogTables() == [Target(schema: "main", table: "only")])
+    }
+
+    @Test func createTableAsReportsTheRowsItWrote() throws {
+        let session = try Session(project: project, environment: [:])
+        #expect(try session.createTableAs("CREATE TEMP TABLE ten AS SELECT * FROM range(10)") == 10)
+        #expect(try session.createTableAs("CREATE OR REPLACE TEMP TABLE ten AS SELECT * FROM range(0)") == 0)
+    }
+
     @Test func configRunsAroundTheCatalogWithVariablesFromEnvAndDotEnv() throws {
         try sandbox.write(".env", "GREETING=from-dotenv\nTHRESHOLD=5\n")
         try sandbox.write("config/settings.sql", "SET threads = 2;")

@@ -62,8 +62,36 @@ public struct TableReferences: Sendable, Hashable {
     /// Parses `sql` on `connection`.
     /// - Throws: ``DuckDBError`` with DuckDB's parser message when the SQL does not parse.
     public static func of(_ sql: String, on connection: Connection) throws -> TableReferences {
-        // The function wants a constant string, not a parameter.
-        let text = try connection.scalar("SELECT json_serialize_sql(\(SQLLiteral.quote(sql)))")?.string ?? "{}"
+        guard let parsed = try of([sql], on: connection).first else {
+            return TableReferences(tables: [], functions: [])
+        }
+        return try parsed.get()
+    }
+
+    /// Parses every statement of `sqls` in one query (each query on a catalog costs a round trip
+    /// to its metadata store, so a project's models are parsed together).
+    /// - Returns: per statement, its references or DuckDB's parser error.
+    /// - Throws: ``DuckDBError`` when the query itself fails.
+    public static func of(_ sqls: [String], on connection: Connection) throws -> [Result<TableReferences, DuckDBError>]
+    {
+        guard !sqls.isEmpty else { return [] }
+        // The function wants constant strings, not parameters.
+        let values = sqls.enumerated().map { "(\($0.offset), json_serialize_sql(\(SQLLiteral.quote($0.element))))" }
+        var texts = [String](repeating: "{}", count: sqls.count)
+        for row in try connection.rows("SELECT * FROM (VALUES \(values.joined(separator: ", ")))") {
+            if let index = row[0].int64.map(Int.init), texts.indices.contains(index), let text = row[1].string {
+                texts[index] = text
+            }
+        }
+        return zip(sqls, texts).map { sql, text in
+            Result { try parse(serialized: text, sql: sql) }.mapError { error in
+                error as? DuckDBError ?? DuckDBError(kind: .parser, message: "\(error)", sql: sql)
+            }
+        }
+    }
+
+    /// The references in `text`, the JSON `json_serialize_sql` made of `sql`.
+    private static func parse(serialized text: String, sql: String) throws -> TableReferences {
         let tree = try JSONValue.parse(text)
         if tree["error"] == .bool(true) {
             throw DuckDBError(

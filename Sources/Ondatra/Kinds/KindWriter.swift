@@ -49,7 +49,7 @@ enum KindWriter {
         }
     }
 
-    /// Work done before the transaction (scratch tables cannot be written inside it).
+    /// Scratch tables the write reads, built before anything is written.
     static func prepare(_ kind: ModelKind, _ context: WriteContext, exists: Bool) throws {
         switch kind {
         case .tracked: try TrackedWriter.prepare(context, exists: exists)
@@ -64,8 +64,8 @@ enum KindWriter {
         case .tracked: return try TrackedWriter.create(context)
         case .scd2: return try SCD2Writer.create(context)
         default:
-            try context.session.execute("CREATE TABLE \(context.target) AS SELECT * FROM \(context.result)")
-            return try context.session.connection.scalar("SELECT count(*) FROM \(context.target)")?.int64 ?? 0
+            return try context.session.createTableAs(
+                "CREATE TABLE \(context.target) AS SELECT * FROM \(context.result)")
         }
     }
 

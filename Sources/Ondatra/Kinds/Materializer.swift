@@ -34,15 +34,25 @@ struct Materializer {
     private var qualifiedTarget: String { SQLLiteral.qualified([session.catalog, target.schema, target.table]) }
     private var result: String { SQLLiteral.qualified(["temp", "main", Self.resultTable]) }
 
+    /// What the preparation found: the result's shape, the target's columns before the write,
+    /// the run type the write uses and whether there is anything to write.
+    private struct Prepared {
+        var context: WriteContext
+        /// The target's columns before this run; empty when it does not exist yet.
+        var current: [SchemaEvolution.Column]
+        var warnings: [String]
+        /// False when an incremental run found nothing to write.
+        var writes: Bool
+    }
+
+    /// A rewritten (incremental) query failed to build; the full query runs instead.
+    private struct RewrittenQueryFailed: Error {
+        let underlying: OndatraError
+    }
+
     func run() throws -> Outcome {
         if model.kind == .events { return try EventsTable.materialize(self) }
-        var warnings: [String] = []
         let exists = state.tables.contains(target)
-        let plan: SourcePlan
-        switch try sourcePlan(exists: exists) {
-        case .nothingChanged: return Outcome(rows: 0, warnings: [], commit: nil)
-        case .plan(let found): plan = found
-        }
         defer {
             let scratch = [
                 "groups", "prepared", "changed", "vanished", "scd2_changed", "scd2_vanished", "touched", "full",
@@ -50,11 +60,71 @@ struct Materializer {
             // One call for all of them; a failed drop leaves only a temporary table behind.
             _ = try? session.execute((scratch + [result]).map { "DROP TABLE IF EXISTS \($0);" }.joined(separator: " "))
         }
+        let source = source(exists: exists)
+        if case .unchanged = source { return Outcome(rows: 0, warnings: [], commit: nil) }
+        // Outside the transaction, so a rollback cannot leave the session believing in a schema
+        // that was never created.
+        if !exists { try session.ensureSchema(target.schema) }
         do {
-            try buildResult(plan)
+            return try materialize(exists: exists, source: source, fullQuery: false)
+        } catch let failure as RewrittenQueryFailed {
+            var outcome = try materialize(exists: exists, source: source, fullQuery: true)
+            outcome.warnings.insert(
+                "incremental query failed (\(failure.underlying.message)); ran the full query instead", at: 0)
+            return outcome
+        }
+    }
+
+    /// Builds, checks and writes the result in one transaction: every transaction that reads the
+    /// catalog first fetches its snapshot from the metadata store, so one per model beats one per
+    /// statement. A run with nothing to write commits no changes and makes no snapshot.
+    private func materialize(exists: Bool, source: Source, fullQuery: Bool) throws -> Outcome {
+        var outcome = Outcome(rows: 0, warnings: [], commit: nil)
+        let started = Date()
+        let lineage = references.lineage
+        let snapshot = try session.transaction { session -> CommitMessage? in
+            let prepared = try prepare(exists: exists, source: source, fullQuery: fullQuery)
+            outcome.warnings = prepared.warnings
+            guard prepared.writes else { return nil }
+            let context = prepared.context
+            let wanted = context.columns + KindWriter.addedColumns(model.kind)
+            if exists {
+                if let note = try SchemaEvolution.apply(
+                    session, qualifiedTarget: qualifiedTarget, current: prepared.current, wanted: wanted,
+                    previousLineage: state.commits[target]?.lineage ?? [:], lineage: lineage)
+                {
+                    outcome.warnings.append(note)
+                }
+                outcome.rows = try KindWriter.write(model.kind, context)
+            } else {
+                outcome.rows = try KindWriter.create(model.kind, context)
+            }
+            // Audits look at the written table inside the transaction: a failure rolls it all back.
+            if let failure = try ModelChecks.failures(
+                model.directives.audits, table: qualifiedTarget, session: session, file: model.path
+            ).first {
+                throw OndatraError(.query, "audit " + failure + "; the write was rolled back")
+            }
+            let message = commitMessage(
+                rows: outcome.rows, columns: wanted, started: started, runType: context.runType, lineage: lineage)
+            outcome.commit = message
+            return message
+        }
+        if snapshot == nil { outcome.commit = nil }
+        outcome.snapshot = snapshot
+        return outcome
+    }
+
+    /// Builds the result, checks it and prepares the kind's scratch tables. Writes nothing to the
+    /// catalog.
+    /// - Parameter fullQuery: run the full query (after the incremental one failed).
+    private func prepare(exists: Bool, source: Source, fullQuery: Bool) throws -> Prepared {
+        let plan = fullQuery ? try fullPlan(incremental: true) : try sourcePlan(source)
+        let built: (rows: Int64, touched: Int64?)
+        do {
+            built = try buildResult(plan)
         } catch let error as OndatraError where plan.isRewritten {
-            warnings.append("incremental query failed (\(error.message)); ran the full query instead")
-            try buildResult(fullPlan(incremental: true))
+            throw RewrittenQueryFailed(underlying: error)
         }
         let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: Self.resultTable)
         try validate(columns)
@@ -65,63 +135,36 @@ struct Materializer {
         ).first {
             throw OndatraError(.query, "constraint " + failure)
         }
-        warnings += try ModelChecks.failures(directives.warnings, table: result, session: session, file: model.path)
-        let resultRows = try session.connection.scalar("SELECT count(*) FROM \(result)")?.int64 ?? 0
+        var warnings = try ModelChecks.failures(
+            directives.warnings, table: result, session: session, file: model.path)
+        let current =
+            exists
+            ? try SchemaEvolution.columns(
+                session, database: session.catalog, schema: target.schema, table: target.table)
+            : []
         var runType = decision.runType
-        if exists, let changed = try changedKeyType(columns) {
+        if exists, let changed = changedKeyType(current: current, new: columns) {
             // Rows cannot be matched across a key type change: rebuild the table.
             runType = .backfill
             warnings.append("key column \(changed) changed type: rebuilt the table")
         }
         let context = WriteContext(
             session: session, target: qualifiedTarget, result: result, columns: columns,
-            keys: model.directives.uniqueKey,
-            runType: runType)
-        let lineage = references.lineage
-        if exists && runType == .incremental && resultRows == 0 && model.kind != .tracked
-            && model.kind != .scd2
-            && (model.kind != .partition || plan.touched == nil)
-        {
-            return Outcome(rows: 0, warnings: warnings, commit: nil)
-        }
-        if exists && model.kind == .partition && runType == .incremental,
-            try session.connection.scalar("SELECT count(*) FROM \(PartitionWriter.touched)")?.int64 == 0
-        {
-            return Outcome(rows: 0, warnings: warnings, commit: nil)
-        }
-
-        try session.ensureSchema(target.schema)
-        try KindWriter.prepare(model.kind, context, exists: exists)
-        let wanted = columns + KindWriter.addedColumns(model.kind)
-        let started = Date()
-        var rows: Int64 = 0
-        var made: CommitMessage?
-        let snapshot = try session.transaction { session in
-            if exists {
-                let current = try SchemaEvolution.columns(
-                    session, database: session.catalog, schema: target.schema, table: target.table)
-                if let note = try SchemaEvolution.apply(
-                    session, qualifiedTarget: qualifiedTarget, current: current, wanted: wanted,
-                    previousLineage: state.commits[target]?.lineage ?? [:], lineage: lineage)
-                {
-                    warnings.append(note)
+            keys: model.directives.uniqueKey, runType: runType)
+        if exists && runType == .incremental {
+            // Tracked and scd2 runs see vanished keys only by comparing, so they always go on.
+            let nothingToWrite =
+                switch model.kind {
+                case .tracked, .scd2: false
+                case .partition where built.touched != nil: built.touched == 0
+                default: built.rows == 0
                 }
-                rows = try KindWriter.write(model.kind, context)
-            } else {
-                rows = try KindWriter.create(model.kind, context)
+            if nothingToWrite {
+                return Prepared(context: context, current: current, warnings: warnings, writes: false)
             }
-            // Audits look at the written table inside the transaction: a failure rolls it all back.
-            if let failure = try ModelChecks.failures(
-                model.directives.audits, table: qualifiedTarget, session: session, file: model.path
-            ).first {
-                throw OndatraError(.query, "audit " + failure + "; the write was rolled back")
-            }
-            let message = commitMessage(
-                rows: rows, columns: wanted, started: started, runType: runType, lineage: lineage)
-            made = message
-            return message
         }
-        return Outcome(rows: rows, warnings: warnings, commit: snapshot == nil ? nil : made, snapshot: snapshot)
+        try KindWriter.prepare(model.kind, context, exists: exists)
+        return Prepared(context: context, current: current, warnings: warnings, writes: true)
     }
 
     func commitMessage(
@@ -157,63 +200,94 @@ struct Materializer {
         var isRewritten: Bool = false
     }
 
-    private enum PlanOutcome {
-        case plan(SourcePlan)
-        case nothingChanged
-    }
-
-    private func buildResult(_ plan: SourcePlan) throws {
-        if let touched = plan.touched {
-            try session.execute(
-                "CREATE OR REPLACE TEMP TABLE \(TrackedWriter.name(PartitionWriter.touched)) AS \(touched)")
-            let keys = WriteContext(
-                session: session, target: qualifiedTarget, result: result, columns: [],
-                keys: model.directives.uniqueKey,
-                runType: decision.runType)
-            try session.execute(
-                """
-                CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS SELECT s.* FROM (\(plan.sql)) s
-                WHERE EXISTS (SELECT 1 FROM \(PartitionWriter.touched) p WHERE \(keys.keyMatch("s", "p")))
-                """)
-        } else {
-            try session.execute(
+    /// Runs the plan into the result table; returns its row count and, for partition plans, how
+    /// many partitions were touched.
+    private func buildResult(_ plan: SourcePlan) throws -> (rows: Int64, touched: Int64?) {
+        guard let touched = plan.touched else {
+            let rows = try session.createTableAs(
                 "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS \(plan.sql)")
+            return (rows, nil)
         }
+        let partitions = try session.createTableAs(
+            "CREATE OR REPLACE TEMP TABLE \(TrackedWriter.name(PartitionWriter.touched)) AS \(touched)")
+        let keys = WriteContext(
+            session: session, target: qualifiedTarget, result: result, columns: [],
+            keys: model.directives.uniqueKey,
+            runType: decision.runType)
+        let rows = try session.createTableAs(
+            """
+            CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS SELECT s.* FROM (\(plan.sql)) s
+            WHERE EXISTS (SELECT 1 FROM \(PartitionWriter.touched) p WHERE \(keys.keyMatch("s", "p")))
+            """)
+        return (rows, partitions)
     }
 
-    /// The model's SQL; for incremental runs of append and merge, rewritten to read only what
-    /// changed in its first catalog table since this model's last commit; for partition, the
-    /// partitions that change touched.
-    private func sourcePlan(exists: Bool) throws -> PlanOutcome {
+    /// What a run reads, decided from the catalog state alone (no queries).
+    private enum Source {
+        /// Nothing the model reads changed since its last commit: there is nothing to do.
+        case unchanged
+        /// The model's query as written.
+        case query
+        /// The full query of an incremental run that has no change feed to follow.
+        case fullIncremental
+        /// The rows of `upstream` written in `from...to`, read in place of `reference`.
+        case delta(reference: TableReferences.Table, upstream: Target, from: Int64, to: Int64)
+    }
+
+    private func source(exists: Bool) -> Source {
         let incremental = exists && decision.runType == .incremental
-        if incremental && decision.reads == .nothing { return .nothingChanged }
+        if incremental && decision.reads == .nothing { return .unchanged }
         guard incremental, [.append, .merge, .partition].contains(model.kind), let recorded = state.commits[target]
-        else {
-            return .plan(SourcePlan(sql: model.body, touched: nil))
-        }
-        let keys = model.directives.uniqueKey.map(SQLLiteral.identifier).joined(separator: ", ")
+        else { return .query }
         // A changed source file is read in full; so is a model without a catalog table to follow.
         let followed =
             decision.reads == .changes
             ? references.firstModelTable(catalog: session.catalog, models: modelTargets) : nil
-        guard let (reference, upstream) = followed else { return .plan(try fullPlan(incremental: true)) }
+        guard let (reference, upstream) = followed else { return .fullIncremental }
         let from = recorded.processedThrough + 1
         let to = state.currentSnapshot
-        if from > to || (state.commits[upstream]?.snapshot ?? 0) < from { return .nothingChanged }
-        let types =
-            model.kind == .partition
-            ? ["insert", "update_postimage", "update_preimage", "delete"] : ["insert", "update_postimage"]
+        if from > to || (state.commits[upstream]?.snapshot ?? 0) < from { return .unchanged }
+        return .delta(reference: reference, upstream: upstream, from: from, to: to)
+    }
+
+    /// The model's SQL; for incremental runs of append and merge, rewritten to read only the rows
+    /// of its first catalog table written since this model's last commit (each in its current
+    /// version); for partition, the partitions that any change touched.
+    private func sourcePlan(_ source: Source) throws -> SourcePlan {
+        let reference: TableReferences.Table
+        let upstream: Target
+        let from: Int64
+        let to: Int64
+        switch source {
+        case .unchanged, .query: return SourcePlan(sql: model.body, touched: nil)
+        case .fullIncremental: return try fullPlan(incremental: true)
+        case .delta(let table, let target, let first, let last):
+            (reference, upstream, from, to) = (table, target, first, last)
+        }
+        let delta: DeltaRewriter.Delta
+        if model.kind == .partition {
+            // Deletions and old images too: a row that left a partition touches it.
+            delta = .changes(["insert", "update_postimage", "update_preimage", "delete"])
+        } else {
+            // A column of the upstream's own named snapshot_id hides DuckLake's row column.
+            let upstreamColumns = try SchemaEvolution.columns(
+                session, database: session.catalog, schema: upstream.schema, table: upstream.table)
+            guard !upstreamColumns.contains(where: { $0.name.lowercased() == DeltaRewriter.rowSnapshotColumn }) else {
+                return try fullPlan(incremental: true)
+            }
+            delta = .currentRows
+        }
         guard
             let rewritten = DeltaRewriter.rewrite(
                 model.body, reference: reference, catalog: session.catalog, target: upstream, fromSnapshot: from,
-                toSnapshot: to,
-                changeTypes: types)
-        else { return .plan(try fullPlan(incremental: true)) }
+                toSnapshot: to, delta: delta)
+        else { return try fullPlan(incremental: true) }
         if model.kind == .partition {
-            return .plan(
-                SourcePlan(sql: model.body, touched: "SELECT DISTINCT \(keys) FROM (\(rewritten))", isRewritten: true))
+            let keys = model.directives.uniqueKey.map(SQLLiteral.identifier).joined(separator: ", ")
+            return SourcePlan(
+                sql: model.body, touched: "SELECT DISTINCT \(keys) FROM (\(rewritten))", isRewritten: true)
         }
-        return .plan(SourcePlan(sql: rewritten, touched: nil, isRewritten: true))
+        return SourcePlan(sql: rewritten, touched: nil, isRewritten: true)
     }
 
     /// The full query, for runs that cannot follow a change feed. An incremental partition run
@@ -240,11 +314,8 @@ struct Materializer {
             """
     }
 
-    /// A key column whose type differs between the target and the new result, if any.
-    private func changedKeyType(_ columns: [SchemaEvolution.Column]) throws -> String? {
-        guard !model.directives.uniqueKey.isEmpty else { return nil }
-        let current = try SchemaEvolution.columns(
-            session, database: session.catalog, schema: target.schema, table: target.table)
+    /// A key column whose type differs between the target's `current` columns and the new result, if any.
+    private func changedKeyType(current: [SchemaEvolution.Column], new columns: [SchemaEvolution.Column]) -> String? {
         for key in model.directives.uniqueKey {
             let old = current.first { $0.name.lowercased() == key.lowercased() }
             let new = columns.first { $0.name.lowercased() == key.lowercased() }

@@ -34,12 +34,11 @@ enum SCD2Writer {
 
     static func create(_ context: WriteContext) throws -> Int64 {
         let snapshot = try nextSnapshot(context.session)
-        try context.session.execute(
+        return try context.session.createTableAs(
             """
             CREATE TABLE \(context.target) AS SELECT r.*, \(snapshot)::BIGINT AS valid_from_snapshot,
             NULL::BIGINT AS valid_to_snapshot, true AS is_current FROM \(context.result) r
             """)
-        return try context.session.connection.scalar("SELECT count(*) FROM \(context.target)")?.int64 ?? 0
     }
 
     /// Inserts every result row as a current version (after a rebuild emptied the table).

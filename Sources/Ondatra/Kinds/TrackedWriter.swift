@@ -53,8 +53,7 @@ enum TrackedWriter {
     }
 
     static func create(_ context: WriteContext) throws -> Int64 {
-        try context.session.execute("CREATE TABLE \(context.target) AS SELECT * FROM \(prepared)")
-        return try context.session.connection.scalar("SELECT count(*) FROM \(context.target)")?.int64 ?? 0
+        try context.session.createTableAs("CREATE TABLE \(context.target) AS SELECT * FROM \(prepared)")
     }
 
     static func write(_ context: WriteContext) throws -> Int64 {

@@ -34,16 +34,10 @@ public struct CatalogState: Sendable {
     /// Reads the state from the session's catalog.
     public static func load(_ session: Session) throws -> CatalogState {
         var commits: [Target: Commit] = [:]
-        for snapshot in try session.snapshots() { take(snapshot, into: &commits) }
-        let rows = try session.query(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [.varchar(session.catalog)]
-        ).allRows()
-        let tables = Set(
-            rows.compactMap { row -> Target? in
-                guard let schema = row[0].string, let table = row[1].string else { return nil }
-                return Target(schema: schema, table: table)
-            })
-        return CatalogState(commits: commits, tables: tables, currentSnapshot: try session.currentSnapshot())
+        let snapshots = try session.snapshots()
+        for snapshot in snapshots { take(snapshot, into: &commits) }
+        return CatalogState(
+            commits: commits, tables: try session.catalogTables(), currentSnapshot: snapshots.last?.id ?? 0)
     }
 
     /// Takes in the commit a model just made (the newest snapshot, read from the catalog when

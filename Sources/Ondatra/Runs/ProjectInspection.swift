@@ -20,15 +20,16 @@ public struct ProjectInspection {
         var references: [Target: TableReferences] = [:]
         var parseErrors: [Target: String] = [:]
         var dependencies: [Target: [Target]] = [:]
-        for model in models {
-            dependencies[model.target] = []
-            guard model.language == .sql, model.kind != .events else { continue }
-            do {
-                let found = try TableReferences.of(model.body, on: session.connection)
+        let parsed = models.filter { $0.language == .sql && $0.kind != .events }
+        let found = try TableReferences.of(parsed.map(\.body), on: session.connection)
+        for model in models { dependencies[model.target] = [] }
+        for (model, result) in zip(parsed, found) {
+            switch result {
+            case .success(let found):
                 references[model.target] = found
                 dependencies[model.target] = found.targets(catalog: session.catalog, models: targets)
                     .filter { $0 != model.target }
-            } catch let error as DuckDBError {
+            case .failure(let error):
                 parseErrors[model.target] = "\(model.path):\(model.bodyLine): \(Session.oneLine(error.message))"
             }
         }

@@ -51,6 +51,32 @@ extension Session {
         }
     }
 
+    /// The tables in the catalog now.
+    public func catalogTables() throws -> Set<Target> {
+        // DuckLake attaches its metadata store as `__ducklake_metadata_<catalog>`. Reading the
+        // table list there takes a few milliseconds; `duckdb_tables()` loads every table's
+        // columns and statistics first (about 0.1 s for 50 tables).
+        let metadata = SQLLiteral.identifier("__ducklake_metadata_" + catalog)
+        let listed = """
+            SELECT s.schema_name, t.table_name FROM \(metadata).ducklake_table t
+            JOIN \(metadata).ducklake_schema s ON s.schema_id = t.schema_id
+            WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL
+            """
+        let everything = "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?"
+        let rows: [[Value]]
+        if let found = try? connection.rows(listed) {
+            rows = found
+        } else {
+            // A metadata store laid out differently (another DuckLake version or schema).
+            rows = try query(everything, [.varchar(catalog)]).allRows()
+        }
+        return Set(
+            rows.compactMap { row -> Target? in
+                guard let schema = row[0].string, let table = row[1].string else { return nil }
+                return Target(schema: schema, table: table)
+            })
+    }
+
     /// The id of the newest snapshot.
     public func currentSnapshot() throws -> Int64 {
         let value = try connection.scalar("SELECT id FROM \(SQLLiteral.identifier(catalog)).current_snapshot()")
@@ -73,16 +99,17 @@ extension Session {
     }
 
     /// Runs `body` in one transaction; the commit carries the metadata `body` returns, so it can
-    /// report what the transaction did (rows written, …).
+    /// report what the transaction did (rows written, …). `body` returns nil when it wrote nothing.
     /// - Returns: the snapshot the commit made, or nil when the transaction changed nothing and
     ///   DuckLake made no snapshot (so there is no commit to record).
     @discardableResult
-    public func transaction(committing body: (Session) throws -> CommitMessage) throws -> Int64? {
-        let before = try currentSnapshot()
+    public func transaction(committing body: (Session) throws -> CommitMessage?) throws -> Int64? {
+        var before: Int64 = 0
         do {
             try connection.transaction { _ in
-                let commit = try body(self)
-                try setCommitMessage(commit)
+                // Read inside the transaction: its first catalog read fetches the snapshot anyway.
+                before = try currentSnapshot()
+                if let commit = try body(self) { try setCommitMessage(commit) }
             }
         } catch let error as DuckDBError {
             throw queryError(error)

@@ -75,6 +75,17 @@ public final class Session {
         }
     }
 
+    /// Runs a `CREATE TABLE … AS` statement and returns how many rows it wrote (DuckDB returns
+    /// the count as a one-row result, not as changed rows).
+    @discardableResult
+    public func createTableAs(_ sql: String) throws -> Int64 {
+        do {
+            return try connection.scalar(sql)?.int64 ?? 0
+        } catch let error as DuckDBError {
+            throw queryError(error)
+        }
+    }
+
     /// Runs `sql` and streams the result of its last statement.
     public func query(_ sql: String, _ parameters: [Value] = []) throws -> QueryResult {
         do {

@@ -119,13 +119,7 @@ struct StatsCommand: ParsableCommand {
         let project = try global.resolveProject()
         let session = try Session(project: project)
         let catalog = SQLLiteral.identifier(session.catalog)
-        let tables = try session.query(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2",
-            [.varchar(session.catalog)]
-        ).allRows().compactMap { row -> (String, String)? in
-            guard let schema = row[0].string, let table = row[1].string else { return nil }
-            return (schema, table)
-        }
+        let tables = try session.catalogTables().sorted().map { ($0.schema, $0.table) }
         // Exact row counts: the catalog's size estimate also counts rows deleted since the last compaction.
         let counts = tables.map { schema, table in
             "SELECT \(SQLLiteral.quote(schema + "." + table)) AS model, count(*) AS n FROM \(SQLLiteral.qualified([session.catalog, schema, table]))"
