@@ -19,6 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Arbitrary-precision integers for Starlark's int (values beyond 64 bits only).
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        // The HTTP client behind Starlark's `http` module (one pooled client per process).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The test HTTP server in OndatraTesting (and, later, the events endpoint).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // DuckDB 1.5.5's C API, found with pkg-config (`duckdb.pc` written by scripts/bootstrap).
@@ -31,8 +37,18 @@ let package = Package(
         // `starlark FILE` runs a program; `starlark --test FILE…` runs chunked conformance files.
         .executableTarget(name: "StarlarkCLI", dependencies: ["Starlark"]),
         .target(name: "Ondatra", dependencies: ["DuckDB", .product(name: "Crypto", package: "swift-crypto")]),
-        // Where Starlark meets the pipeline: lib functions, their API dicts, and (next) the host modules.
-        .target(name: "OndatraStarlark", dependencies: ["Ondatra", "Starlark", "RateLimit"]),
+        // Starlark's `http` and `url` modules over AsyncHTTPClient: retries, backoff, rate limits.
+        .target(
+            name: "StarlarkHTTP",
+            dependencies: [
+                "Starlark", "RateLimit", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+        // Where Starlark meets the pipeline: lib functions, their API dicts, the host modules, Starlark models.
+        .target(
+            name: "OndatraStarlark",
+            dependencies: [
+                "Ondatra", "Starlark", "StarlarkHTTP", "RateLimit", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(
             name: "OndatraCLI",
             dependencies: [
@@ -47,10 +63,17 @@ let package = Package(
         ),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
+        .testTarget(name: "StarlarkHTTPTests", dependencies: ["StarlarkHTTP", "OndatraTesting"]),
         .testTarget(name: "OndatraStarlarkTests", dependencies: ["OndatraStarlark", "OndatraTesting"]),
         .testTarget(name: "StarlarkTests", dependencies: ["Starlark"], exclude: ["testdata"]),
         // Helpers for testing projects and lib functions, shipped so users can test theirs the same way.
-        .target(name: "OndatraTesting", dependencies: ["Ondatra"]),
+        .target(
+            name: "OndatraTesting",
+            dependencies: [
+                "Ondatra", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
         .testTarget(name: "OndatraTests", dependencies: ["Ondatra", "OndatraTesting"]),
         .testTarget(name: "OndatraCLITests", dependencies: ["OndatraTesting"]),
     ]

@@ -59,6 +59,23 @@ public enum JSONModule {
         }
     }
 
+    /// Encodes `value` as compact JSON, dict keys sorted (for hosts: request bodies, …).
+    /// - Throws: ``StarlarkError`` for values JSON cannot hold (functions, cycles, …).
+    public static func encode(_ value: Value) throws -> String {
+        try encodeValue(value, function: "json.encode")
+    }
+
+    /// Decodes JSON text into Starlark values (for hosts: response bodies, …).
+    /// - Throws: ``StarlarkError`` naming the offset of the first error.
+    public static func decode(_ text: String) throws -> Value {
+        var decoder = JSONDecoding(text)
+        do {
+            return try decoder.decodeDocument()
+        } catch let failure as JSONDecoding.Failure {
+            throw StarlarkError("at offset \(failure.offset), \(failure.message)")
+        }
+    }
+
     /// Encodes `value` compactly, prefixing errors with the function's name.
     static func encodeValue(_ value: Value, function: String) throws -> String {
         var encoder = JSONEncoding()

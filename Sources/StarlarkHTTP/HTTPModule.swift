@@ -1,0 +1,207 @@
+import Foundation
+import RateLimit
+import Starlark
+
+/// Defaults every call of one `http` module shares (a lib function's `API` dict, resolved).
+public struct HTTPSettings: Sendable {
+    /// Prefixed to URLs without a scheme.
+    public var baseURL: String?
+    /// Headers sent with every request; a call's own headers win (names compared case-insensitively).
+    public var headers: [(name: String, value: String)]
+    /// Query parameters added to every request (an API key passed as a parameter).
+    public var queryParameters: [(name: String, value: String)]
+    /// Per-request timeout unless a call gives its own.
+    public var timeout: Duration
+    /// Retries and backoff unless a call gives its own.
+    public var retry: RetryPolicy
+    /// Shared by every request made through this module (and whatever else holds the limiter).
+    public var rateLimiter: RateLimiter?
+
+    /// Creates settings; the defaults are those of an `API` dict with no keys.
+    public init(
+        baseURL: String? = nil, headers: [(name: String, value: String)] = [],
+        queryParameters: [(name: String, value: String)] = [], timeout: Duration = .seconds(30),
+        retry: RetryPolicy = RetryPolicy(), rateLimiter: RateLimiter? = nil
+    ) {
+        self.baseURL = baseURL
+        self.headers = headers
+        self.queryParameters = queryParameters
+        self.timeout = timeout
+        self.retry = retry
+        self.rateLimiter = rateLimiter
+    }
+}
+
+/// The `http` module: `get`, `post`, `put`, `patch` and `delete`, each taking `url` and the
+/// keyword arguments `headers`, `params`, `json`, `data`, `body`, `timeout`, `retry`, `backoff`
+/// and `auth`. A 4xx or 5xx is returned as a response once retries are spent; a network failure
+/// raises an error.
+public struct HTTPModule: Sendable {
+    /// The shared defaults.
+    public var settings: HTTPSettings
+    /// Where requests go.
+    public var transport: any HTTPTransport
+    /// What waits for rate limits and backoff.
+    public var clock: any RequestClock
+    /// Jitter source, a value in 0..<1.
+    public var random: @Sendable () -> Double
+    /// Hides secrets in URLs quoted by errors.
+    public var redact: @Sendable (String) -> String
+
+    /// Creates a module over the shared network transport and the system clock.
+    public init(
+        settings: HTTPSettings = HTTPSettings(), transport: any HTTPTransport = AsyncHTTPClientTransport.shared,
+        clock: any RequestClock = SystemRequestClock(),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        redact: @escaping @Sendable (String) -> String = { $0 }
+    ) {
+        self.settings = settings
+        self.transport = transport
+        self.clock = clock
+        self.random = random
+        self.redact = redact
+    }
+
+    /// The module value to predeclare as `http`.
+    public var value: StarlarkModuleValue {
+        var members: [String: Value] = [:]
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let module = self
+            members[method] = .builtin(
+                Builtin("http.\(method)") { _, builtin, arguments in
+                    try module.call(method.uppercased(), function: builtin.name, arguments)
+                })
+        }
+        return StarlarkModuleValue(name: "http", members: members)
+    }
+
+    static let parameters = [
+        "url", "headers?", "params?", "json?", "data?", "body?", "timeout?", "retry?", "backoff?", "auth?",
+    ]
+
+    /// Builds the request from a call's arguments, sends it with retries, and wraps the response.
+    func call(_ method: String, function: String, _ arguments: Arguments) throws -> Value {
+        let bound = try arguments.bind(function, Self.parameters)
+        guard case .string(let target) = bound[0] ?? .none else {
+            throw StarlarkError("\(function): url must be a string, got \(bound[0]?.typeName ?? "NoneType")")
+        }
+        var request = HTTPRequestData(method: method, url: try url(target, params: bound[2], function: function))
+        request.timeout = try seconds(bound[6], function: function, name: "timeout") ?? settings.timeout
+        var headers = settings.headers
+        func setHeader(_ name: String, _ value: String) {
+            headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
+            headers.append((name, value))
+        }
+        let bodies = [bound[3], bound[4], bound[5]].compactMap { $0 }.filter { $0 != .none }
+        if bodies.count > 1 { throw StarlarkError("\(function): give at most one of json, data and body") }
+        if let json = bound[3], json != .none {
+            request.body = Array(try JSONModule.encode(json).utf8)
+            setHeader("Content-Type", "application/json")
+        } else if let data = bound[4], data != .none {
+            if case .string(let text) = data {
+                request.body = Array(text.utf8)
+            } else {
+                request.body = Array(try URLEncoding.form(data, function: function, parameter: "data").utf8)
+            }
+            setHeader("Content-Type", "application/x-www-form-urlencoded")
+        } else if let body = bound[5], body != .none {
+            switch body {
+            case .string(let text): request.body = Array(text.utf8)
+            case .bytes(let bytes): request.body = Array(bytes)
+            default: throw StarlarkError("\(function): body must be a string or bytes, got \(body.typeName)")
+            }
+        }
+        if let auth = bound[9], auth != .none {
+            setHeader("Authorization", try authorization(auth, function: function))
+        }
+        if let given = bound[1], given != .none {
+            guard let entries = given.dictEntries else {
+                throw StarlarkError("\(function): headers must be a dict, got \(given.typeName)")
+            }
+            for (name, value) in entries {
+                guard case .string(let field) = name else {
+                    throw StarlarkError("\(function): header names must be strings, got \(name.typeName)")
+                }
+                setHeader(field, try URLEncoding.text(value, function: function, parameter: "headers"))
+            }
+        }
+        request.headers = headers
+        var policy = settings.retry
+        if let retry = bound[7], retry != .none {
+            guard let count = retry.intValue, count >= 0 else {
+                throw StarlarkError("\(function): retry must be an int of at least 0, got \(retry.repr)")
+            }
+            policy.retries = count
+        }
+        if let backoff = try seconds(bound[8], function: function, name: "backoff") { policy.backoff = backoff }
+        let response = try send(request, policy: policy, function: function)
+        return .object(HTTPResponseValue(response, url: redact(request.url)))
+    }
+
+    /// Sends with the rate limit, retries and backoff of `policy`.
+    func send(_ request: HTTPRequestData, policy: RetryPolicy, function: String) throws -> HTTPResponseData {
+        var attempt = 0
+        while true {
+            // Waiting for the limiter does not spend a retry.
+            if let limiter = settings.rateLimiter { clock.sleep(until: limiter.reserve(at: clock.now)) }
+            var retryAfter: Duration?
+            let failure: HTTPNetworkError
+            do {
+                let response = try transport.send(request)
+                guard RetryPolicy.isRetryable(status: response.status), attempt < policy.retries else {
+                    return response
+                }
+                retryAfter = response.header("Retry-After").flatMap { RetryPolicy.retryAfter($0, now: Date()) }
+                failure = HTTPNetworkError("status \(response.status)")
+            } catch let error as HTTPNetworkError {
+                failure = error
+            }
+            guard attempt < policy.retries else {
+                let tries = attempt == 0 ? "" : " (after \(attempt + 1) attempts)"
+                throw StarlarkError(
+                    "\(function) \(redact(request.url)): \(redact(failure.message))\(tries)")
+            }
+            clock.sleep(
+                until: clock.now + policy.delay(afterAttempt: attempt, retryAfter: retryAfter, random: random()))
+            attempt += 1
+        }
+    }
+
+    /// `url` with the base URL in front (when it has no scheme) and the query parameters added.
+    func url(_ target: String, params: Value?, function: String) throws -> String {
+        var url = target
+        if let base = settings.baseURL, !target.contains("://") {
+            let root = base.hasSuffix("/") ? String(base.dropLast()) : base
+            let path = target.hasPrefix("/") ? String(target.dropFirst()) : target
+            url = path.isEmpty ? root : root + "/" + path
+        }
+        var query = settings.queryParameters.map {
+            URLEncoding.component($0.name) + "=" + URLEncoding.component($0.value)
+        }
+        if let params, params != .none {
+            query.append(try URLEncoding.form(params, function: function, parameter: "params"))
+        }
+        let joined = query.filter { !$0.isEmpty }.joined(separator: "&")
+        guard !joined.isEmpty else { return url }
+        return url + (url.contains("?") ? "&" : "?") + joined
+    }
+
+    /// The `Authorization` value for `auth=`: a `(user, password)` pair for Basic, a string for Bearer.
+    private func authorization(_ auth: Value, function: String) throws -> String {
+        if case .string(let token) = auth { return "Bearer " + token }
+        if let pair = auth.arrayValue, pair.count == 2, case .string(let user) = pair[0],
+            case .string(let password) = pair[1]
+        {
+            return "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+        }
+        throw StarlarkError("\(function): auth must be a token string or a (user, password) pair, got \(auth.typeName)")
+    }
+
+    private func seconds(_ value: Value?, function: String, name: String) throws -> Duration? {
+        guard let value, value != .none else { return nil }
+        guard let number = value.doubleValue, number >= 0, number.isFinite else {
+            throw StarlarkError("\(function): \(name) must be a number of seconds, got \(value.repr)")
+        }
+        return .milliseconds(Int64((number * 1000).rounded()))
+    }
+}

@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP request as the `http` module builds it.
+public struct HTTPRequestData: Sendable, Equatable {
+    /// `GET`, `POST`, …
+    public var method: String
+    /// The absolute URL, query string included.
+    public var url: String
+    /// Header fields in the order they are sent.
+    public var headers: [(name: String, value: String)]
+    /// The body, if any.
+    public var body: [UInt8]?
+    /// How long the whole exchange may take.
+    public var timeout: Duration
+
+    /// Creates a request.
+    public init(
+        method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        timeout: Duration = .seconds(30)
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+
+    /// Equal when every part is, headers in the same order.
+    public static func == (lhs: HTTPRequestData, rhs: HTTPRequestData) -> Bool {
+        lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body && lhs.timeout == rhs.timeout
+            && lhs.headers.map(\.name) == rhs.headers.map(\.name)
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+    }
+}
+
+/// A response: status, headers and the whole body.
+public struct HTTPResponseData: Sendable {
+    /// The status code.
+    public var status: Int
+    /// Header fields as received.
+    public var headers: [(name: String, value: String)]
+    /// The body bytes.
+    public var body: [UInt8]
+
+    /// Creates a response.
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+}
+
+/// A request that got no response: the connection failed, or the timeout passed.
+public struct HTTPNetworkError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, without the URL (the caller adds it, redacted).
+    public var message: String
+    /// Creates an error.
+    public init(_ message: String) { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+/// Sends requests and waits for their responses. Starlark runs synchronously, so sending blocks
+/// the calling thread, which must not be an event-loop thread.
+public protocol HTTPTransport: Sendable {
+    /// Sends `request` and returns its response.
+    /// - Throws: ``HTTPNetworkError`` when no response arrived.
+    func send(_ request: HTTPRequestData) throws -> HTTPResponseData
+}
+
+/// The transport every `http` call of the process shares: one AsyncHTTPClient with its
+/// connection pool, TLS from the system's trust store, and at most 5 redirects.
+public final class AsyncHTTPClientTransport: HTTPTransport {
+    /// The process-wide transport.
+    public static let shared = AsyncHTTPClientTransport()
+
+    /// Redirects followed before a response counts as final.
+    public static let maxRedirects = 5
+
+    private let client: HTTPClient
+
+    private init() {
+        let configuration = HTTPClient.Configuration(
+            redirectConfiguration: .follow(max: Self.maxRedirects, allowCycles: false),
+            timeout: .init(connect: .seconds(10)),
+            decompression: .enabled(limit: .ratio(100)))
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// Sends `request` on the shared client and waits for the whole response.
+    public func send(_ request: HTTPRequestData) throws -> HTTPResponseData {
+        let outgoing: HTTPClient.Request
+        do {
+            outgoing = try HTTPClient.Request(
+                url: request.url, method: HTTPMethod(rawValue: request.method),
+                headers: HTTPHeaders(request.headers.map { ($0.name, $0.value) }),
+                body: request.body.map { .bytes($0) })
+        } catch {
+            throw HTTPNetworkError("invalid request: \(error)")
+        }
+        let nanoseconds =
+            request.timeout.components.seconds * 1_000_000_000
+            + request.timeout.components.attoseconds / 1_000_000_000
+        let response: HTTPClient.Response
+        do {
+            response = try client.execute(request: outgoing, deadline: .now() + .nanoseconds(nanoseconds)).wait()
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw HTTPNetworkError("timed out after \(request.timeout)")
+        } catch {
+            throw HTTPNetworkError(String(describing: error))
+        }
+        var body: [UInt8] = []
+        if let buffer = response.body { body = Array(buffer.readableBytesView) }
+        return HTTPResponseData(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: body)
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import OndatraTesting
+import RateLimit
+import Starlark
+import StarlarkHTTP
+import Synchronization
+import Testing
+
+/// A clock that never sleeps: `sleep(until:)` records the deadline and moves time forward.
+final class ManualClock: RequestClock {
+    private let state = Mutex<(now: ContinuousClock.Instant, sleeps: [Duration])>((ContinuousClock.now, []))
+    let start: ContinuousClock.Instant
+
+    init() { start = state.withLock { $0.now } }
+
+    var now: ContinuousClock.Instant { state.withLock { $0.now } }
+    /// How far from `start` each sleep ended.
+    var wakeUps: [Duration] { state.withLock { $0.sleeps } }
+
+    func sleep(until deadline: ContinuousClock.Instant) {
+        state.withLock { state in
+            if deadline > state.now { state.now = deadline }
+            state.sleeps.append(state.now - start)
+        }
+    }
+}
+
+@Suite struct HTTPModuleTests {
+    /// Runs `source` with `module` as `http` and returns its globals.
+    private func run(_ source: String, _ module: HTTPModule) async throws -> [String: Value] {
+        try await runBlocking {
+            try StarlarkThread().exec(source, file: "test.star", predeclared: ["http": .object(module.value)])
+        }
+    }
+
+    @Test func buildsURLsHeadersAndBodiesAndReadsTheResponse() async throws {
+        let server = try await TestHTTPServer.start { request in
+            .json(#"{"path": "\#(request.path)", "items": [1, 2]}"#, headers: ["X-Total": "2"])
+        }
+        defer { server.stop() }
+        let settings = HTTPSettings(
+            baseURL: server.baseURL + "/api/", headers: [("X-Default", "d"), ("X-Call", "default")],
+            queryParameters: [("key", "k 1")])
+        let globals = try await run(
+            """
+            r = http.get("/items", params = {"page": 2, "tag": ["a", "b"], "skip": None}, headers = {"x-call": "mine"})
+            status, ok, items, total = r.status_code, r.ok, r.json["items"], r.headers["x-total"]
+            http.post("items", json = {"name": "a b", "n": 1})
+            http.put("items/1", data = {"q": "x&y"})
+            http.patch("items/1", body = "raw", auth = ("user", "pw"))
+            http.delete("items/1", auth = "token")
+            """, HTTPModule(settings: settings))
+        #expect(globals["status"] == .int(200))
+        #expect(globals["ok"] == .bool(true))
+        #expect(globals["items"] == Value.list([.int(1), .int(2)]))
+        #expect(globals["total"] == .string("2"))
+        let requests = server.requests
+        #expect(requests.map(\.method) == ["GET", "POST", "PUT", "PATCH", "DELETE"])
+        #expect(requests.allSatisfy { $0.path.hasPrefix("/api/items") })
+        #expect(requests[0].query == ["key": "k 1", "page": "2", "tag": "b"])
+        #expect(requests[0].headers["x-default"] == "d")
+        #expect(requests[0].headers["x-call"] == "mine")
+        #expect(requests[1].body == #"{"n":1,"name":"a b"}"#)
+        #expect(requests[1].headers["content-type"] == "application/json")
+        #expect(requests[2].body == "q=x%26y")
+        #expect(requests[2].headers["content-type"] == "application/x-www-form-urlencoded")
+        #expect(requests[3].body == "raw")
+        #expect(requests[3].headers["authorization"] == "Basic " + Data("user:pw".utf8).base64EncodedString())
+        #expect(requests[4].headers["authorization"] == "Bearer token")
+    }
+
+    @Test func retriesRateLimitedAndFailingCallsWaitingAtLeastRetryAfter() async throws {
+        let calls = Mutex(0)
+        let server = try await TestHTTPServer.start { _ in
+            let call = calls.withLock { count in
+                count += 1
+                return count
+            }
+            switch call {
+            case 1: return .json("{}", status: 429, headers: ["Retry-After": "7"])
+            case 2: return .json("{}", status: 503)
+            default: return .json(#"{"done": true}"#)
+            }
+        }
+        defer { server.stop() }
+        let clock = ManualClock()
+        let module = HTTPModule(
+            settings: HTTPSettings(baseURL: server.baseURL, retry: RetryPolicy(retries: 3, backoff: .seconds(1))),
+            clock: clock, random: { 0.5 })
+        let globals = try await run(#"done = http.get("/x").json["done"]"#, module)
+        #expect(globals["done"] == .bool(true))
+        #expect(server.requests.count == 3)
+        // Retry-After 7 s beats the first backoff (0.5 s); the second waits 1 s (0.5 × 2).
+        #expect(clock.wakeUps == [.seconds(7), .seconds(8)])
+    }
+
+    @Test func aStatusStillFailingAfterRetriesIsReturnedNotRaised() async throws {
+        let server = try await TestHTTPServer.start { _ in .json(#"{"error": "down"}"#, status: 500) }
+        defer { server.stop() }
+        let module = HTTPModule(
+            settings: HTTPSettings(baseURL: server.baseURL, retry: RetryPolicy(retries: 2, backoff: .milliseconds(1))),
+            clock: ManualClock())
+        let globals = try await run(#"r = http.get("/x", retry = 1); status, ok = r.status_code, r.ok"#, module)
+        #expect(globals["status"] == .int(500))
+        #expect(globals["ok"] == .bool(false))
+        #expect(server.requests.count == 2)
+    }
+
+    @Test func networkFailuresRaiseAfterRetriesWithTheURLRedacted() async throws {
+        let module = HTTPModule(
+            settings: HTTPSettings(retry: RetryPolicy(retries: 1, backoff: .milliseconds(1))), clock: ManualClock(),
+            redact: { $0.replacingOccurrences(of: "s3cret", with: "***") })
+        let error = await #expect(throws: StarlarkError.self) {
+            // Port 9 (discard) is closed on loopback.
+            _ = try await run(#"http.get("http://127.0.0.1:9/x?key=s3cret", timeout = 0.3)"#, module)
+        }
+        let message = error?.message ?? ""
+        #expect(message.contains("http.get http://127.0.0.1:9/x?key=***"))
+        #expect(message.contains("after 2 attempts"))
+        #expect(!message.contains("s3cret"))
+    }
+
+    @Test func slowResponsesTimeOut() async throws {
+        let server = try await TestHTTPServer.start { _ in TestHTTPServer.Response(body: "{}", delay: .seconds(5)) }
+        defer { server.stop() }
+        let error = await #expect(throws: StarlarkError.self) {
+            _ = try await run(#"http.get("\#(server.baseURL)/slow", timeout = 0.2)"#, HTTPModule())
+        }
+        #expect(error?.message.contains("timed out") == true)
+    }
+
+    @Test func malformedJSONIsAClearError() async throws {
+        let server = try await TestHTTPServer.start { _ in .json(#"{"rows": [1, 2"#) }
+        defer { server.stop() }
+        let error = await #expect(throws: StarlarkError.self) {
+            _ = try await run(#"http.get("\#(server.baseURL)/bad").json"#, HTTPModule())
+        }
+        #expect(error?.message.contains("is not JSON") == true)
+        #expect(error?.message.contains("/bad") == true)
+    }
+
+    @Test func theRateLimitSpacesRequestsWithoutSpendingRetries() async throws {
+        let server = try await TestHTTPServer.start { _ in .json("{}") }
+        defer { server.stop() }
+        let clock = ManualClock()
+        let module = HTTPModule(
+            settings: HTTPSettings(baseURL: server.baseURL, rateLimiter: RateLimiter(requests: 2, per: .seconds(10))),
+            clock: clock)
+        _ = try await run(
+            """
+            def main():
+                for i in range(5):
+                    http.get("/n", params = {"i": i})
+            main()
+            """, module)
+        #expect(server.requests.count == 5)
+        #expect(clock.wakeUps == [.zero, .zero, .seconds(10), .seconds(10), .seconds(20)])
+    }
+
+    @Test func badArgumentsAreNamed() async throws {
+        let module = HTTPModule()
+        for (source, fragment) in [
+            (#"http.get(1)"#, "url must be a string"),
+            (#"http.post("http://x", json = {}, body = "b")"#, "at most one of json, data and body"),
+            (#"http.get("http://x", headers = [])"#, "headers must be a dict"),
+            (#"http.get("http://x", timeout = "soon")"#, "timeout must be a number of seconds"),
+            (#"http.get("http://x", retry = -1)"#, "retry must be an int of at least 0"),
+            (#"http.get("http://x", auth = 3)"#, "auth must be a token string or a (user, password) pair"),
+            (#"http.get("http://x", params = {"a": {}})"#, "params values must be strings, numbers or bools"),
+        ] {
+            let error = await #expect(throws: StarlarkError.self) { _ = try await run(source, module) }
+            #expect(error?.message.contains(fragment) == true, "\(source): \(error?.message ?? "")")
+        }
+    }
+}
