@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "OndatraCLI",
             dependencies: [
-                "Ondatra",
+                "Ondatra", "OndatraStarlark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -82,6 +82,9 @@ public final class PreparedStatement {
         }
     }
 
+    /// Whether the statement is a `SELECT` (reads only).
+    public var isSelect: Bool { duckdb_prepared_statement_type(handle) == DUCKDB_STATEMENT_TYPE_SELECT }
+
     /// Runs the statement and streams its result.
     public func execute() throws -> QueryResult {
         var pending: duckdb_pending_result?

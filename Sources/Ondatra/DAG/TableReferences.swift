@@ -41,6 +41,15 @@ public struct TableReferences: Sendable, Hashable {
         self.functions = functions
     }
 
+    /// The references of two statements together (a Starlark model's several queries); column
+    /// lineage is left out, since no single statement makes the output.
+    public func merging(_ other: TableReferences) -> TableReferences {
+        var merged = TableReferences(tables: tables + other.tables, functions: functions + other.functions)
+        merged.filePatterns = filePatterns + other.filePatterns
+        merged.readsComputedFilePaths = readsComputedFilePaths || other.readsComputedFilePaths
+        return merged
+    }
+
     /// Whether the statement reads only tables of `models` (in `catalog`) and local files it names
     /// literally, so nothing it reads can change without a commit or a file changing.
     public func readsOnlyModelsAndFiles(catalog: String, models: Set<Target>) -> Bool {

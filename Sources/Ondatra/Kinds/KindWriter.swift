@@ -12,6 +12,8 @@ struct WriteContext {
     /// The `@unique_key` columns.
     let keys: [String]
     let runType: RunType
+    /// For a Starlark `tracked` model: the keys its queries returned and their content hashes.
+    var scriptScope: ScriptModelOutcome? = nil
 
     /// `a.k IS NOT DISTINCT FROM b.k AND …` over the key columns.
     func keyMatch(_ a: String, _ b: String) -> String {

@@ -17,6 +17,8 @@ struct Materializer {
     let runID: String
     /// Watermarks of models that ran earlier in this run and wrote nothing, for this model's commit.
     var watermarks: [Target: CatalogState.Watermark] = [:]
+    /// Runs Starlark models; nil when the host is not available.
+    var scripts: ScriptModelRunner?
 
     /// The temporary table the model's SQL runs into before anything is written.
     static let resultTable = "__ondatra_result"
@@ -119,12 +121,26 @@ struct Materializer {
     /// catalog.
     /// - Parameter fullQuery: run the full query (after the incremental one failed).
     private func prepare(exists: Bool, source: Source, fullQuery: Bool) throws -> Prepared {
-        let plan = fullQuery ? try fullPlan(incremental: true) : try sourcePlan(source)
         let built: (rows: Int64, touched: Int64?)
-        do {
-            built = try buildResult(plan)
-        } catch let error as OndatraError where plan.isRewritten {
-            throw RewrittenQueryFailed(underlying: error)
+        var scriptScope: ScriptModelOutcome?
+        if case .script = source {
+            let outcome = try runScript(exists: exists)
+            if outcome.aborted {
+                return Prepared(
+                    context: WriteContext(
+                        session: session, target: qualifiedTarget, result: result, columns: [], keys: [],
+                        runType: decision.runType),
+                    current: [], warnings: ["aborted: nothing written"], writes: false)
+            }
+            built = (outcome.rows, nil)
+            scriptScope = outcome
+        } else {
+            let plan = fullQuery ? try fullPlan(incremental: true) : try sourcePlan(source)
+            do {
+                built = try buildResult(plan)
+            } catch let error as OndatraError where plan.isRewritten {
+                throw RewrittenQueryFailed(underlying: error)
+            }
         }
         let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: Self.resultTable)
         try validate(columns)
@@ -148,9 +164,10 @@ struct Materializer {
             runType = .backfill
             warnings.append("key column \(changed) changed type: rebuilt the table")
         }
-        let context = WriteContext(
+        var context = WriteContext(
             session: session, target: qualifiedTarget, result: result, columns: columns,
             keys: model.directives.uniqueKey, runType: runType)
+        context.scriptScope = scriptScope
         if exists && runType == .incremental {
             // Tracked and scd2 runs see vanished keys only by comparing, so they always go on.
             let nothingToWrite =
@@ -200,6 +217,34 @@ struct Materializer {
         var isRewritten: Bool = false
     }
 
+    /// Runs a Starlark model into the result table. A run that saved no rows leaves an empty result
+    /// shaped like the target (so a tracked model can still delete vanished groups); on a first
+    /// run there is nothing to learn the columns from, which is an error.
+    private func runScript(exists: Bool) throws -> ScriptModelOutcome {
+        guard let scripts else {
+            throw OndatraError(.project, "Starlark models need the Starlark host", file: model.path)
+        }
+        let trackedTarget = model.kind == .tracked && exists ? qualifiedTarget : nil
+        try session.execute("DROP TABLE IF EXISTS \(result)")
+        let outcome = try scripts.run(
+            ScriptModelRun(model: model, session: session, resultTable: Self.resultTable, trackedTarget: trackedTarget))
+        guard !outcome.aborted, outcome.rows == 0 else { return outcome }
+        guard exists else {
+            throw OndatraError(
+                .query, "saved no rows: a first run needs at least one save.row() to learn the columns",
+                file: model.path)
+        }
+        let added = Set(KindWriter.addedColumns(model.kind).map { $0.name.lowercased() })
+        let columns = try SchemaEvolution.columns(
+            session, database: session.catalog, schema: target.schema, table: target.table
+        ).filter { !added.contains($0.name.lowercased()) }
+        let list = columns.map { SQLLiteral.identifier($0.name) }.joined(separator: ", ")
+        try session.execute(
+            "CREATE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS SELECT \(list) FROM \(qualifiedTarget) LIMIT 0"
+        )
+        return outcome
+    }
+
     /// Runs the plan into the result table; returns its row count and, for partition plans, how
     /// many partitions were touched.
     private func buildResult(_ plan: SourcePlan) throws -> (rows: Int64, touched: Int64?) {
@@ -232,9 +277,12 @@ struct Materializer {
         case fullIncremental
         /// The rows of `upstream` written in `from...to`, read in place of `reference`.
         case delta(reference: TableReferences.Table, upstream: Target, from: Int64, to: Int64)
+        /// The rows a Starlark model saves.
+        case script
     }
 
     private func source(exists: Bool) -> Source {
+        if model.language == .starlark { return .script }
         let incremental = exists && decision.runType == .incremental
         if incremental && decision.reads == .nothing { return .unchanged }
         guard incremental, [.append, .merge, .partition].contains(model.kind), let recorded = state.commits[target]
@@ -259,7 +307,7 @@ struct Materializer {
         let from: Int64
         let to: Int64
         switch source {
-        case .unchanged, .query: return SourcePlan(sql: model.body, touched: nil)
+        case .unchanged, .query, .script: return SourcePlan(sql: model.body, touched: nil)
         case .fullIncremental: return try fullPlan(incremental: true)
         case .delta(let table, let target, let first, let last):
             (reference, upstream, from, to) = (table, target, first, last)

@@ -5,7 +5,7 @@ import DuckDB
 /// group is replaced. New and changed groups are deleted and inserted again; vanished groups are
 /// deleted; unchanged groups are not touched.
 enum TrackedWriter {
-    static let hashColumn = "_content_hash"
+    static let hashColumn = ContentHash.column
     static let groups = WriteContext.scratch("groups")
     static let prepared = WriteContext.scratch("prepared")
     static let changed = WriteContext.scratch("changed")
@@ -14,25 +14,22 @@ enum TrackedWriter {
     /// `SELECT keys, hash FROM table GROUP BY keys`: the content hash of every group in `table`.
     static func groupHashes(_ context: WriteContext, of table: String, excluding: [String] = []) -> String {
         let skip = Set(excluding.map { $0.lowercased() })
-        let values = context.valueColumns.filter { !skip.contains($0.name.lowercased()) }
-        guard !values.isEmpty else {
-            // A group with only key columns has a constant hash.
-            return "SELECT DISTINCT \(context.keyList()), md5('') AS \(SQLLiteral.identifier(hashColumn)) FROM \(table)"
-        }
-        let fields = values.map { "\(SQLLiteral.identifier($0.name)) := \(SQLLiteral.identifier($0.name))" }
-            .joined(separator: ", ")
-        // JSON keeps NULL, '' and 'NULL' apart; sorting makes the hash independent of row order.
-        return """
-            SELECT \(context.keyList()), md5(string_agg(row_text, chr(10) ORDER BY row_text)) AS \(SQLLiteral.identifier(hashColumn))
-            FROM (SELECT \(context.keyList()), to_json(struct_pack(\(fields)))::VARCHAR AS row_text FROM \(table))
-            GROUP BY \(context.keyList())
-            """
+        let values = context.valueColumns.filter { !skip.contains($0.name.lowercased()) }.map(\.name)
+        return ContentHash.groups(keys: context.keys, values: values, of: table)
     }
 
     static func prepare(_ context: WriteContext, exists: Bool) throws {
         let session = context.session
-        try session.execute(
-            "CREATE OR REPLACE TEMP TABLE \(name(groups)) AS \(groupHashes(context, of: context.result))")
+        var hashes = groupHashes(context, of: context.result)
+        if let queryHashes = context.scriptScope?.queryHashes {
+            // A Starlark model keeps the hash of what its query returned for the group.
+            let hash = SQLLiteral.identifier(hashColumn)
+            hashes = """
+                SELECT g.* EXCLUDE (\(hash)), coalesce(q.\(hash), g.\(hash)) AS \(hash) FROM (\(hashes)) g
+                LEFT JOIN \(queryHashes) q ON (\(context.keyMatch("g", "q")))
+                """
+        }
+        try session.execute("CREATE OR REPLACE TEMP TABLE \(name(groups)) AS \(hashes)")
         try session.execute(
             """
             CREATE OR REPLACE TEMP TABLE \(name(prepared)) AS
@@ -45,10 +42,16 @@ enum TrackedWriter {
             CREATE OR REPLACE TEMP TABLE \(name(changed)) AS SELECT \(context.keyList("g")) FROM \(groups) g
             WHERE NOT EXISTS (SELECT 1 FROM \(context.target) t WHERE \(context.keyMatch("t", "g")) AND t.\(hash) = g.\(hash))
             """)
+        // A Starlark model saves only changed groups: a group has vanished when its query no longer
+        // returned the key either.
+        let unseen =
+            context.scriptScope?.seenKeys.map {
+                " AND NOT EXISTS (SELECT 1 FROM \($0) s WHERE \(context.keyMatch("t", "s")))"
+            } ?? ""
         try session.execute(
             """
             CREATE OR REPLACE TEMP TABLE \(name(vanished)) AS SELECT DISTINCT \(context.keyList("t")) FROM \(context.target) t
-            WHERE NOT EXISTS (SELECT 1 FROM \(groups) g WHERE \(context.keyMatch("t", "g")))
+            WHERE NOT EXISTS (SELECT 1 FROM \(groups) g WHERE \(context.keyMatch("t", "g")))\(unseen)
             """)
     }
 

@@ -83,7 +83,7 @@ public enum ModelHash {
     }
 }
 
-extension SHA256.Digest {
-    /// The digest as lower-case hex, as the commit metadata records hashes.
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+extension Sequence where Element == UInt8 {
+    /// The bytes as lower-case hex: digests in commit metadata, hashes in scripts.
+    public var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }

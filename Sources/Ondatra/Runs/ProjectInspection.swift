@@ -14,23 +14,42 @@ public struct ProjectInspection {
 
     /// Reads the models and resolves their dependencies on `session`.
     /// - Throws: ``OndatraError`` for a bad header or a dependency cycle.
-    public init(project: Project, session: Session) throws {
+    /// - Parameter scripts: finds the queries of Starlark models (their dependencies); without it
+    ///   they have none.
+    public init(project: Project, session: Session, scripts: ScriptModelRunner? = nil) throws {
         models = try ModelDiscovery.models(in: project)
         let targets = Set(models.map(\.target))
         var references: [Target: TableReferences] = [:]
         var parseErrors: [Target: String] = [:]
         var dependencies: [Target: [Target]] = [:]
-        let parsed = models.filter { $0.language == .sql && $0.kind != .events }
-        let found = try TableReferences.of(parsed.map(\.body), on: session.connection)
-        for model in models { dependencies[model.target] = [] }
-        for (model, result) in zip(parsed, found) {
+        // Every statement to parse, with the model it belongs to: a SQL model's body, or each
+        // literal query of a Starlark model.
+        var statements: [(model: Model, sql: String)] = []
+        for model in models {
+            dependencies[model.target] = []
+            switch model.language {
+            case .sql where model.kind != .events: statements.append((model, model.body))
+            case .starlark:
+                do {
+                    for sql in try scripts?.queries(in: model) ?? [] { statements.append((model, sql)) }
+                } catch let error as OndatraError {
+                    parseErrors[model.target] = error.description
+                }
+            default: break
+            }
+        }
+        let found = try TableReferences.of(statements.map(\.sql), on: session.connection)
+        for ((model, _), result) in zip(statements, found) where parseErrors[model.target] == nil {
             switch result {
             case .success(let found):
-                references[model.target] = found
-                dependencies[model.target] = found.targets(catalog: session.catalog, models: targets)
+                let merged = references[model.target].map { $0.merging(found) } ?? found
+                references[model.target] = merged
+                dependencies[model.target] = merged.targets(catalog: session.catalog, models: targets)
                     .filter { $0 != model.target }
             case .failure(let error):
-                parseErrors[model.target] = "\(model.path):\(model.bodyLine): \(Session.oneLine(error.message))"
+                let line = model.language == .sql ? ":\(model.bodyLine)" : ""
+                references[model.target] = nil
+                parseErrors[model.target] = "\(model.path)\(line): \(Session.oneLine(error.message))"
             }
         }
         self.references = references

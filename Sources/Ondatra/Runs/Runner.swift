@@ -15,11 +15,14 @@ public final class Runner {
     private var pendingWatermarks: [Target: CatalogState.Watermark] = [:]
     /// Set from another thread (for example on Ctrl-C) to stop before the next model.
     public let stopRequested = Atomic<Bool>(false)
+    /// Runs Starlark models; without it they are listed and skipped.
+    let scripts: ScriptModelRunner?
 
-    /// Creates a runner on an open session.
-    public init(project: Project, session: Session) {
+    /// Creates a runner on an open session; `scripts` runs the project's Starlark models.
+    public init(project: Project, session: Session, scripts: ScriptModelRunner? = nil) {
         self.project = project
         self.session = session
+        self.scripts = scripts
     }
 
     /// Runs every model, or only `selection` (other models are neither run nor reported).
@@ -28,7 +31,7 @@ public final class Runner {
         let started = Date()
         catalogState = nil
         pendingWatermarks = [:]
-        let inspection = try ProjectInspection(project: project, session: session)
+        let inspection = try ProjectInspection(project: project, session: session, scripts: scripts)
         let models = inspection.models
         let byTarget = Dictionary(uniqueKeysWithValues: models.map { ($0.target, $0) })
         for target in selection where byTarget[target] == nil {
@@ -104,9 +107,8 @@ public final class Runner {
         }
         let noDecision = RunDecision(runType: .skip, reason: "not run")
         if let parseError { return finish(noDecision, status: .error, errors: [parseError]) }
-        guard model.language == .sql else {
-            // Listed, so users see them, but not run until Starlark models are wired in.
-            return finish(RunDecision(runType: .skip, reason: "Starlark models are not supported yet"), status: .skip)
+        if model.language == .starlark && scripts == nil {
+            return finish(RunDecision(runType: .skip, reason: "Starlark models need the Starlark host"), status: .skip)
         }
         var decided = noDecision
         do {
@@ -122,7 +124,9 @@ public final class Runner {
             let decision = RunPlanner.decide(
                 kind: model.kind, hash: hash, targetExists: state.tables.contains(model.target), recorded: recorded,
                 dependencySnapshots: dependencies.map { ($0, state.commits[$0]?.snapshot) },
-                readsOutsideCatalog: references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false,
+                // A Starlark model may call APIs: it runs every time (a tracked one writes only what changed).
+                readsOutsideCatalog: model.language == .starlark
+                    || references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false,
                 filesFingerprint: fingerprint)
             decided = decision
             if decision.runType == .skip { return finish(decision, status: .skip) }
@@ -134,6 +138,7 @@ public final class Runner {
                 runID: runID
             )
             materializer.watermarks = pendingWatermarks
+            materializer.scripts = scripts
             let outcome = try materializer.run()
             if let commit = outcome.commit {
                 try catalogState?.record(model.target, commit: commit, snapshot: outcome.snapshot, session: session)

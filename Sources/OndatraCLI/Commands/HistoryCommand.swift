@@ -2,6 +2,7 @@ import ArgumentParser
 import DuckDB
 import Foundation
 import Ondatra
+import OndatraStarlark
 
 /// `ondatrasql history [TARGET] [--limit N]`: the runs recorded in the catalog's commits.
 struct HistoryCommand: ParsableCommand {
@@ -62,7 +63,8 @@ struct DescribeCommand: ParsableCommand {
             throw CommandFailure(message: "'\(target)' is not a target; write schema.table", exitCode: 2)
         }
         let session = try Session(project: project)
-        let inspection = try ProjectInspection(project: project, session: session)
+        let inspection = try ProjectInspection(
+            project: project, session: session, scripts: StarlarkModels(project: project) { _ in })
         guard let model = inspection.models.first(where: { $0.target == wanted }) else {
             throw CommandFailure(message: "no model builds \(wanted)", exitCode: 2)
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Ondatra
+import OndatraStarlark
 
 #if canImport(Glibc)
     import Glibc
@@ -13,7 +14,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run the models (all, or the given targets) in dependency order.",
         discussion: """
-            Each model is built by its kind (table, append, merge) and run type: backfill on the first
+            Each model is built by its kind (table, append, merge, …) and run type: backfill on the first
             run or when the model changed, full or incremental when something upstream changed, skip
             otherwise. Exit code 1 when a model failed.
             """
@@ -38,7 +39,11 @@ struct RunCommand: ParsableCommand {
         let lock = try ProjectLock(project: project)
         defer { withExtendedLifetime(lock) {} }
         let session = try Session(project: project)
-        let runner = Runner(project: project, session: session)
+        // Scripts print to stderr, so --json output on stdout stays parseable.
+        let scripts = StarlarkModels(project: project) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let runner = Runner(project: project, session: session, scripts: scripts)
         let interrupt = session.connection.interruptHandle
         // Ctrl-C: stop the running statement (its transaction rolls back) and run nothing more.
         signal(SIGINT, SIG_IGN)

@@ -1,0 +1,73 @@
+import DuckDB
+
+/// What the runner hands a Starlark model's run.
+public struct ScriptModelRun {
+    /// The model.
+    public let model: Model
+    /// The session (and transaction) the model runs in; `query()` reads through it.
+    public let session: Session
+    /// The temporary table (in `temp.main`) the saved rows go into.
+    public let resultTable: String
+    /// For a `tracked` model whose table exists: that table, qualified. `query()` then returns only
+    /// the groups that are new or whose content changed since the model last saved them.
+    public let trackedTarget: String?
+}
+
+/// What a Starlark model's run produced.
+public struct ScriptModelOutcome {
+    /// Rows saved (and left in the result table).
+    public var rows: Int64
+    /// The script called `abort()`: nothing is written.
+    public var aborted = false
+    /// For tracked models: a temporary table of every key the script's queries returned, changed
+    /// or not; groups of the target missing from it have vanished. Nil when no query returned the keys.
+    public var seenKeys: String?
+    /// For tracked models: per key, the content hash of the query's rows, stored as `_content_hash`.
+    public var queryHashes: String?
+
+    /// Creates an outcome.
+    public init(rows: Int64, aborted: Bool = false, seenKeys: String? = nil, queryHashes: String? = nil) {
+        self.rows = rows
+        self.aborted = aborted
+        self.seenKeys = seenKeys
+        self.queryHashes = queryHashes
+    }
+}
+
+/// Runs models written in Starlark. The `OndatraStarlark` module provides it; this module only
+/// calls it, so the pipeline core does not depend on the interpreter.
+public protocol ScriptModelRunner: AnyObject {
+    /// The SQL of every string-literal `query("…")` in the model, for its dependencies.
+    /// - Throws: ``OndatraError`` naming the file and line of a syntax error.
+    func queries(in model: Model) throws -> [String]
+
+    /// Runs the model's top-level code and leaves the rows it saved in `run.resultTable` (not
+    /// created when it saved none).
+    func run(_ run: ScriptModelRun) throws -> ScriptModelOutcome
+}
+
+/// The content hash the `tracked` kind keeps per group, as SQL shared by the kind's writer and by
+/// Starlark's `query()` (which must compute it the same way to find changed groups).
+public enum ContentHash {
+    /// The column the hash is kept in.
+    public static let column = "_content_hash"
+
+    /// `SELECT keys, _content_hash FROM table GROUP BY keys`: each group's hash over its `values`
+    /// columns, independent of row order, NULL distinct from '' and 'NULL'.
+    public static func groups(keys: [String], values: [String], of table: String) -> String {
+        let keyList = keys.map(SQLLiteral.identifier).joined(separator: ", ")
+        let hash = SQLLiteral.identifier(column)
+        guard !values.isEmpty else {
+            // A group with only key columns has a constant hash.
+            return "SELECT DISTINCT \(keyList), md5('') AS \(hash) FROM \(table)"
+        }
+        let fields = values.map { "\(SQLLiteral.identifier($0)) := \(SQLLiteral.identifier($0))" }
+            .joined(separator: ", ")
+        // JSON keeps NULL, '' and 'NULL' apart; sorting makes the hash independent of row order.
+        return """
+            SELECT \(keyList), md5(string_agg(row_text, chr(10) ORDER BY row_text)) AS \(hash)
+            FROM (SELECT \(keyList), to_json(struct_pack(\(fields)))::VARCHAR AS row_text FROM \(table))
+            GROUP BY \(keyList)
+            """
+    }
+}

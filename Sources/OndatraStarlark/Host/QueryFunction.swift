@@ -1,0 +1,102 @@
+import DuckDB
+import Ondatra
+import Starlark
+
+/// `query(sql)`: a read-only query on the pipeline's session, returned as a list of dicts.
+///
+/// In a `tracked` model whose table exists, a query whose result holds the `@unique_key` columns
+/// returns only the groups that are new or whose content hash differs from the one the table
+/// keeps; every key it saw and every group's hash are kept for the write (vanished groups, stored
+/// hashes).
+final class QueryFunction: @unchecked Sendable {
+    let session: Session
+    /// The tracked model's table and keys, when `query()` filters.
+    let tracked: (target: String, keys: [String])?
+    /// Keys every filtering query returned, and their hashes (temporary tables), once one ran.
+    private(set) var seenKeys: String?
+    private(set) var queryHashes: String?
+
+    static let seenTable = "__ondatra_seen_keys"
+    static let hashesTable = "__ondatra_query_hashes"
+    static let scratchTable = "__ondatra_query"
+
+    init(session: Session, tracked: (target: String, keys: [String])?) {
+        self.session = session
+        self.tracked = tracked
+    }
+
+    var builtin: Builtin {
+        Builtin("query") { [self] _, builtin, arguments in
+            let bound = try arguments.bind(builtin.name, ["sql"])
+            guard case .string(let sql) = bound[0] ?? .none else {
+                throw StarlarkError("query: sql must be a string, got \(bound[0]?.typeName ?? "NoneType")")
+            }
+            return try run(sql)
+        }
+    }
+
+    func run(_ sql: String) throws -> Starlark.Value {
+        do {
+            let statement = try session.connection.prepare(sql)
+            guard statement.isSelect else {
+                throw StarlarkError("query: only SELECT statements may run here (query() is read-only)")
+            }
+            guard let tracked else { return try rows(of: statement.execute()) }
+            try session.execute("CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.scratchTable)) AS \(sql)")
+            let scratch = SQLLiteral.qualified(["temp", "main", Self.scratchTable])
+            let columns = try session.query("SELECT name FROM pragma_table_info(\(SQLLiteral.quote(scratch)))")
+                .allRows().compactMap { $0.first?.string }
+            let lowered = Set(columns.map { $0.lowercased() })
+            guard tracked.keys.allSatisfy({ lowered.contains($0.lowercased()) }) else {
+                return try rows(of: session.query("SELECT * FROM \(scratch)"))
+            }
+            return try changedGroups(of: scratch, columns: columns, tracked: tracked)
+        } catch let error as DuckDBError {
+            throw StarlarkError("query: \(session.queryError(error).message)")
+        }
+    }
+
+    /// The rows of groups that are new or changed; records every key and hash seen.
+    private func changedGroups(of scratch: String, columns: [String], tracked: (target: String, keys: [String]))
+        throws -> Starlark.Value
+    {
+        let keySet = Set(tracked.keys.map { $0.lowercased() })
+        let values = columns.filter { !keySet.contains($0.lowercased()) }
+        let keyList = tracked.keys.map(SQLLiteral.identifier).joined(separator: ", ")
+        let hashes = ContentHash.groups(keys: tracked.keys, values: values, of: scratch)
+        let seen = SQLLiteral.qualified(["temp", "main", Self.seenTable])
+        let stored = SQLLiteral.qualified(["temp", "main", Self.hashesTable])
+        if seenKeys == nil {
+            try session.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.seenTable)) AS SELECT DISTINCT \(keyList) FROM \(scratch) WHERE false;
+                CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.hashesTable)) AS \(hashes) LIMIT 0;
+                """)
+            seenKeys = seen
+            queryHashes = stored
+        }
+        try session.execute(
+            "INSERT INTO \(seen) SELECT DISTINCT \(keyList) FROM \(scratch); INSERT INTO \(stored) \(hashes);")
+        let match = { (a: String, b: String) in
+            tracked.keys.map {
+                "\(a).\(SQLLiteral.identifier($0)) IS NOT DISTINCT FROM \(b).\(SQLLiteral.identifier($0))"
+            }.joined(separator: " AND ")
+        }
+        let hash = SQLLiteral.identifier(ContentHash.column)
+        return try rows(
+            of: session.query(
+                """
+                SELECT q.* FROM \(scratch) q JOIN (\(hashes)) h ON (\(match("q", "h")))
+                WHERE NOT EXISTS (SELECT 1 FROM \(tracked.target) t WHERE \(match("t", "h")) AND t.\(hash) = h.\(hash))
+                """))
+    }
+
+    private func rows(of result: QueryResult) throws -> Starlark.Value {
+        let names = result.columnNames.map(Starlark.Value.string)
+        var rows: [Starlark.Value] = []
+        for row in try result.allRows() {
+            rows.append(try Starlark.Value.dict(zip(names, row.map(\.starlark)).map { ($0, $1) }))
+        }
+        return .list(rows)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Ondatra
+import RateLimit
+import Starlark
+import StarlarkHTTP
+
+/// The names every script and lib function sees besides the universal builtins.
+enum ScriptEnvironment {
+    /// `http`, `url`, `json`, `time`, `math`, `env`, `crypto` and its functions as builtins,
+    /// `sleep` and `abort`. `query` and `save` depend on the run and are added by the caller.
+    static func predeclared(http: HTTPModule, variables: [String: String], clock: any RequestClock) -> [String: Value] {
+        var names: [String: Value] = [
+            "http": .object(http.value),
+            "url": .object(URLModule.module),
+            "json": .object(JSONModule.module),
+            "time": .object(TimeModule.module),
+            "math": .object(MathModule.module),
+            "env": .object(HostBuiltins.Environment(variables: variables)),
+            "crypto": .object(StarlarkModuleValue.builtins("crypto", HostBuiltins.crypto)),
+            "sleep": .builtin(HostBuiltins.sleep(clock: clock)),
+            "abort": .builtin(HostBuiltins.abort),
+        ]
+        for (name, body) in HostBuiltins.crypto { names[name] = .builtin(Builtin(name, body)) }
+        return names
+    }
+
+    /// The `save` module over `collector`: `row(dict)`, `rows(list)`, `count()`.
+    static func save(_ collector: RowCollector) -> StarlarkModuleValue {
+        StarlarkModuleValue.builtins(
+            "save",
+            [
+                "row": { _, builtin, arguments in
+                    let bound = try arguments.bind(builtin.name, ["row"])
+                    try collector.add(bound[0] ?? .none)
+                    return .none
+                },
+                "rows": { _, builtin, arguments in
+                    let bound = try arguments.bind(builtin.name, ["rows"])
+                    guard let rows = bound[0]?.arrayValue else {
+                        throw StarlarkError(
+                            "save.rows: rows must be a list of dicts, got \(bound[0]?.typeName ?? "NoneType")")
+                    }
+                    for row in rows { try collector.add(row) }
+                    return .none
+                },
+                "count": { _, builtin, arguments in
+                    _ = try arguments.bind(builtin.name, [])
+                    return .int(collector.count)
+                },
+            ])
+    }
+}

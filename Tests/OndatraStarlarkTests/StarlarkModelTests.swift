@@ -1,0 +1,157 @@
+import DuckDB
+import Foundation
+import Ondatra
+import OndatraStarlark
+import OndatraTesting
+import Synchronization
+import Testing
+
+/// Starlark models end to end: real DuckLake, real HTTP over loopback.
+@Suite struct StarlarkModelTests {
+    let sandbox: TemporaryProject
+
+    init() throws {
+        sandbox = try TemporaryProject()
+    }
+
+    /// Runs every model with the Starlark host; returns results by target and the printed lines.
+    private func run() async throws -> (results: [String: ModelResult], printed: [String]) {
+        let project = sandbox.project
+        return try await runBlocking {
+            let printed = Mutex<[String]>([])
+            let session = try Session(project: project, environment: [:])
+            let scripts = StarlarkModels(project: project) { line in printed.withLock { $0.append(line) } }
+            let summary = try Runner(project: project, session: session, scripts: scripts).run()
+            let results = Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
+            return (results, printed.withLock { $0 })
+        }
+    }
+
+    private func rows(_ sql: String) throws -> [[String]] {
+        try Session(project: sandbox.project, environment: [:]).query(sql).allRows().map { $0.map(\.description) }
+    }
+
+    private func writeCustomers(_ lines: [String]) throws {
+        try sandbox.write(
+            "data/customers.csv", (["customer_id,email,name,plan,active"] + lines).joined(separator: "\n") + "\n")
+    }
+
+    /// The second seed's `models/sync/hubspot_contacts.star`, as written, with its URL pointed at
+    /// the test server: the first run posts every active customer, a run with no change posts
+    /// nothing, and after a change only new and changed customers are posted.
+    @Test func theTrackedSyncModelPostsOnlyNewAndChangedCustomers() async throws {
+        let server = try await TestHTTPServer.start { _ in .json(#"{"status": "ok"}"#) }
+        defer { server.stop() }
+        try sandbox.write(".env", "HUBSPOT_TOKEN=hub-s3cret-token\n")
+        try writeCustomers([
+            "1,ann@example.com,Ann,pro,true", "2,bob@example.com,Bob,free,true", "3,cy@example.com,Cy,free,false",
+        ])
+        try sandbox.write(
+            "models/mart/customers.sql",
+            "SELECT * FROM read_csv('\(sandbox.project.root.path)/data/customers.csv')")
+        try sandbox.write(
+            "models/sync/hubspot_contacts.star",
+            """
+            # @kind: tracked
+            # @unique_key: customer_id
+
+            rows = query(\"\"\"
+                SELECT customer_id, email, name, plan
+                FROM mart.customers
+                WHERE active = true
+            \"\"\")
+
+            for row in rows:
+                http.post("\(server.baseURL)/contacts/v1/contact",
+                    headers={"Authorization": "Bearer " + env("HUBSPOT_TOKEN")},
+                    json={"email": row["email"], "properties": [
+                        {"property": "name", "value": row["name"]},
+                        {"property": "plan", "value": row["plan"]}
+                    ]})
+                save.row(row)
+            print("token was", env("HUBSPOT_TOKEN"))
+            """)
+
+        var (results, printed) = try await run()
+        #expect(results["sync.hubspot_contacts"]?.status == .ok)
+        #expect(results["sync.hubspot_contacts"]?.rowsAffected == 2)
+        #expect(server.requests.count == 2)
+        #expect(server.requests.allSatisfy { $0.headers["authorization"] == "Bearer hub-s3cret-token" })
+        #expect(server.requests.first?.body.contains(#""email":"ann@example.com""#) == true)
+        // The secret from .env never reaches printed output.
+        #expect(printed == ["sync.hubspot_contacts: token was ***"])
+        #expect(
+            try rows("SELECT customer_id, plan FROM sync.hubspot_contacts ORDER BY 1") == [
+                ["1", "pro"], ["2", "free"],
+            ])
+
+        // No change: the query returns nothing, nothing is posted or written.
+        (results, _) = try await run()
+        #expect(results["sync.hubspot_contacts"]?.status == .ok)
+        #expect(results["sync.hubspot_contacts"]?.rowsAffected == 0)
+        #expect(server.requests.count == 2)
+
+        // Bob upgrades, Cy becomes active, Ann leaves: two posts, and Ann's row is deleted.
+        try writeCustomers([
+            "1,ann@example.com,Ann,pro,false", "2,bob@example.com,Bob,pro,true", "3,cy@example.com,Cy,free,true",
+        ])
+        (results, _) = try await run()
+        #expect(results["sync.hubspot_contacts"]?.status == .ok)
+        #expect(server.requests.count == 4)
+        let posted = server.requests.suffix(2).map(\.body)
+        #expect(posted.contains { $0.contains("bob@example.com") && $0.contains(#""value":"pro""#) })
+        #expect(posted.contains { $0.contains("cy@example.com") })
+        #expect(
+            try rows("SELECT customer_id, plan FROM sync.hubspot_contacts ORDER BY 1") == [
+                ["2", "pro"], ["3", "free"],
+            ])
+    }
+
+    @Test func aStarlarkModelDependsOnTheTablesItsQueriesRead() async throws {
+        try sandbox.write("models/raw/numbers.sql", "SELECT range AS n FROM range(3)")
+        try sandbox.write(
+            "models/staging/doubled.star",
+            """
+            # @kind: table
+            for row in query("SELECT n FROM raw.numbers ORDER BY n"):
+                save.row({"n": row["n"], "double": row["n"] * 2, "label": "n%d" % row["n"], "tags": [row["n"]]})
+            """)
+        let (results, _) = try await run()
+        #expect(results["staging.doubled"]?.status == .ok)
+        #expect(results["staging.doubled"]?.rowsAffected == 3)
+        #expect(
+            try rows("SELECT n, double, label, tags FROM staging.doubled ORDER BY n") == [
+                ["0", "0", "n0", "[0]"], ["1", "2", "n1", "[1]"], ["2", "4", "n2", "[2]"],
+            ])
+        let session = try Session(project: sandbox.project, environment: [:])
+        let inspection = try ProjectInspection(
+            project: sandbox.project, session: session, scripts: StarlarkModels(project: sandbox.project) { _ in })
+        #expect(
+            inspection.graph.dependencies[Target(schema: "staging", table: "doubled")] == [
+                Target(schema: "raw", table: "numbers")
+            ])
+    }
+
+    @Test func scriptErrorsNameTheFileAndLineAndLoadStaysInTheProject() async throws {
+        try sandbox.write("models/raw/broken.star", "# @kind: table\n\nx = 1\nfail(\"no rows today\")\n")
+        try sandbox.write("models/raw/escape.star", "# @kind: table\nload(\"../outside.star\", \"x\")\n")
+        // Not a literal, so only the run can see what it does.
+        try sandbox.write(
+            "models/raw/writes.star", "# @kind: table\nsql = \"CREATE TABLE t AS SELECT 1\"\nquery(sql)\n")
+        try sandbox.write("models/raw/aborts.star", "# @kind: table\nsave.row({\"a\": 1})\nabort()\n")
+        try sandbox.write("lib/helpers.star", "def twice(x):\n    return 2 * x\n")
+        try sandbox.write(
+            "models/raw/loads.star",
+            "# @kind: table\nload(\"lib/helpers.star\", \"twice\")\nsave.row({\"v\": twice(21)})\n")
+        let (results, _) = try await run()
+        let broken = results["raw.broken"]?.errors.first ?? ""
+        #expect(broken.contains("models/raw/broken.star:4"))
+        #expect(broken.contains("no rows today"))
+        #expect(results["raw.escape"]?.errors.first?.contains("outside the project") == true)
+        #expect(results["raw.writes"]?.errors.first?.contains("only SELECT statements") == true)
+        #expect(results["raw.aborts"]?.status == .ok)
+        #expect(results["raw.aborts"]?.warnings == ["aborted: nothing written"])
+        #expect(results["raw.loads"]?.status == .ok)
+        #expect(try rows("SELECT v FROM raw.loads") == [["42"]])
+    }
+}
