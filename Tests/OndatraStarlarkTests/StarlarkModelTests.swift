@@ -20,7 +20,7 @@ import Testing
         return try await runBlocking {
             let printed = Mutex<[String]>([])
             let session = try Session(project: project, environment: [:])
-            let scripts = StarlarkModels(project: project) { line in printed.withLock { $0.append(line) } }
+            let scripts = try StarlarkHost(project: project) { line in printed.withLock { $0.append(line) } }
             let summary = try Runner(project: project, session: session, scripts: scripts).run()
             let results = Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
             return (results, printed.withLock { $0 })
@@ -125,7 +125,7 @@ import Testing
             ])
         let session = try Session(project: sandbox.project, environment: [:])
         let inspection = try ProjectInspection(
-            project: sandbox.project, session: session, scripts: StarlarkModels(project: sandbox.project) { _ in })
+            project: sandbox.project, session: session, scripts: try StarlarkHost(project: sandbox.project) { _ in })
         #expect(
             inspection.graph.dependencies[Target(schema: "staging", table: "doubled")] == [
                 Target(schema: "raw", table: "numbers")

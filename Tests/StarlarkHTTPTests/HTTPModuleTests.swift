@@ -157,6 +157,46 @@ final class ManualClock: RequestClock {
         #expect(clock.wakeUps == [.zero, .zero, .seconds(10), .seconds(10), .seconds(20)])
     }
 
+    @Test func theRateLimitHoldsForCallersOnSeveralThreads() async throws {
+        let server = try await TestHTTPServer.start { _ in .json("{}") }
+        defer { server.stop() }
+        /// The real clock, recording every instant a request was allowed to start.
+        final class RecordingClock: RequestClock {
+            let starts = Mutex<[ContinuousClock.Instant]>([])
+            var now: ContinuousClock.Instant { ContinuousClock.now }
+            func sleep(until deadline: ContinuousClock.Instant) {
+                starts.withLock { $0.append(deadline) }
+                SystemRequestClock().sleep(until: deadline)
+            }
+        }
+        let clock = RecordingClock()
+        let module = HTTPModule(
+            settings: HTTPSettings(
+                baseURL: server.baseURL, rateLimiter: RateLimiter(requests: 5, per: .milliseconds(100))),
+            clock: clock)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    _ = try await run(
+                        """
+                        def main():
+                            for i in range(5):
+                                http.get("/w", params = {"worker": \(worker), "i": i})
+                        main()
+                        """, module)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(server.requests.count == 20)
+        let starts = clock.starts.withLock { $0 }.sorted()
+        #expect(starts.count == 20)
+        // No six starts within one window: at most five requests in any 100 ms.
+        for index in starts.indices.dropLast(5) {
+            #expect(starts[index + 5] - starts[index] >= .milliseconds(100))
+        }
+    }
+
     @Test func badArgumentsAreNamed() async throws {
         let module = HTTPModule()
         for (source, fragment) in [

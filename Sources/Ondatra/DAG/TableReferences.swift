@@ -28,6 +28,16 @@ public struct TableReferences: Sendable, Hashable {
     public var lineage: [String: String] = [:]
     /// Whether a file reader gets a path that is not a literal (so the files cannot be known before running).
     public var readsComputedFilePaths = false
+    /// Table function calls (`FROM name(args)`), in the order the parser lists them.
+    public var tableFunctionCalls: [FunctionCall] = []
+
+    /// A table function call: its name and the byte offset where it starts in the SQL.
+    public struct FunctionCall: Sendable, Hashable {
+        /// The function's name as written.
+        public let name: String
+        /// The byte offset of the call in the SQL.
+        public let location: Int
+    }
 
     /// The table functions that read the files named in their first argument.
     static let fileReaders: Set<String> = [
@@ -47,6 +57,7 @@ public struct TableReferences: Sendable, Hashable {
         var merged = TableReferences(tables: tables + other.tables, functions: functions + other.functions)
         merged.filePatterns = filePatterns + other.filePatterns
         merged.readsComputedFilePaths = readsComputedFilePaths || other.readsComputedFilePaths
+        merged.tableFunctionCalls = tableFunctionCalls + other.tableFunctionCalls
         return merged
     }
 
@@ -110,13 +121,15 @@ public struct TableReferences: Sendable, Hashable {
         var tables: [Table] = []
         var functions: [String] = []
         var files = FileArguments()
-        walk(tree, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files)
+        var calls: [FunctionCall] = []
+        walk(tree, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files, calls: &calls)
         let filtered = tables.filter {
             !($0.schema.isEmpty && $0.catalog.isEmpty && cteNames.contains($0.table.lowercased()))
         }
         var references = TableReferences(tables: filtered, functions: functions)
         references.filePatterns = files.patterns + filtered.filter(isFileName).map(\.table)
         references.readsComputedFilePaths = files.computed
+        references.tableFunctionCalls = calls
         references.lineage = ColumnLineage.of(tree: tree)
         return references
     }
@@ -150,7 +163,7 @@ public struct TableReferences: Sendable, Hashable {
 
     private static func walk(
         _ node: JSONValue, cteNames: inout Set<String>, tables: inout [Table], functions: inout [String],
-        files: inout FileArguments
+        files: inout FileArguments, calls: inout [FunctionCall]
     ) {
         switch node {
         case .object(let members):
@@ -168,6 +181,7 @@ public struct TableReferences: Sendable, Hashable {
             case "TABLE_FUNCTION":
                 if let name = members["function"]?["function_name"]?.stringValue {
                     functions.append(name)
+                    calls.append(FunctionCall(name: name, location: Int(members["query_location"]?.intValue ?? -1)))
                     if fileReaders.contains(name.lowercased()) {
                         files.add(members["function"]?["children"]?.arrayValue?.first)
                     }
@@ -177,11 +191,15 @@ public struct TableReferences: Sendable, Hashable {
             // Visit members in a fixed order so results do not depend on dictionary order.
             for key in members.keys.sorted() {
                 if let child = members[key] {
-                    walk(child, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files)
+                    walk(
+                        child, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files,
+                        calls: &calls)
                 }
             }
         case .array(let items):
-            for item in items { walk(item, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files) }
+            for item in items {
+                walk(item, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files, calls: &calls)
+            }
         default: break
         }
     }

@@ -18,7 +18,7 @@ struct Materializer {
     /// Watermarks of models that ran earlier in this run and wrote nothing, for this model's commit.
     var watermarks: [Target: CatalogState.Watermark] = [:]
     /// Runs Starlark models; nil when the host is not available.
-    var scripts: ScriptModelRunner?
+    var scripts: ScriptHost?
 
     /// The temporary table the model's SQL runs into before anything is written.
     static let resultTable = "__ondatra_result"
@@ -59,8 +59,10 @@ struct Materializer {
             let scratch = [
                 "groups", "prepared", "changed", "vanished", "scd2_changed", "scd2_vanished", "touched", "full",
             ].map(WriteContext.scratch)
+            let libTables = libCalls.indices.map { SQLLiteral.qualified(["temp", "main", Self.libTable($0)]) }
             // One call for all of them; a failed drop leaves only a temporary table behind.
-            _ = try? session.execute((scratch + [result]).map { "DROP TABLE IF EXISTS \($0);" }.joined(separator: " "))
+            _ = try? session.execute(
+                (scratch + libTables + [result]).map { "DROP TABLE IF EXISTS \($0);" }.joined(separator: " "))
         }
         let source = source(exists: exists)
         if case .unchanged = source { return Outcome(rows: 0, warnings: [], commit: nil) }
@@ -125,17 +127,19 @@ struct Materializer {
         var scriptScope: ScriptModelOutcome?
         if case .script = source {
             let outcome = try runScript(exists: exists)
-            if outcome.aborted {
-                return Prepared(
-                    context: WriteContext(
-                        session: session, target: qualifiedTarget, result: result, columns: [], keys: [],
-                        runType: decision.runType),
-                    current: [], warnings: ["aborted: nothing written"], writes: false)
-            }
+            if outcome.aborted { return aborted }
             built = (outcome.rows, nil)
             scriptScope = outcome
         } else {
-            let plan = fullQuery ? try fullPlan(incremental: true) : try sourcePlan(source)
+            let plan: SourcePlan
+            let calls = libCalls
+            if !calls.isEmpty {
+                // Lib functions read an API: fetch, then run the query over what came back.
+                guard let body = try fetchLibCalls(calls) else { return aborted }
+                plan = try fullPlan(incremental: exists && decision.runType == .incremental, body: body)
+            } else {
+                plan = fullQuery ? try fullPlan(incremental: true) : try sourcePlan(source)
+            }
             do {
                 built = try buildResult(plan)
             } catch let error as OndatraError where plan.isRewritten {
@@ -217,6 +221,48 @@ struct Materializer {
         var isRewritten: Bool = false
     }
 
+    /// What a run that called `abort()` prepares: nothing to write.
+    private var aborted: Prepared {
+        Prepared(
+            context: WriteContext(
+                session: session, target: qualifiedTarget, result: result, columns: [], keys: [],
+                runType: decision.runType),
+            current: [], warnings: ["aborted: nothing written"], writes: false)
+    }
+
+    /// The model's calls of lib functions (`FROM name(args)`).
+    private var libCalls: [TableReferences.FunctionCall] {
+        guard let scripts else { return [] }
+        return references.tableFunctionCalls.filter { scripts.libFunctions.contains($0.name.lowercased()) }
+    }
+
+    /// Calls each lib function with its arguments (evaluated by DuckDB, so any constant
+    /// expression works), loads the rows into a temporary table, and returns the model's SQL
+    /// reading those tables instead; nil when a lib function called `abort()`.
+    private func fetchLibCalls(_ calls: [TableReferences.FunctionCall]) throws -> String? {
+        guard let scripts else { return model.body }
+        var replacements: [(range: Range<Int>, table: String)] = []
+        for (index, call) in calls.enumerated() {
+            guard let found = CallRewriter.call(in: model.body, at: call.location) else {
+                throw OndatraError(.query, "could not locate the call of \(call.name) in the SQL", file: model.path)
+            }
+            let values =
+                found.arguments.isEmpty
+                ? [] : try session.connection.rows("SELECT \(found.arguments.joined(separator: ", "))").first ?? []
+            let table = Self.libTable(index)
+            guard
+                try scripts.fetch(
+                    call.name.lowercased(), arguments: values, session: session, into: table, model: model)
+                    != nil
+            else { return nil }
+            replacements.append((found.range, SQLLiteral.qualified(["temp", "main", table])))
+        }
+        return CallRewriter.replacing(model.body, replacements)
+    }
+
+    /// The temporary table the `index`th lib call of a model loads into.
+    static func libTable(_ index: Int) -> String { "__ondatra_lib_\(index)" }
+
     /// Runs a Starlark model into the result table. A run that saved no rows leaves an empty result
     /// shaped like the target (so a tracked model can still delete vanished groups); on a first
     /// run there is nothing to learn the columns from, which is an error.
@@ -283,6 +329,7 @@ struct Materializer {
 
     private func source(exists: Bool) -> Source {
         if model.language == .starlark { return .script }
+        if !libCalls.isEmpty { return .query }
         let incremental = exists && decision.runType == .incremental
         if incremental && decision.reads == .nothing { return .unchanged }
         guard incremental, [.append, .merge, .partition].contains(model.kind), let recorded = state.commits[target]
@@ -340,17 +387,18 @@ struct Materializer {
 
     /// The full query, for runs that cannot follow a change feed. An incremental partition run
     /// still replaces only the partitions whose content differs from the table's.
-    private func fullPlan(incremental: Bool) throws -> SourcePlan {
-        guard incremental && model.kind == .partition else { return SourcePlan(sql: model.body, touched: nil) }
-        let touched = try changedPartitionsQuery()
+    private func fullPlan(incremental: Bool, body: String? = nil) throws -> SourcePlan {
+        let body = body ?? model.body
+        guard incremental && model.kind == .partition else { return SourcePlan(sql: body, touched: nil) }
+        let touched = try changedPartitionsQuery(body: body)
         return SourcePlan(sql: "SELECT * FROM \(WriteContext.scratch("full"))", touched: touched)
     }
 
     /// Partition keys whose rows differ between the model's full result and the table (or that
     /// exist on one side only), compared by content hash.
-    private func changedPartitionsQuery() throws -> String {
+    private func changedPartitionsQuery(body: String) throws -> String {
         let full = WriteContext.scratch("full")
-        try session.execute("CREATE OR REPLACE TEMP TABLE \(TrackedWriter.name(full)) AS \(model.body)")
+        try session.execute("CREATE OR REPLACE TEMP TABLE \(TrackedWriter.name(full)) AS \(body)")
         let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: "__ondatra_full")
         let context = WriteContext(
             session: session, target: qualifiedTarget, result: full, columns: columns, keys: model.directives.uniqueKey,

@@ -16,7 +16,7 @@ public struct ProjectInspection {
     /// - Throws: ``OndatraError`` for a bad header or a dependency cycle.
     /// - Parameter scripts: finds the queries of Starlark models (their dependencies); without it
     ///   they have none.
-    public init(project: Project, session: Session, scripts: ScriptModelRunner? = nil) throws {
+    public init(project: Project, session: Session, scripts: ScriptHost? = nil) throws {
         models = try ModelDiscovery.models(in: project)
         let targets = Set(models.map(\.target))
         var references: [Target: TableReferences] = [:]

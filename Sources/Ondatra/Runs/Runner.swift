@@ -16,10 +16,10 @@ public final class Runner {
     /// Set from another thread (for example on Ctrl-C) to stop before the next model.
     public let stopRequested = Atomic<Bool>(false)
     /// Runs Starlark models; without it they are listed and skipped.
-    let scripts: ScriptModelRunner?
+    let scripts: ScriptHost?
 
     /// Creates a runner on an open session; `scripts` runs the project's Starlark models.
-    public init(project: Project, session: Session, scripts: ScriptModelRunner? = nil) {
+    public init(project: Project, session: Session, scripts: ScriptHost? = nil) {
         self.project = project
         self.session = session
         self.scripts = scripts
@@ -44,7 +44,7 @@ public final class Runner {
         let parseErrors = inspection.parseErrors
         let graph = inspection.graph
         let dependencies = graph.dependencies
-        let libFunctions = Self.libFunctionNames(project)
+        let libFunctions = scripts?.libFunctions ?? Self.libFunctionNames(project)
         let configText = try ModelHash.configText(project)
         let runID = UUID().uuidString.lowercased()
         var failed: Set<Target> = []

@@ -64,7 +64,7 @@ struct DescribeCommand: ParsableCommand {
         }
         let session = try Session(project: project)
         let inspection = try ProjectInspection(
-            project: project, session: session, scripts: StarlarkModels(project: project) { _ in })
+            project: project, session: session, scripts: try StarlarkHost(project: project) { _ in })
         guard let model = inspection.models.first(where: { $0.target == wanted }) else {
             throw CommandFailure(message: "no model builds \(wanted)", exitCode: 2)
         }

@@ -40,8 +40,14 @@ struct RunCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let session = try Session(project: project)
         // Scripts print to stderr, so --json output on stdout stays parseable.
-        let scripts = StarlarkModels(project: project) { line in
+        let scripts = try StarlarkHost(project: project) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        if isatty(STDERR_FILENO) == 1 {
+            // One line per lib, rewritten in place as pages arrive.
+            scripts.progress = { lib, pages, rows in
+                FileHandle.standardError.write(Data("\r\u{1B}[K  \(lib): \(pages) page(s), \(rows) row(s)".utf8))
+            }
         }
         let runner = Runner(project: project, session: session, scripts: scripts)
         let interrupt = session.connection.interruptHandle
@@ -55,7 +61,10 @@ struct RunCommand: ParsableCommand {
         source.resume()
         defer { source.cancel() }
         let human = json ? FileHandle.standardError : FileHandle.standardOutput
+        let clearsProgress = scripts.progress != nil
         runner.onResult = { result in
+            // Clear a progress line left on the terminal before the model's line.
+            if clearsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             var text = result.line + "\n"
             for warning in result.warnings { text += "  warning: \(warning)\n" }
             human.write(Data(text.utf8))

@@ -109,6 +109,47 @@ final class RowCollector: @unchecked Sendable {
         return Int64(rows.count)
     }
 
+    /// Loads the rows into `temp.main.table` with `declared` column types (name, SQL type), cast
+    /// by DuckDB; columns not declared are an error unless `dynamic`, then kept with their
+    /// inferred types. With no rows, the table has the declared columns and no rows.
+    func load(into table: String, session: Session, declared: [(String, String)], dynamic: Bool) throws -> Int64 {
+        let declaredNames = Set(declared.map { $0.0.lowercased() })
+        let extra = columns.filter { !declaredNames.contains($0.lowercased()) }
+        if !extra.isEmpty && !dynamic {
+            throw OndatraError(
+                .query,
+                "\(source): column(s) \(extra.joined(separator: ", ")) are not in the API's fetch columns; declare them or set \"dynamic_columns\": True"
+            )
+        }
+        let raw = table + "_raw"
+        let present = Set(columns.map { $0.lowercased() })
+        var selections = declared.map { name, type in
+            present.contains(name.lowercased())
+                ? "CAST(\(SQLLiteral.identifier(name)) AS \(type)) AS \(SQLLiteral.identifier(name))"
+                : "CAST(NULL AS \(type)) AS \(SQLLiteral.identifier(name))"
+        }
+        selections += extra.map(SQLLiteral.identifier)
+        let rows: Int64
+        if columns.isEmpty {
+            try session.execute(
+                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(raw)) AS SELECT 1 AS __ondatra_none WHERE false")
+            rows = 0
+        } else {
+            rows = try load(into: raw, session: session)
+        }
+        do {
+            try session.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(table)) AS
+                SELECT \(selections.joined(separator: ", ")) FROM temp.main.\(SQLLiteral.identifier(raw));
+                DROP TABLE temp.main.\(SQLLiteral.identifier(raw));
+                """)
+        } catch let error as OndatraError {
+            throw OndatraError(.query, "\(source): a value does not fit its declared column type: \(error.message)")
+        }
+        return rows
+    }
+
     private func duckValue(_ value: Starlark.Value, as type: ColumnType, column: Int) throws -> DuckDB.Value {
         if value == .none { return .null }
         switch (type, value) {

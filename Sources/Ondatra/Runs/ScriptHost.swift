@@ -34,9 +34,9 @@ public struct ScriptModelOutcome {
     }
 }
 
-/// Runs models written in Starlark. The `OndatraStarlark` module provides it; this module only
+/// Runs models and lib functions written in Starlark. The `OndatraStarlark` module provides it; this module only
 /// calls it, so the pipeline core does not depend on the interpreter.
-public protocol ScriptModelRunner: AnyObject {
+public protocol ScriptHost: AnyObject {
     /// The SQL of every string-literal `query("…")` in the model, for its dependencies.
     /// - Throws: ``OndatraError`` naming the file and line of a syntax error.
     func queries(in model: Model) throws -> [String]
@@ -44,6 +44,17 @@ public protocol ScriptModelRunner: AnyObject {
     /// Runs the model's top-level code and leaves the rows it saved in `run.resultTable` (not
     /// created when it saved none).
     func run(_ run: ScriptModelRun) throws -> ScriptModelOutcome
+
+    /// The lib functions SQL models can read like tables, names lowercased.
+    var libFunctions: Set<String> { get }
+
+    /// Calls lib function `name` page by page and loads its rows into temporary table `table`.
+    /// - Parameters:
+    ///   - arguments: the call's arguments, evaluated.
+    ///   - model: the model whose SQL calls it (for messages).
+    /// - Returns: the rows loaded, or nil when the function called `abort()` (nothing is written).
+    func fetch(_ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model) throws
+        -> Int64?
 }
 
 /// The content hash the `tracked` kind keeps per group, as SQL shared by the kind's writer and by

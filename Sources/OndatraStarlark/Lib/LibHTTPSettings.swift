@@ -1,0 +1,53 @@
+import Foundation
+import Ondatra
+import RateLimit
+import StarlarkHTTP
+
+extension LibAPI {
+    /// The `http` defaults this `API` dict gives, with `auth` read from `variables`, and the
+    /// secret values that must be hidden from output.
+    /// - Throws: ``OndatraError`` naming the file and the variable when `auth` names one that is
+    ///   not set (never a silent unauthenticated call).
+    func httpSettings(file: String, variables: [String: String], rateLimiter: RateLimiter?) throws -> (
+        settings: HTTPSettings, secrets: [String]
+    ) {
+        func variable(_ name: String) throws -> String {
+            guard let value = variables[name], !value.isEmpty else {
+                throw OndatraError(
+                    .config, "auth: environment variable \(name) is not set (set it in .env or the environment)",
+                    file: file)
+            }
+            return value
+        }
+        var settings = HTTPSettings(
+            baseURL: baseURL, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            timeout: .milliseconds(Int64((timeout * 1000).rounded())),
+            retry: RetryPolicy(retries: retry, backoff: .milliseconds(Int64((backoff * 1000).rounded()))),
+            rateLimiter: rateLimiter)
+        var secrets: [String] = []
+        switch auth {
+        case nil: break
+        case .bearer(let name):
+            let token = try variable(name)
+            secrets.append(token)
+            settings.headers.append(("Authorization", "Bearer " + token))
+        case .header(let header, let name):
+            let value = try variable(name)
+            secrets.append(value)
+            settings.headers.append((header, value))
+        case .queryParameter(let parameter, let name):
+            let value = try variable(name)
+            secrets.append(value)
+            settings.queryParameters.append((parameter, value))
+        case .basic(let userVariable, let passwordVariable):
+            let user = try variable(userVariable)
+            let password = try variable(passwordVariable)
+            let encoded = Data("\(user):\(password)".utf8).base64EncodedString()
+            secrets += [password, encoded]
+            settings.headers.append(("Authorization", "Basic " + encoded))
+        case .oauth:
+            throw OndatraError(.config, "auth: OAuth2 is not available yet; use a token from env", file: file)
+        }
+        return (settings, secrets)
+    }
+}

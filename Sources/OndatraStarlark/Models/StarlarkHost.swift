@@ -1,0 +1,161 @@
+import DuckDB
+import Foundation
+import Ondatra
+import RateLimit
+import Starlark
+import StarlarkHTTP
+
+/// Runs `models/**/*.star`: the script's top-level code runs with the host modules, and the rows
+/// it passes to `save.row()` become the model's result, materialized by its kind.
+public final class StarlarkHost: ScriptHost {
+    let project: Project
+    let transport: any HTTPTransport
+    let clock: any RequestClock
+    /// Receives each line a script prints, secrets already hidden.
+    let log: @Sendable (String) -> Void
+    /// The project's lib functions, by lowercased name.
+    public let libs: [String: LibFunction]
+    /// One limiter per lib with a `rate_limit`, shared by every call of that lib in this process.
+    private var limiters: [String: RateLimiter] = [:]
+    /// Receives fetch progress (lib, pages, rows) after every page; for a terminal display.
+    public var progress: (@Sendable (String, Int, Int) -> Void)?
+
+    /// Creates the host and reads every lib function's `API` dict.
+    /// - Parameters:
+    ///   - transport: where `http` calls go (the shared network client by default).
+    ///   - clock: what `sleep`, rate limits and backoff wait on.
+    ///   - log: receives `print()` output, redacted.
+    /// - Throws: ``OndatraError`` naming the file and key of a bad `API` dict.
+    public init(
+        project: Project, transport: any HTTPTransport = AsyncHTTPClientTransport.shared,
+        clock: any RequestClock = SystemRequestClock(), log: @escaping @Sendable (String) -> Void
+    ) throws {
+        self.project = project
+        self.transport = transport
+        self.clock = clock
+        self.log = log
+        libs = Dictionary(uniqueKeysWithValues: try LibRegistry.load(project).map { ($0.key.lowercased(), $0.value) })
+    }
+
+    /// The lib functions SQL can read, lowercased.
+    public var libFunctions: Set<String> { Set(libs.keys) }
+
+    /// Calls lib function `name` page by page and loads its rows into `table`.
+    public func fetch(
+        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model
+    ) throws -> Int64? {
+        guard let lib = libs[name] else {
+            throw OndatraError(.project, "no lib function \(name) (lib/\(name).star)", file: model.path)
+        }
+        let declared = lib.api.fetch?.arguments ?? []
+        guard arguments.count == declared.count else {
+            let names = declared.isEmpty ? "none" : declared.joined(separator: ", ")
+            throw OndatraError(
+                .query, "\(lib.name) takes \(declared.count) argument(s) (\(names)), got \(arguments.count)",
+                file: model.path)
+        }
+        var redactor = session.redactor
+        let (settings, secrets) = try lib.api.httpSettings(
+            file: lib.path, variables: session.variables, rateLimiter: limiter(for: lib))
+        for secret in secrets { redactor.add(secret) }
+        let redaction = redactor
+        let collector = RowCollector(source: "\(lib.path): fetch")
+        let environment = try environment(
+            for: lib.path, session: session, redactor: redaction, settings: settings, collector: collector)
+        do {
+            let globals = try StarlarkProgram(
+                source: try String(contentsOf: project.url(lib.path), encoding: .utf8), file: lib.path,
+                predeclared: environment.predeclared, options: .all
+            ).run(on: environment.thread)
+            guard let fetch = globals["fetch"] else {
+                throw OndatraError(.project, "has no fetch(…, page) function", file: lib.path)
+            }
+            let report = progress
+            let loop = LibFetchLoop(function: lib) { pages, rows in report?(lib.name, pages, rows) }
+            try loop.run(
+                fetch, arguments: arguments.map(\.starlark), thread: environment.thread, collector: collector)
+        } catch is ScriptAborted {
+            return nil
+        } catch let error as StarlarkSyntaxError {
+            throw OndatraError(.project, redaction.redact(error.message), file: lib.path, line: error.position.line)
+        } catch let error as StarlarkError {
+            throw OndatraError(.query, redaction.redact(error.description))
+        }
+        let fetchSettings = lib.api.fetch ?? LibAPI.FetchSettings()
+        guard collector.count > 0 || !fetchSettings.columns.isEmpty else {
+            throw OndatraError(
+                .query, "fetch returned no rows; declare \"columns\" in the API's fetch so an empty result has a shape",
+                file: lib.path)
+        }
+        return try collector.load(
+            into: table, session: session, declared: fetchSettings.columns,
+            dynamic: fetchSettings.dynamicColumns
+                || fetchSettings.columns.isEmpty)
+    }
+
+    private func limiter(for lib: LibFunction) -> RateLimiter? {
+        guard let settings = lib.api.rateLimit else { return nil }
+        if let existing = limiters[lib.name] { return existing }
+        let limiter = RateLimiter(requests: settings.requests, per: settings.period)
+        limiters[lib.name] = limiter
+        return limiter
+    }
+
+    /// The predeclared names and thread a script or lib file runs with.
+    private func environment(
+        for file: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings, collector: RowCollector,
+        tracked: QueryFunction? = nil
+    ) throws -> (predeclared: [String: Starlark.Value], thread: StarlarkThread) {
+        let query = tracked ?? QueryFunction(session: session, tracked: nil)
+        let http = HTTPModule(settings: settings, transport: transport, clock: clock, redact: { redactor.redact($0) })
+        var predeclared = ScriptEnvironment.predeclared(http: http, variables: session.variables, clock: clock)
+        predeclared["query"] = .builtin(query.builtin)
+        predeclared["save"] = .object(ScriptEnvironment.save(collector))
+        let loader = ProjectLoader(project: project, predeclared: predeclared)
+        let thread = StarlarkThread(name: file)
+        let log = self.log
+        thread.print = { _, text in log("\(file): \(redactor.redact(text))") }
+        thread.load = { thread, module in try loader.load(thread, module) }
+        return (predeclared, thread)
+    }
+
+    /// The SQL of every string-literal `query("…")` in the model.
+    public func queries(in model: Model) throws -> [String] {
+        do {
+            return CallLiterals.strings(calling: "query", in: try Parser.parse(source(of: model), file: model.path))
+        } catch let error as StarlarkSyntaxError {
+            throw OndatraError(.project, error.message, file: model.path, line: error.position.line)
+        }
+    }
+
+    /// Runs the model and loads what it saved into the result table.
+    public func run(_ run: ScriptModelRun) throws -> ScriptModelOutcome {
+        let session = run.session
+        let redactor = session.redactor
+        let saved = RowCollector(source: "save.row")
+        let query = QueryFunction(
+            session: session, tracked: run.trackedTarget.map { ($0, run.model.directives.uniqueKey) })
+        let environment = try environment(
+            for: run.model.target.description, session: session, redactor: redactor, settings: HTTPSettings(),
+            collector: saved, tracked: query)
+        do {
+            _ = try StarlarkProgram(
+                source: source(of: run.model), file: run.model.path, predeclared: environment.predeclared, options: .all
+            ).run(on: environment.thread)
+        } catch is ScriptAborted {
+            return ScriptModelOutcome(rows: 0, aborted: true)
+        } catch let error as StarlarkSyntaxError {
+            throw OndatraError(
+                .project, redactor.redact(error.message), file: run.model.path, line: error.position.line)
+        } catch let error as StarlarkError {
+            throw OndatraError(.query, redactor.redact(error.description))
+        }
+        let rows = saved.count == 0 ? 0 : try saved.load(into: run.resultTable, session: session)
+        return ScriptModelOutcome(rows: rows, seenKeys: query.seenKeys, queryHashes: query.queryHashes)
+    }
+
+    /// The model's code with its header lines kept blank, so positions match the file.
+    private func source(of model: Model) -> String {
+        String(repeating: "\n", count: max(0, model.bodyLine - 1)) + model.body
+    }
+}

@@ -1,0 +1,167 @@
+import DuckDB
+import Foundation
+import Ondatra
+import OndatraStarlark
+import OndatraTesting
+import Synchronization
+import Testing
+
+/// Lib functions read from SQL (`FROM name(args)`), end to end through a loopback server.
+@Suite struct LibFetchTests {
+    let sandbox: TemporaryProject
+
+    init() throws {
+        sandbox = try TemporaryProject()
+    }
+
+    private func run(environment: [String: String] = [:]) async throws -> [String: ModelResult] {
+        let project = sandbox.project
+        return try await runBlocking {
+            let session = try Session(project: project, environment: environment)
+            let host = try StarlarkHost(project: project) { _ in }
+            let summary = try Runner(project: project, session: session, scripts: host).run()
+            return Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
+        }
+    }
+
+    private func rows(_ sql: String) throws -> [[String]] {
+        try Session(project: sandbox.project, environment: [:]).query(sql).allRows().map { $0.map(\.description) }
+    }
+
+    /// A server with 5 countries, 2 per page, a token check, and one 503 on the first call.
+    private func countriesServer() async throws -> TestHTTPServer {
+        let failedOnce = Mutex(false)
+        return try await TestHTTPServer.start { request in
+            guard request.headers["authorization"] == "Bearer t0ken" else { return .json("{}", status: 401) }
+            if !failedOnce.withLock({ failed in
+                defer { failed = true }; return failed
+            }) {
+                return .json(#"{"error": "busy"}"#, status: 503)
+            }
+            let all = [("DE", 83), ("FR", 68), ("IT", 59), ("ES", 48), ("NL", 18)]
+            let start = Int(request.query["cursor"] ?? "0") ?? 0
+            let size = Int(request.query["size"] ?? "2") ?? 2
+            let page = all.dropFirst(start).prefix(size)
+            let items = page.map {
+                #"{"code": "\#($0.0)", "population": \#($0.1), "region": "\#(request.query["region"] ?? "")"}"#
+            }
+            let next = start + size < all.count ? "\"\(start + size)\"" : "null"
+            return .json(#"{"items": [\#(items.joined(separator: ","))], "next": \#(next)}"#)
+        }
+    }
+
+    private func writeLib(baseURL: String, extra: String = "") throws {
+        try sandbox.write(
+            "lib/countries_fetch.star",
+            """
+            API = {
+                "base_url": "\(baseURL)",
+                "auth": {"env": "API_TOKEN"},
+                "retry": 2,
+                "backoff": 0.01,
+                "fetch": {"args": ["region"], "page_size": 2\(extra)},
+            }
+
+            def fetch(region, page):
+                body = http.get("/countries", params = {"region": region, "cursor": page.cursor, "size": page.size}).json
+                return {"rows": body["items"], "next": body["next"]}
+            """)
+    }
+
+    @Test func ingestTransformMart() async throws {
+        let server = try await countriesServer()
+        defer { server.stop() }
+        try writeLib(baseURL: server.baseURL)
+        try sandbox.write(".env", "API_TOKEN=t0ken\n")
+        try sandbox.write(
+            "models/raw/countries.sql",
+            "-- @kind: merge\n-- @unique_key: code\nSELECT * FROM countries_fetch('E' || 'U') AS c")
+        try sandbox.write("models/staging/big.sql", "SELECT code, population FROM raw.countries WHERE population > 50")
+        try sandbox.write(
+            "models/mart/summary.sql", "SELECT count(*) AS countries, sum(population) AS people FROM staging.big")
+        let results = try await run()
+        #expect(results["raw.countries"]?.status == .ok)
+        #expect(results["raw.countries"]?.rowsAffected == 5)
+        #expect(results["mart.summary"]?.status == .ok)
+        #expect(try rows("SELECT countries, people FROM mart.summary") == [["3", "210"]])
+        #expect(try rows("SELECT DISTINCT region FROM raw.countries") == [["EU"]])
+        // One 503 retried, then three pages.
+        #expect(server.requests.count == 4)
+        #expect(server.requests.last?.query["cursor"] == "4")
+
+        // The API is read again on the next run; unchanged rows change nothing.
+        let again = try await run()
+        #expect(again["raw.countries"]?.status == .ok)
+        #expect(again["raw.countries"]?.rowsAffected == 0)
+        #expect(again["mart.summary"]?.runType == .skip)
+    }
+
+    @Test func declaredColumnsGiveTypesAndUndeclaredOnesAreErrors() async throws {
+        let server = try await countriesServer()
+        defer { server.stop() }
+        try writeLib(
+            baseURL: server.baseURL,
+            extra: #", "columns": {"code": "VARCHAR", "population": "INTEGER", "region": "VARCHAR"}"#)
+        try sandbox.write("models/raw/countries.sql", "SELECT * FROM countries_fetch('EU')")
+        var results = try await run(environment: ["API_TOKEN": "t0ken"])
+        #expect(results["raw.countries"]?.status == .ok)
+        #expect(
+            try rows("SELECT name, type FROM pragma_table_info('lake.raw.countries') ORDER BY cid") == [
+                ["code", "VARCHAR"], ["population", "INTEGER"], ["region", "VARCHAR"],
+            ])
+
+        try writeLib(baseURL: server.baseURL, extra: #", "columns": {"code": "VARCHAR"}"#)
+        results = try await run(environment: ["API_TOKEN": "t0ken"])
+        let message = results["raw.countries"]?.errors.first ?? ""
+        #expect(message.contains("population, region are not in the API's fetch columns"))
+    }
+
+    @Test func badResultsAndSettingsAreClearErrors() async throws {
+        let cases: [(body: String, fragment: String)] = [
+            ("return [1]", #"fetch must return {"rows": [dict, …], "next": cursor or None}, got list"#),
+            (#"return {"rows": 3}"#, #""rows" must be a list of dicts, got int"#),
+            (#"return {"rows": [1]}"#, "a row must be a dict, got int"),
+            (#"return {"data": []}"#, #"unexpected key "data""#),
+            (#"return {"next": None}"#, #"no "rows" in fetch's result"#),
+            (#"return {"rows": [], "next": "same"}"#, #"fetch returned the next cursor "same" again"#),
+            (#"return {"rows": []}"#, #"fetch returned no rows; declare "columns""#),
+            (#"fail("quota exceeded")"#, "quota exceeded"),
+        ]
+        for (index, (body, fragment)) in cases.enumerated() {
+            try sandbox.write("lib/bad\(index).star", "API = {\"fetch\": {}}\n\ndef fetch(page):\n    \(body)\n")
+            try sandbox.write("models/raw/bad\(index).sql", "SELECT * FROM bad\(index)()")
+        }
+        try sandbox.write(
+            "lib/keyed.star",
+            "API = {\"auth\": {\"env\": \"MISSING_KEY\"}}\n\ndef fetch(page):\n    return {\"rows\": [{\"a\": 1}]}\n")
+        try sandbox.write("models/raw/keyed.sql", "SELECT * FROM keyed()")
+        try sandbox.write(
+            "lib/args.star",
+            "API = {\"fetch\": {\"args\": [\"a\", \"b\"]}}\n\ndef fetch(a, b, page):\n    return {\"rows\": []}\n")
+        try sandbox.write("models/raw/args.sql", "SELECT * FROM args(1)")
+        try sandbox.write("lib/stop.star", "API = {}\n\ndef fetch(page):\n    abort()\n")
+        try sandbox.write("models/raw/stop.sql", "SELECT * FROM stop()")
+        let results = try await run()
+        for (index, (_, fragment)) in cases.enumerated() {
+            let message = results["raw.bad\(index)"]?.errors.first ?? ""
+            #expect(message.contains(fragment), "case \(index): \(message)")
+            #expect(message.contains("lib/bad\(index).star"), "case \(index): \(message)")
+        }
+        #expect(results["raw.keyed"]?.errors.first?.contains("environment variable MISSING_KEY is not set") == true)
+        #expect(results["raw.args"]?.errors.first?.contains("args takes 2 argument(s) (a, b), got 1") == true)
+        #expect(results["raw.stop"]?.status == .ok)
+        #expect(results["raw.stop"]?.warnings == ["aborted: nothing written"])
+    }
+
+    @Test func aSecretInAnErrorIsHidden() async throws {
+        try sandbox.write(
+            "lib/leaky.star",
+            "API = {\"auth\": {\"env\": \"LEAKY_KEY\", \"param\": \"key\"}}\n\ndef fetch(page):\n    fail(\"key was \" + env(\"LEAKY_KEY\"))\n"
+        )
+        try sandbox.write("models/raw/leaky.sql", "SELECT * FROM leaky()")
+        let results = try await run(environment: ["LEAKY_KEY": "real-env-secret"])
+        let message = results["raw.leaky"]?.errors.first ?? ""
+        #expect(message.contains("key was ***"))
+        #expect(!message.contains("real-env-secret"))
+    }
+}
