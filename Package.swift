@@ -59,7 +59,10 @@ let package = Package(
         .executableTarget(name: "ondatrasql", dependencies: ["OndatraCLI"]),
         .executableTarget(
             name: "OndatraBench",
-            dependencies: ["DuckDB", "Starlark", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "DuckDB", "Starlark", "StarlarkHTTP", "OndatraTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),

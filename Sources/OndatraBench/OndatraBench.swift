@@ -7,6 +7,8 @@ struct OndatraBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ondatra-bench",
         abstract: "Benchmarks for OndatraSQL, each beside the peer it is compared with.",
-        subcommands: [ReadBenchmark.self, StarlarkBenchmark.self, DAGBenchmark.self, LeakWorkload.self]
+        subcommands: [
+            ReadBenchmark.self, StarlarkBenchmark.self, DAGBenchmark.self, IngestBenchmark.self, LeakWorkload.self,
+        ]
     )
 }
