@@ -16,6 +16,9 @@ public struct HTTPSettings: Sendable {
     public var retry: RetryPolicy
     /// Shared by every request made through this module (and whatever else holds the limiter).
     public var rateLimiter: RateLimiter?
+    /// Computes the `Authorization` header for each request (an OAuth2 token that may renew
+    /// during a long fetch); a call's own `auth=` wins.
+    public var authorization: (@Sendable () throws -> String)?
 
     /// Creates settings; the defaults are those of an `API` dict with no keys.
     public init(
@@ -35,7 +38,8 @@ public struct HTTPSettings: Sendable {
 /// The `http` module: `get`, `post`, `put`, `patch` and `delete`, each taking `url` and the
 /// keyword arguments `headers`, `params`, `json`, `data`, `body`, `timeout`, `retry`, `backoff`
 /// and `auth`. A 4xx or 5xx is returned as a response once retries are spent; a network failure
-/// raises an error.
+/// raises an error. `http.oauth(token_url, client_id, client_secret, refresh_token=, scope=)`
+/// returns an OAuth2 access token for `auth=`, kept for the process until shortly before it expires.
 public struct HTTPModule: Sendable {
     /// The shared defaults.
     public var settings: HTTPSettings
@@ -72,6 +76,26 @@ public struct HTTPModule: Sendable {
                     try module.call(method.uppercased(), function: builtin.name, arguments)
                 })
         }
+        let transport = self.transport
+        members["oauth"] = .builtin(
+            Builtin("http.oauth") { _, builtin, arguments in
+                let bound = try arguments.bind(
+                    builtin.name, ["token_url", "client_id", "client_secret", "refresh_token?", "scope?"])
+                func text(_ index: Int, _ name: String) throws -> String? {
+                    guard let value = bound[index], value != .none else { return nil }
+                    guard case .string(let text) = value else {
+                        throw StarlarkError("\(builtin.name): \(name) must be a string, got \(value.typeName)")
+                    }
+                    return text
+                }
+                guard let url = try text(0, "token_url"), let id = try text(1, "client_id"),
+                    let secret = try text(2, "client_secret")
+                else { throw StarlarkError("\(builtin.name): token_url, client_id and client_secret are required") }
+                let settings = OAuthTokens.Settings(
+                    tokenURL: url, clientID: id, clientSecret: secret, refreshToken: try text(3, "refresh_token"),
+                    scope: try text(4, "scope"))
+                return .string(try OAuthTokens.shared(settings, transport: transport).accessToken())
+            })
         return StarlarkModuleValue(name: "http", members: members)
     }
 
@@ -113,6 +137,8 @@ public struct HTTPModule: Sendable {
         }
         if let auth = bound[9], auth != .none {
             setHeader("Authorization", try authorization(auth, function: function))
+        } else if let authorize = settings.authorization {
+            setHeader("Authorization", try authorize())
         }
         if let given = bound[1], given != .none {
             guard let entries = given.dictEntries else {

@@ -126,6 +126,11 @@ import Testing
             (#"return {"rows": [], "next": "same"}"#, #"fetch returned the next cursor "same" again"#),
             (#"return {"rows": []}"#, #"fetch returned no rows; declare "columns""#),
             (#"fail("quota exceeded")"#, "quota exceeded"),
+            // Regression: page.size read as a missing field when no page_size was set.
+            (
+                #"fail("size is %s, number %d, cursor %s" % (page.size, page.number, page.cursor))"#,
+                "size is None, number 1, cursor None"
+            ),
         ]
         for (index, (body, fragment)) in cases.enumerated() {
             try sandbox.write("lib/bad\(index).star", "API = {\"fetch\": {}}\n\ndef fetch(page):\n    \(body)\n")
@@ -151,6 +156,89 @@ import Testing
         #expect(results["raw.args"]?.errors.first?.contains("args takes 2 argument(s) (a, b), got 1") == true)
         #expect(results["raw.stop"]?.status == .ok)
         #expect(results["raw.stop"]?.warnings == ["aborted: nothing written"])
+    }
+
+    @Test func oauthTokensAreFetchedCachedAndSent() async throws {
+        let server = try await TestHTTPServer.start { request in
+            if request.path == "/token" {
+                guard request.body.contains("client_secret=cs") else { return .json("{}", status: 401) }
+                return .json(#"{"access_token": "oauth-tok", "expires_in": 3600}"#)
+            }
+            guard request.headers["authorization"] == "Bearer oauth-tok" else { return .json("{}", status: 401) }
+            return .json(#"{"items": [{"id": 1}], "next": null}"#)
+        }
+        defer { server.stop() }
+        try sandbox.write(
+            "lib/crm.star",
+            """
+            API = {
+                "base_url": "\(server.baseURL)",
+                "auth": {"oauth": {"token_url": "\(server.baseURL)/token", "client_id_env": "CRM_ID", "client_secret_env": "CRM_SECRET"}},
+            }
+
+            def fetch(page):
+                r = http.get("/items")
+                if not r.ok:
+                    fail("status %d" % r.status_code)
+                return {"rows": r.json["items"], "next": r.json["next"]}
+            """)
+        try sandbox.write("models/raw/crm.sql", "SELECT * FROM crm()")
+        let environment = ["CRM_ID": "id", "CRM_SECRET": "cs"]
+        #expect(try await run(environment: environment)["raw.crm"]?.status == .ok)
+        #expect(try await run(environment: environment)["raw.crm"]?.status == .ok)
+        // One token request over two runs: the second read the cache under .ondatra/.
+        #expect(server.requests.filter { $0.path == "/token" }.count == 1)
+        let cache = sandbox.project.stateDirectory.appending(path: "oauth/crm.json")
+        let mode = try FileManager.default.attributesOfItem(atPath: cache.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func theIncrementalCursorReachesStarlarkAndSQL() async throws {
+        let newest = Mutex(3)
+        let server = try await TestHTTPServer.start { request in
+            let since = Int(request.query["since"] ?? "0") ?? 0
+            let items = ((since + 1)...max(since + 1, newest.withLock { $0 })).filter { $0 <= newest.withLock { $0 } }
+            return .json(#"{"items": [\#(items.map { #"{"id": \#($0)}"# }.joined(separator: ","))], "next": null}"#)
+        }
+        defer { server.stop() }
+        try sandbox.write(
+            "lib/feed.star",
+            """
+            API = {"base_url": "\(server.baseURL)", "fetch": {"columns": {"id": "BIGINT", "backfill": "BOOLEAN"}}}
+
+            def fetch(page):
+                since = incremental.last_value if incremental.last_value != None else int(incremental.initial_value)
+                items = http.get("/items", params = {"since": since}).json["items"]
+                return {"rows": [{"id": i["id"], "backfill": incremental.is_backfill} for i in items], "next": None}
+            """)
+        try sandbox.write(
+            "models/raw/feed.sql",
+            "-- @kind: append\n-- @incremental: id\n-- @incremental_initial: 0\nSELECT * FROM feed()")
+        try sandbox.write(
+            "models/raw/numbers.sql",
+            """
+            -- @kind: append
+            -- @incremental: n
+            SELECT range AS n, getvariable('incremental_is_backfill') AS backfill FROM range(6)
+            WHERE n > coalesce(getvariable('incremental_last_value'), 2)
+            """)
+        var results = try await run()
+        #expect(results["raw.feed"]?.rowsAffected == 3, "\(results["raw.feed"]?.errors ?? [])")
+        #expect(results["raw.numbers"]?.rowsAffected == 3)
+        newest.withLock { $0 = 5 }
+        results = try await run()
+        #expect(results["raw.feed"]?.rowsAffected == 2)
+        #expect(server.requests.last?.query["since"] == "3")
+        #expect(
+            try rows("SELECT id, backfill FROM raw.feed ORDER BY id") == [
+                ["1", "true"], ["2", "true"], ["3", "true"], ["4", "false"], ["5", "false"],
+            ])
+        // The SQL model's second run starts after its largest n: nothing new.
+        #expect(results["raw.numbers"]?.rowsAffected == 0)
+        #expect(
+            try rows("SELECT n, backfill FROM raw.numbers ORDER BY n") == [
+                ["3", "true"], ["4", "true"], ["5", "true"],
+            ])
     }
 
     @Test func aSecretInAnErrorIsHidden() async throws {

@@ -41,8 +41,8 @@ import Testing
         #expect(try auth(#"{"env": "K", "param": "api_key"}"#) == .queryParameter(name: "api_key", variable: "K"))
         #expect(try auth(#"{"env_user": "U", "env_pass": "P"}"#) == .basic(userVariable: "U", passwordVariable: "P"))
         #expect(
-            try auth(#"{"oauth": {"token_url": "https://x/token", "client_id_env": "ID"}}"#)
-                == .oauth(["token_url": "https://x/token", "client_id_env": "ID"]))
+            try auth(#"{"oauth": {"token_url": "https://x/token", "client_id_env": "ID", "client_secret_env": "S"}}"#)
+                == .oauth(["token_url": "https://x/token", "client_id_env": "ID", "client_secret_env": "S"]))
     }
 
     @Test func fetchSettings() throws {
@@ -75,6 +75,14 @@ import Testing
         (#"API = {"rate_limit": {"requests": 0, "per": "1s"}}"#, "API.rate_limit.requests: must be at least 1"),
         (#"API = {"auth": {"header": "X"}}"#, "API.auth: needs env"),
         (#"API = {"auth": {"env": "K", "token": "x"}}"#, "API.auth.token: unknown key"),
+        (
+            #"API = {"auth": {"oauth": {"token_url": "https://x", "client_id_env": "I"}}}"#,
+            "API.auth.oauth: needs client_secret_env"
+        ),
+        (
+            #"API = {"auth": {"oauth": {"token_url": "https://x", "secret": "s"}}}"#,
+            "API.auth.oauth.secret: unknown key"
+        ),
         (
             #"API = {"push": {"batch_mode": "parallel"}}"#,
             "API.push.batch_mode: 'parallel' is not a batch mode (allowed: sync, atomic, async)"

@@ -125,8 +125,9 @@ struct Materializer {
     private func prepare(exists: Bool, source: Source, fullQuery: Bool) throws -> Prepared {
         let built: (rows: Int64, touched: Int64?)
         var scriptScope: ScriptModelOutcome?
+        let incremental = try incrementalState(exists: exists)
         if case .script = source {
-            let outcome = try runScript(exists: exists)
+            let outcome = try runScript(exists: exists, incremental: incremental)
             if outcome.aborted { return aborted }
             built = (outcome.rows, nil)
             scriptScope = outcome
@@ -135,7 +136,7 @@ struct Materializer {
             let calls = libCalls
             if !calls.isEmpty {
                 // Lib functions read an API: fetch, then run the query over what came back.
-                guard let body = try fetchLibCalls(calls) else { return aborted }
+                guard let body = try fetchLibCalls(calls, incremental: incremental) else { return aborted }
                 plan = try fullPlan(incremental: exists && decision.runType == .incremental, body: body)
             } else {
                 plan = fullQuery ? try fullPlan(incremental: true) : try sourcePlan(source)
@@ -221,6 +222,34 @@ struct Materializer {
         var isRewritten: Bool = false
     }
 
+    /// The model's incremental cursor, also set as SQL variables (`incremental_cursor`,
+    /// `incremental_is_backfill`, `incremental_last_value`, `incremental_last_run`,
+    /// `incremental_initial_value`) for its query; nil when it declares none.
+    private func incrementalState(exists: Bool) throws -> IncrementalState? {
+        guard let cursor = model.directives.incremental else { return nil }
+        let isBackfill = !exists || decision.runType == .backfill
+        var lastValue: DuckDB.Value?
+        if !isBackfill {
+            let value = try session.connection.scalar(
+                "SELECT max(\(SQLLiteral.identifier(cursor))) FROM \(qualifiedTarget)")
+            lastValue = value?.isNull == false ? value : nil
+        }
+        let lastRun = try state.commits[target].flatMap { commit in
+            try session.connection.scalar(
+                "SELECT snapshot_time FROM \(SQLLiteral.identifier(session.catalog)).snapshots() WHERE snapshot_id = \(commit.snapshot)"
+            )
+        }
+        let incremental = IncrementalState(
+            cursor: cursor, isBackfill: isBackfill, lastValue: lastValue,
+            lastRun: lastRun?.isNull == false ? lastRun : nil, initialValue: model.directives.incrementalInitial)
+        for (name, value) in incremental.variables {
+            let statement = try session.connection.prepare("SET VARIABLE \(SQLLiteral.identifier(name)) = ?")
+            try statement.bind([value])
+            _ = try statement.run()
+        }
+        return incremental
+    }
+
     /// What a run that called `abort()` prepares: nothing to write.
     private var aborted: Prepared {
         Prepared(
@@ -239,7 +268,9 @@ struct Materializer {
     /// Calls each lib function with its arguments (evaluated by DuckDB, so any constant
     /// expression works), loads the rows into a temporary table, and returns the model's SQL
     /// reading those tables instead; nil when a lib function called `abort()`.
-    private func fetchLibCalls(_ calls: [TableReferences.FunctionCall]) throws -> String? {
+    private func fetchLibCalls(_ calls: [TableReferences.FunctionCall], incremental: IncrementalState?) throws
+        -> String?
+    {
         guard let scripts else { return model.body }
         var replacements: [(range: Range<Int>, table: String)] = []
         for (index, call) in calls.enumerated() {
@@ -252,8 +283,8 @@ struct Materializer {
             let table = Self.libTable(index)
             guard
                 try scripts.fetch(
-                    call.name.lowercased(), arguments: values, session: session, into: table, model: model)
-                    != nil
+                    call.name.lowercased(), arguments: values, session: session, into: table, model: model,
+                    incremental: incremental) != nil
             else { return nil }
             replacements.append((found.range, SQLLiteral.qualified(["temp", "main", table])))
         }
@@ -266,14 +297,16 @@ struct Materializer {
     /// Runs a Starlark model into the result table. A run that saved no rows leaves an empty result
     /// shaped like the target (so a tracked model can still delete vanished groups); on a first
     /// run there is nothing to learn the columns from, which is an error.
-    private func runScript(exists: Bool) throws -> ScriptModelOutcome {
+    private func runScript(exists: Bool, incremental: IncrementalState?) throws -> ScriptModelOutcome {
         guard let scripts else {
             throw OndatraError(.project, "Starlark models need the Starlark host", file: model.path)
         }
         let trackedTarget = model.kind == .tracked && exists ? qualifiedTarget : nil
         try session.execute("DROP TABLE IF EXISTS \(result)")
         let outcome = try scripts.run(
-            ScriptModelRun(model: model, session: session, resultTable: Self.resultTable, trackedTarget: trackedTarget))
+            ScriptModelRun(
+                model: model, session: session, resultTable: Self.resultTable, trackedTarget: trackedTarget,
+                incremental: incremental))
         guard !outcome.aborted, outcome.rows == 0 else { return outcome }
         guard exists else {
             throw OndatraError(

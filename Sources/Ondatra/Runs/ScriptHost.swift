@@ -1,5 +1,41 @@
 import DuckDB
 
+/// A model's incremental cursor (`@incremental`, `@incremental_initial`): what SQL reads as
+/// `getvariable('incremental_…')` and Starlark as the `incremental` module.
+public struct IncrementalState: Sendable {
+    /// The cursor column.
+    public let cursor: String
+    /// Whether this run rebuilds the model (first run, or its SQL changed).
+    public let isBackfill: Bool
+    /// The cursor column's largest value in the table before this run; nil on a backfill or an
+    /// empty table (then `initialValue` is the place to start).
+    public let lastValue: DuckDB.Value?
+    /// When the model last committed, as DuckLake recorded it; nil before its first run.
+    public let lastRun: DuckDB.Value?
+    /// `@incremental_initial`, as written.
+    public let initialValue: String?
+
+    /// Creates a state.
+    public init(
+        cursor: String, isBackfill: Bool, lastValue: DuckDB.Value?, lastRun: DuckDB.Value?, initialValue: String?
+    ) {
+        self.cursor = cursor
+        self.isBackfill = isBackfill
+        self.lastValue = lastValue
+        self.lastRun = lastRun
+        self.initialValue = initialValue
+    }
+
+    /// The SQL variables, set before the model's query runs.
+    var variables: [(String, DuckDB.Value)] {
+        [
+            ("incremental_cursor", .varchar(cursor)), ("incremental_is_backfill", .boolean(isBackfill)),
+            ("incremental_last_value", lastValue ?? .null), ("incremental_last_run", lastRun ?? .null),
+            ("incremental_initial_value", initialValue.map(DuckDB.Value.varchar) ?? .null),
+        ]
+    }
+}
+
 /// What the runner hands a Starlark model's run.
 public struct ScriptModelRun {
     /// The model.
@@ -11,6 +47,8 @@ public struct ScriptModelRun {
     /// For a `tracked` model whose table exists: that table, qualified. `query()` then returns only
     /// the groups that are new or whose content changed since the model last saved them.
     public let trackedTarget: String?
+    /// The model's incremental cursor, when it declares one.
+    public let incremental: IncrementalState?
 }
 
 /// What a Starlark model's run produced.
@@ -52,9 +90,12 @@ public protocol ScriptHost: AnyObject {
     /// - Parameters:
     ///   - arguments: the call's arguments, evaluated.
     ///   - model: the model whose SQL calls it (for messages).
+    ///   - incremental: the calling model's incremental cursor, for the `incremental` module.
     /// - Returns: the rows loaded, or nil when the function called `abort()` (nothing is written).
-    func fetch(_ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model) throws
-        -> Int64?
+    func fetch(
+        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model,
+        incremental: IncrementalState?
+    ) throws -> Int64?
 }
 
 /// The content hash the `tracked` kind keeps per group, as SQL shared by the kind's writer and by

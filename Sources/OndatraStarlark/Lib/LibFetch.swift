@@ -20,7 +20,7 @@ final class FetchPage: StarlarkAttributes, @unchecked Sendable {
     func attribute(_ name: String) throws -> Starlark.Value? {
         switch name {
         case "cursor": cursor
-        case "size": size.map { .int($0) } ?? .none
+        case "size": size.map { .int($0) } ?? Starlark.Value.none
         case "number": .int(number)
         default: nil
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Ondatra
 import RateLimit
+import Starlark
 import StarlarkHTTP
 
 extension LibAPI {
@@ -8,9 +9,13 @@ extension LibAPI {
     /// secret values that must be hidden from output.
     /// - Throws: ``OndatraError`` naming the file and the variable when `auth` names one that is
     ///   not set (never a silent unauthenticated call).
-    func httpSettings(file: String, variables: [String: String], rateLimiter: RateLimiter?) throws -> (
-        settings: HTTPSettings, secrets: [String]
-    ) {
+    /// - Parameters:
+    ///   - oauthCache: where an OAuth2 token is kept between runs.
+    ///   - transport: where token requests go.
+    func httpSettings(
+        file: String, variables: [String: String], rateLimiter: RateLimiter?, oauthCache: URL,
+        transport: any HTTPTransport
+    ) throws -> (settings: HTTPSettings, secrets: [String]) {
         func variable(_ name: String) throws -> String {
             guard let value = variables[name], !value.isEmpty else {
                 throw OndatraError(
@@ -45,8 +50,22 @@ extension LibAPI {
             let encoded = Data("\(user):\(password)".utf8).base64EncodedString()
             secrets += [password, encoded]
             settings.headers.append(("Authorization", "Basic " + encoded))
-        case .oauth:
-            throw OndatraError(.config, "auth: OAuth2 is not available yet; use a token from env", file: file)
+        case .oauth(let oauth):
+            let refresh = try oauth["refresh_token_env"].map(variable)
+            let tokens = OAuthTokens(
+                settings: OAuthTokens.Settings(
+                    tokenURL: oauth["token_url"] ?? "", clientID: try variable(oauth["client_id_env"] ?? ""),
+                    clientSecret: try variable(oauth["client_secret_env"] ?? ""), refreshToken: refresh,
+                    scope: oauth["scope"]),
+                cacheFile: oauthCache, transport: transport)
+            do {
+                // Asked for now, so a refused client fails before any page, and the token is redacted.
+                _ = try tokens.accessToken()
+            } catch let error as StarlarkError {
+                throw OndatraError(.query, error.message, file: file)
+            }
+            secrets += tokens.secrets
+            settings.authorization = { "Bearer " + (try tokens.accessToken()) }
         }
         return (settings, secrets)
     }

@@ -159,8 +159,12 @@ public enum LibRegistry {
             }
             if let oauth = settings.first(where: { $0.0 == "oauth" })?.1 {
                 var values: [String: String] = [:]
-                for (key, setting) in try members(oauth, "\(path).oauth", allowed: dictKeys(oauth)) {
+                let allowed = ["token_url", "client_id_env", "client_secret_env", "refresh_token_env", "scope"]
+                for (key, setting) in try members(oauth, "\(path).oauth", allowed: allowed) {
                     values[key] = try string(setting, "\(path).oauth.\(key)")
+                }
+                for required in ["token_url", "client_id_env", "client_secret_env"] where values[required] == nil {
+                    throw fail("\(path).oauth", "needs \(required)")
                 }
                 return .oauth(values)
             }

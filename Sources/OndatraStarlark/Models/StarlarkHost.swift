@@ -42,7 +42,8 @@ public final class StarlarkHost: ScriptHost {
 
     /// Calls lib function `name` page by page and loads its rows into `table`.
     public func fetch(
-        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model
+        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model,
+        incremental: IncrementalState?
     ) throws -> Int64? {
         guard let lib = libs[name] else {
             throw OndatraError(.project, "no lib function \(name) (lib/\(name).star)", file: model.path)
@@ -56,12 +57,14 @@ public final class StarlarkHost: ScriptHost {
         }
         var redactor = session.redactor
         let (settings, secrets) = try lib.api.httpSettings(
-            file: lib.path, variables: session.variables, rateLimiter: limiter(for: lib))
+            file: lib.path, variables: session.variables, rateLimiter: limiter(for: lib),
+            oauthCache: project.stateDirectory.appending(path: "oauth/\(lib.name).json"), transport: transport)
         for secret in secrets { redactor.add(secret) }
         let redaction = redactor
         let collector = RowCollector(source: "\(lib.path): fetch")
         let environment = try environment(
-            for: lib.path, session: session, redactor: redaction, settings: settings, collector: collector)
+            for: lib.path, session: session, redactor: redaction, settings: settings, collector: collector,
+            incremental: incremental)
         do {
             let globals = try StarlarkProgram(
                 source: try String(contentsOf: project.url(lib.path), encoding: .utf8), file: lib.path,
@@ -104,13 +107,14 @@ public final class StarlarkHost: ScriptHost {
     /// The predeclared names and thread a script or lib file runs with.
     private func environment(
         for file: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings, collector: RowCollector,
-        tracked: QueryFunction? = nil
+        incremental: IncrementalState?, tracked: QueryFunction? = nil
     ) throws -> (predeclared: [String: Starlark.Value], thread: StarlarkThread) {
         let query = tracked ?? QueryFunction(session: session, tracked: nil)
         let http = HTTPModule(settings: settings, transport: transport, clock: clock, redact: { redactor.redact($0) })
         var predeclared = ScriptEnvironment.predeclared(http: http, variables: session.variables, clock: clock)
         predeclared["query"] = .builtin(query.builtin)
         predeclared["save"] = .object(ScriptEnvironment.save(collector))
+        predeclared["incremental"] = .object(IncrementalModule(incremental))
         let loader = ProjectLoader(project: project, predeclared: predeclared)
         let thread = StarlarkThread(name: file)
         let log = self.log
@@ -137,7 +141,7 @@ public final class StarlarkHost: ScriptHost {
             session: session, tracked: run.trackedTarget.map { ($0, run.model.directives.uniqueKey) })
         let environment = try environment(
             for: run.model.target.description, session: session, redactor: redactor, settings: HTTPSettings(),
-            collector: saved, tracked: query)
+            collector: saved, incremental: run.incremental, tracked: query)
         do {
             _ = try StarlarkProgram(
                 source: source(of: run.model), file: run.model.path, predeclared: environment.predeclared, options: .all
