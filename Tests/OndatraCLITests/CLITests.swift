@@ -158,12 +158,16 @@ import Testing
         #expect(stats.stdout.contains("staging.items,1,1,backfill,"))
     }
 
-    @Test func interruptRollsBackTheRunningModel() throws {
+    @Test(arguments: [
+        ("models/staging/slow.sql", "SELECT sum(i) AS total FROM raw.first, range(100000000000) t(i)"),
+        // A Starlark model that never ends: Ctrl-C cancels the script.
+        ("models/staging/slow.star", "# @kind: table\nsave.row({\"a\": 1})\nwhile True:\n    pass\n"),
+    ])
+    func interruptRollsBackTheRunningModel(model: String, text: String) throws {
         try initProject()
         let root = URL(filePath: project)
         try Data("SELECT 1 AS id".utf8).write(to: root.appending(path: "models/raw/first.sql"))
-        try Data("SELECT sum(i) AS total FROM raw.first, range(100000000000) t(i)".utf8)
-            .write(to: root.appending(path: "models/staging/slow.sql"))
+        try Data(text.utf8).write(to: root.appending(path: model))
         let process = Process()
         process.executableURL = CLIRunner.binary
         process.arguments = ["--project", project, "run"]

@@ -57,6 +57,7 @@ struct RunCommand: ParsableCommand {
         source.setEventHandler {
             runner.stopRequested.store(true, ordering: .relaxed)
             interrupt.interrupt()
+            scripts.cancel()
         }
         source.resume()
         defer { source.cancel() }
@@ -70,7 +71,13 @@ struct RunCommand: ParsableCommand {
             human.write(Data(text.utf8))
             if json { FileHandle.standardOutput.write(Data((result.json.text + "\n").utf8)) }
         }
-        let summary = try runner.run(selection: selection)
+        let summary: RunSummary
+        do {
+            summary = try runner.run(selection: selection)
+        } catch  where runner.stopRequested.load(ordering: .relaxed) {
+            // Ctrl-C while the project was being read: nothing ran.
+            throw CommandFailure(message: "interrupted before any model ran", exitCode: 130)
+        }
         human.write(Data((summary.line + "\n").utf8))
         if runner.stopRequested.load(ordering: .relaxed) {
             throw CommandFailure(message: "interrupted: the model that was running was rolled back", exitCode: 130)

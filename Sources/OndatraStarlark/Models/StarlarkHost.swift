@@ -4,6 +4,7 @@ import Ondatra
 import RateLimit
 import Starlark
 import StarlarkHTTP
+import Synchronization
 
 /// Runs `models/**/*.star`: the script's top-level code runs with the host modules, and the rows
 /// it passes to `save.row()` become the model's result, materialized by its kind.
@@ -19,6 +20,8 @@ public final class StarlarkHost: ScriptHost {
     private var limiters: [String: RateLimiter] = [:]
     /// Receives fetch progress (lib, pages, rows) after every page; for a terminal display.
     public var progress: (@Sendable (String, Int, Int) -> Void)?
+    /// The threads of scripts running now, so ``cancel()`` can reach them from another thread.
+    private let running = Mutex<[ObjectIdentifier: StarlarkThread]>([:])
 
     /// Creates the host and reads every lib function's `API` dict.
     /// - Parameters:
@@ -35,6 +38,20 @@ public final class StarlarkHost: ScriptHost {
         self.clock = clock
         self.log = log
         libs = Dictionary(uniqueKeysWithValues: try LibRegistry.load(project).map { ($0.key.lowercased(), $0.value) })
+    }
+
+    /// Stops every running script at its next step (Ctrl-C); each fails with "interrupted".
+    /// Safe from any thread. A request already sent finishes or times out first.
+    public func cancel() {
+        for thread in running.withLock({ Array($0.values) }) { thread.cancel("interrupted") }
+    }
+
+    /// Runs `body` with `thread` registered for ``cancel()``.
+    private func whileRunning<Result>(_ thread: StarlarkThread, _ body: () throws -> Result) rethrows -> Result {
+        let key = ObjectIdentifier(thread)
+        running.withLock { $0[key] = thread }
+        defer { _ = running.withLock { $0.removeValue(forKey: key) } }
+        return try body()
     }
 
     /// The lib functions SQL can read, lowercased.
@@ -66,17 +83,19 @@ public final class StarlarkHost: ScriptHost {
             for: lib.path, session: session, redactor: redaction, settings: settings, collector: collector,
             incremental: incremental)
         do {
-            let globals = try StarlarkProgram(
-                source: try String(contentsOf: project.url(lib.path), encoding: .utf8), file: lib.path,
-                predeclared: environment.predeclared, options: .all
-            ).run(on: environment.thread)
-            guard let fetch = globals["fetch"] else {
-                throw OndatraError(.project, "has no fetch(…, page) function", file: lib.path)
+            try whileRunning(environment.thread) {
+                let globals = try StarlarkProgram(
+                    source: try String(contentsOf: project.url(lib.path), encoding: .utf8), file: lib.path,
+                    predeclared: environment.predeclared, options: .all
+                ).run(on: environment.thread)
+                guard let fetch = globals["fetch"] else {
+                    throw OndatraError(.project, "has no fetch(…, page) function", file: lib.path)
+                }
+                let report = progress
+                let loop = LibFetchLoop(function: lib) { pages, rows in report?(lib.name, pages, rows) }
+                try loop.run(
+                    fetch, arguments: arguments.map(\.starlark), thread: environment.thread, collector: collector)
             }
-            let report = progress
-            let loop = LibFetchLoop(function: lib) { pages, rows in report?(lib.name, pages, rows) }
-            try loop.run(
-                fetch, arguments: arguments.map(\.starlark), thread: environment.thread, collector: collector)
         } catch is ScriptAborted {
             return nil
         } catch let error as StarlarkSyntaxError {
@@ -143,9 +162,12 @@ public final class StarlarkHost: ScriptHost {
             for: run.model.target.description, session: session, redactor: redactor, settings: HTTPSettings(),
             collector: saved, incremental: run.incremental, tracked: query)
         do {
-            _ = try StarlarkProgram(
-                source: source(of: run.model), file: run.model.path, predeclared: environment.predeclared, options: .all
-            ).run(on: environment.thread)
+            _ = try whileRunning(environment.thread) {
+                try StarlarkProgram(
+                    source: source(of: run.model), file: run.model.path, predeclared: environment.predeclared,
+                    options: .all
+                ).run(on: environment.thread)
+            }
         } catch is ScriptAborted {
             return ScriptModelOutcome(rows: 0, aborted: true)
         } catch let error as StarlarkSyntaxError {
