@@ -105,7 +105,10 @@ public final class TestHTTPServer: Sendable {
             responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
             logger: Logger(label: "TestHTTPServer", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let running = Task { try await application.run() }
+        let running = Task {
+            defer { continuation.finish() }
+            try await application.run()
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             running.cancel()

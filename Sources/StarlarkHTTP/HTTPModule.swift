@@ -111,6 +111,7 @@ public struct HTTPModule: Sendable {
         }
         var request = HTTPRequestData(method: method, url: try url(target, params: bound[2], function: function))
         request.timeout = try seconds(bound[6], function: function, name: "timeout") ?? settings.timeout
+        guard request.timeout > .zero else { throw StarlarkError("\(function): timeout must be more than 0 seconds") }
         var headers = settings.headers
         func setHeader(_ name: String, _ value: String) {
             headers.removeAll { $0.name.caseInsensitiveCompare(name) == .orderedSame }
@@ -193,10 +194,22 @@ public struct HTTPModule: Sendable {
         }
     }
 
+    /// Whether `url` starts with a scheme (`https://…`), as opposed to a path relative to the base URL.
+    static func hasScheme(_ url: String) -> Bool {
+        guard let separator = url.range(of: "://") else { return false }
+        let scheme = url[..<separator.lowerBound]
+        guard let first = scheme.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else {
+            return false
+        }
+        return scheme.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "+-.".unicodeScalars.contains($0))
+        }
+    }
+
     /// `url` with the base URL in front (when it has no scheme) and the query parameters added.
     func url(_ target: String, params: Value?, function: String) throws -> String {
         var url = target
-        if let base = settings.baseURL, !target.contains("://") {
+        if let base = settings.baseURL, !Self.hasScheme(target) {
             let root = base.hasSuffix("/") ? String(base.dropLast()) : base
             let path = target.hasPrefix("/") ? String(target.dropFirst()) : target
             url = path.isEmpty ? root : root + "/" + path
@@ -225,9 +238,11 @@ public struct HTTPModule: Sendable {
 
     private func seconds(_ value: Value?, function: String, name: String) throws -> Duration? {
         guard let value, value != .none else { return nil }
-        guard let number = value.doubleValue, number >= 0, number.isFinite else {
-            throw StarlarkError("\(function): \(name) must be a number of seconds, got \(value.repr)")
+        guard let number = value.doubleValue, number >= 0, number <= HTTPLimits.maxSeconds else {
+            throw StarlarkError(
+                "\(function): \(name) must be a number of seconds from 0 to \(Int(HTTPLimits.maxSeconds)), got \(value.repr)"
+            )
         }
-        return .milliseconds(Int64((number * 1000).rounded()))
+        return HTTPLimits.duration(seconds: number)
     }
 }

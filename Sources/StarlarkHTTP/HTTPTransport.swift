@@ -106,9 +106,8 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         } catch {
             throw HTTPNetworkError("invalid request: \(error)")
         }
-        let nanoseconds =
-            request.timeout.components.seconds * 1_000_000_000
-            + request.timeout.components.attoseconds / 1_000_000_000
+        let (seconds, attoseconds) = request.timeout.components
+        let nanoseconds = min(seconds, Int64(HTTPLimits.maxSeconds)) * 1_000_000_000 + attoseconds / 1_000_000_000
         let response: HTTPClient.Response
         do {
             response = try client.execute(request: outgoing, deadline: .now() + .nanoseconds(nanoseconds)).wait()

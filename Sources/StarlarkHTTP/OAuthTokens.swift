@@ -37,6 +37,8 @@ public final class OAuthTokens: Sendable {
         var accessToken: String
         var expiresAt: Date
         var refreshToken: String?
+        /// The settings the token was issued for; a cached token for other settings is not used.
+        var settings: String?
     }
 
     /// Tokens are renewed this long before they expire.
@@ -57,15 +59,36 @@ public final class OAuthTokens: Sendable {
         self.cacheFile = cacheFile
         self.transport = transport
         self.now = now
+        Self.remember([settings.clientSecret, settings.refreshToken].compactMap { $0 })
+    }
+
+    /// Every client secret and token any source of this process has seen, for redaction.
+    public static var knownSecrets: [String] { known.withLock { Array($0) } }
+
+    private static let known = Mutex<Set<String>>([])
+
+    private static func remember(_ secrets: [String]) {
+        known.withLock { $0.formUnion(secrets.filter { !$0.isEmpty }) }
+    }
+
+    /// What identifies the settings a token belongs to (not the secret itself).
+    private var settingsKey: String {
+        [settings.tokenURL, settings.clientID, settings.scope ?? "", settings.refreshToken ?? ""].joined(
+            separator: "\u{1F}")
     }
 
     /// A valid access token: the one in memory or in the cache file while it lasts, else a new one.
     /// - Throws: ``StarlarkError`` when the token endpoint refuses or answers something unexpected.
     public func accessToken() throws -> String {
         try current.withLock { token in
-            if token == nil { token = readCache() }
-            if let valid = token, valid.expiresAt.timeIntervalSince(now()) > Self.margin { return valid.accessToken }
-            let fresh = try request(refreshToken: token?.refreshToken ?? settings.refreshToken)
+            if token == nil { token = readCache().flatMap { $0.settings == settingsKey ? $0 : nil } }
+            if let valid = token, valid.expiresAt.timeIntervalSince(now()) > Self.margin {
+                Self.remember([valid.accessToken, valid.refreshToken].compactMap { $0 })
+                return valid.accessToken
+            }
+            var fresh = try request(refreshToken: token?.refreshToken ?? settings.refreshToken)
+            fresh.settings = settingsKey
+            Self.remember([fresh.accessToken, fresh.refreshToken].compactMap { $0 })
             token = fresh
             writeCache(fresh)
             return fresh.accessToken
@@ -83,13 +106,6 @@ public final class OAuthTokens: Sendable {
     }
 
     private static let sources = Mutex<[Settings: OAuthTokens]>([:])
-
-    /// The tokens this source knows, for redaction.
-    public var secrets: [String] {
-        current.withLock { token in
-            [token?.accessToken, token?.refreshToken, settings.clientSecret, settings.refreshToken].compactMap { $0 }
-        }
-    }
 
     private func request(refreshToken: String?) throws -> Token {
         var form: [(String, String)] = [("client_id", settings.clientID), ("client_secret", settings.clientSecret)]
@@ -119,7 +135,10 @@ public final class OAuthTokens: Sendable {
         else {
             throw StarlarkError("oauth: the token endpoint's answer has no access_token: \(text.prefix(200))")
         }
-        let lifetime = (object["expires_in"] as? NSNumber)?.doubleValue ?? 3600
+        // Some endpoints send expires_in as a string.
+        let lifetime =
+            (object["expires_in"] as? NSNumber)?.doubleValue ?? (object["expires_in"] as? String).flatMap(Double.init)
+            ?? 3600
         return Token(
             accessToken: access, expiresAt: now().addingTimeInterval(lifetime),
             refreshToken: (object["refresh_token"] as? String) ?? refreshToken)

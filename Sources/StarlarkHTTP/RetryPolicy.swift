@@ -29,7 +29,8 @@ public struct RetryPolicy: Sendable, Equatable {
     /// exponential bound), but never less than the server's `Retry-After`, itself capped.
     public func delay(afterAttempt attempt: Int, retryAfter: Duration?, random: Double) -> Duration {
         let exponent = min(max(attempt, 0), 30)
-        let bound = backoff * Double(1 << exponent)
+        // The exponential bound stops growing at the Retry-After cap (or the backoff unit, if larger).
+        let bound = min(backoff * Double(1 << exponent), max(backoff, maxRetryAfter))
         let jittered = bound * min(max(random, 0), 1)
         guard let retryAfter else { return jittered }
         return max(jittered, min(retryAfter, maxRetryAfter))

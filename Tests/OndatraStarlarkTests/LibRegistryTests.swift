@@ -61,6 +61,7 @@ import Testing
         (#"API = {"base_url": "ftp://x"}"#, "API.base_url: must start with http:// or https://"),
         (#"API = {"retry": "3"}"#, "API.retry: must be an int, not string"),
         (#"API = {"retry": -1}"#, "API.retry: must be at least 0"),
+        (#"API = {"backoff": 1e16}"#, "API.backoff: must be a number of seconds from 0 to 86400"),
         (#"API = {"timeout": 0}"#, "API.timeout: must be more than 0 seconds"),
         (
             #"API = {"rate_limit": {"requests": 10, "per": "10x"}}"#,

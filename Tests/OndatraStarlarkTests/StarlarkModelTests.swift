@@ -107,6 +107,46 @@ import Testing
             ])
     }
 
+    /// Regression: the first run stored the hash of the saved rows, not of the query's rows, so a
+    /// script that reshapes rows (or reads timestamps, which arrive as text) re-sent everything on
+    /// its second run; and a key two queries returned was saved twice.
+    @Test func aTrackedModelThatReshapesRowsSendsNothingWhenNothingChanged() async throws {
+        try sandbox.write(
+            "models/mart/accounts.sql",
+            "SELECT range AS id, TIMESTAMP '2026-01-01 10:00:00' + INTERVAL (range) HOUR AS seen_at FROM range(3)")
+        try sandbox.write(
+            "models/sync/accounts.star",
+            """
+            # @kind: tracked
+            # @unique_key: id
+            rows = query("SELECT id, seen_at FROM mart.accounts")
+            again = query("SELECT id, seen_at FROM mart.accounts WHERE id = 1")
+            for row in rows:
+                print("send", row["id"])
+                save.row({"seen": row["seen_at"][:10], "id": row["id"]})
+            """)
+        var (results, printed) = try await run()
+        #expect(results["sync.accounts"]?.rowsAffected == 3)
+        #expect(printed.count == 3)
+        #expect(try rows("SELECT count(*), count(DISTINCT id) FROM sync.accounts") == [["3", "3"]])
+        (results, printed) = try await run()
+        #expect(printed.isEmpty)
+        #expect(results["sync.accounts"]?.rowsAffected == 0)
+        #expect(try rows("SELECT count(*) FROM sync.accounts") == [["3"]])
+
+        // Ids 1 and 2 move a day: both are sent once and saved once.
+        try sandbox.write(
+            "models/mart/accounts.sql",
+            "SELECT range AS id, TIMESTAMP '2026-01-01 10:00:00' + INTERVAL (range * 24) HOUR AS seen_at FROM range(3)")
+        (results, printed) = try await run()
+        #expect(printed.sorted() == ["sync.accounts: send 1", "sync.accounts: send 2"])
+        #expect(try rows("SELECT count(*), count(DISTINCT id) FROM sync.accounts") == [["3", "3"]])
+        #expect(
+            try rows("SELECT id, seen FROM sync.accounts ORDER BY id") == [
+                ["0", "2026-01-01"], ["1", "2026-01-02"], ["2", "2026-01-03"],
+            ])
+    }
+
     @Test func aStarlarkModelDependsOnTheTablesItsQueriesRead() async throws {
         try sandbox.write("models/raw/numbers.sql", "SELECT range AS n FROM range(3)")
         try sandbox.write(

@@ -47,7 +47,7 @@ import Testing
         #expect(try await runBlocking { try again.accessToken() } == "token-2")
         #expect(server.requests.count == 2)
         #expect(server.requests[1].body.hasPrefix("grant_type=refresh_token&refresh_token=refresh-1&"))
-        #expect(again.secrets.contains("token-2"))
+        #expect(OAuthTokens.knownSecrets.contains("token-2"))
     }
 
     @Test func aRefusedClientIsAClearError() async throws {

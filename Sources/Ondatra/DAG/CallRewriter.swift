@@ -39,6 +39,10 @@ public enum CallRewriter {
                 // Quotes are doubled to escape them, so skipping to the next quote and going on works.
                 index += 1
                 while index < bytes.count, bytes[index] != byte { index += 1 }
+            case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "-"):
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+            case UInt8(ascii: "/") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "*"):
+                index = endOfBlockComment(bytes, from: index)
             case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"):
                 depth += 1
             case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
@@ -65,6 +69,26 @@ public enum CallRewriter {
             bytes.replaceSubrange(range, with: Array(table.utf8))
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The index of the `/` closing the block comment that opens at `start` (comments nest, as in
+    /// DuckDB), or the end of the text.
+    private static func endOfBlockComment(_ bytes: [UInt8], from start: Int) -> Int {
+        var depth = 0
+        var index = start
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "/") && bytes[index + 1] == UInt8(ascii: "*") {
+                depth += 1
+                index += 2
+            } else if bytes[index] == UInt8(ascii: "*") && bytes[index + 1] == UInt8(ascii: "/") {
+                depth -= 1
+                index += 2
+                if depth == 0 { return index - 1 }
+            } else {
+                index += 1
+            }
+        }
+        return bytes.count - 1
     }
 
     private static func text(_ bytes: [UInt8], _ range: Range<Int>) -> String {

@@ -279,7 +279,8 @@ struct Materializer {
             }
             let values =
                 found.arguments.isEmpty
-                ? [] : try session.connection.rows("SELECT \(found.arguments.joined(separator: ", "))").first ?? []
+                // Each argument on its own line, so a trailing `--` comment ends with it.
+                ? [] : try session.connection.rows("SELECT \(found.arguments.joined(separator: "\n, "))\n").first ?? []
             let table = Self.libTable(index)
             guard
                 try scripts.fetch(

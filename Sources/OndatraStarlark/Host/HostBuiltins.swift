@@ -3,6 +3,7 @@ import Foundation
 import Ondatra
 import RateLimit
 import Starlark
+import StarlarkHTTP
 
 /// `abort()` was called: the script stops and writes nothing, without failing.
 struct ScriptAborted: Error {}
@@ -69,10 +70,10 @@ enum HostBuiltins {
     static func sleep(clock: any RequestClock) -> Builtin {
         Builtin("sleep") { _, builtin, arguments in
             let bound = try arguments.bind(builtin.name, ["seconds"])
-            guard let seconds = bound[0]?.doubleValue, seconds >= 0, seconds.isFinite else {
-                throw StarlarkError("sleep: seconds must be a number of at least 0")
+            guard let seconds = bound[0]?.doubleValue, seconds >= 0, seconds <= HTTPLimits.maxSeconds else {
+                throw StarlarkError("sleep: seconds must be a number from 0 to \(Int(HTTPLimits.maxSeconds))")
             }
-            clock.sleep(until: clock.now + .milliseconds(Int64((seconds * 1000).rounded())))
+            clock.sleep(until: clock.now + HTTPLimits.duration(seconds: seconds))
             return .none
         }
     }

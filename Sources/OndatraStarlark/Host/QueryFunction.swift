@@ -4,14 +4,14 @@ import Starlark
 
 /// `query(sql)`: a read-only query on the pipeline's session, returned as a list of dicts.
 ///
-/// In a `tracked` model whose table exists, a query whose result holds the `@unique_key` columns
-/// returns only the groups that are new or whose content hash differs from the one the table
-/// keeps; every key it saw and every group's hash are kept for the write (vanished groups, stored
-/// hashes).
+/// In a `tracked` model, a query whose result holds the `@unique_key` columns has every key it
+/// returned and each group's content hash kept for the write (vanished groups, the stored
+/// `_content_hash`); once the model's table exists, it returns only the groups that are new or
+/// whose hash differs from the one the table keeps.
 final class QueryFunction: @unchecked Sendable {
     let session: Session
-    /// The tracked model's table and keys, when `query()` filters.
-    let tracked: (target: String, keys: [String])?
+    /// For a tracked model: its table (nil before its first run) and keys.
+    let tracked: (target: String?, keys: [String])?
     /// Keys every filtering query returned, and their hashes (temporary tables), once one ran.
     private(set) var seenKeys: String?
     private(set) var queryHashes: String?
@@ -20,7 +20,7 @@ final class QueryFunction: @unchecked Sendable {
     static let hashesTable = "__ondatra_query_hashes"
     static let scratchTable = "__ondatra_query"
 
-    init(session: Session, tracked: (target: String, keys: [String])?) {
+    init(session: Session, tracked: (target: String?, keys: [String])?) {
         self.session = session
         self.tracked = tracked
     }
@@ -57,7 +57,7 @@ final class QueryFunction: @unchecked Sendable {
     }
 
     /// The rows of groups that are new or changed; records every key and hash seen.
-    private func changedGroups(of scratch: String, columns: [String], tracked: (target: String, keys: [String]))
+    private func changedGroups(of scratch: String, columns: [String], tracked: (target: String?, keys: [String]))
         throws -> Starlark.Value
     {
         let keySet = Set(tracked.keys.map { $0.lowercased() })
@@ -66,6 +66,11 @@ final class QueryFunction: @unchecked Sendable {
         let hashes = ContentHash.groups(keys: tracked.keys, values: values, of: scratch)
         let seen = SQLLiteral.qualified(["temp", "main", Self.seenTable])
         let stored = SQLLiteral.qualified(["temp", "main", Self.hashesTable])
+        let match = { (a: String, b: String) in
+            tracked.keys.map {
+                "\(a).\(SQLLiteral.identifier($0)) IS NOT DISTINCT FROM \(b).\(SQLLiteral.identifier($0))"
+            }.joined(separator: " AND ")
+        }
         if seenKeys == nil {
             try session.execute(
                 """
@@ -75,19 +80,20 @@ final class QueryFunction: @unchecked Sendable {
             seenKeys = seen
             queryHashes = stored
         }
+        // A key two queries returned keeps the hash of the first.
         try session.execute(
-            "INSERT INTO \(seen) SELECT DISTINCT \(keyList) FROM \(scratch); INSERT INTO \(stored) \(hashes);")
-        let match = { (a: String, b: String) in
-            tracked.keys.map {
-                "\(a).\(SQLLiteral.identifier($0)) IS NOT DISTINCT FROM \(b).\(SQLLiteral.identifier($0))"
-            }.joined(separator: " AND ")
-        }
+            """
+            INSERT INTO \(seen) SELECT DISTINCT \(keyList) FROM \(scratch);
+            INSERT INTO \(stored) SELECT h.* FROM (\(hashes)) h
+            WHERE NOT EXISTS (SELECT 1 FROM \(stored) s WHERE \(match("s", "h")));
+            """)
+        guard let target = tracked.target else { return try rows(of: session.query("SELECT * FROM \(scratch)")) }
         let hash = SQLLiteral.identifier(ContentHash.column)
         return try rows(
             of: session.query(
                 """
                 SELECT q.* FROM \(scratch) q JOIN (\(hashes)) h ON (\(match("q", "h")))
-                WHERE NOT EXISTS (SELECT 1 FROM \(tracked.target) t WHERE \(match("t", "h")) AND t.\(hash) = h.\(hash))
+                WHERE NOT EXISTS (SELECT 1 FROM \(target) t WHERE \(match("t", "h")) AND t.\(hash) = h.\(hash))
                 """))
     }
 

@@ -26,8 +26,8 @@ extension LibAPI {
         }
         var settings = HTTPSettings(
             baseURL: baseURL, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-            timeout: .milliseconds(Int64((timeout * 1000).rounded())),
-            retry: RetryPolicy(retries: retry, backoff: .milliseconds(Int64((backoff * 1000).rounded()))),
+            timeout: HTTPLimits.duration(seconds: timeout),
+            retry: RetryPolicy(retries: retry, backoff: HTTPLimits.duration(seconds: backoff)),
             rateLimiter: rateLimiter)
         var secrets: [String] = []
         switch auth {
@@ -59,12 +59,12 @@ extension LibAPI {
                     scope: oauth["scope"]),
                 cacheFile: oauthCache, transport: transport)
             do {
-                // Asked for now, so a refused client fails before any page, and the token is redacted.
+                // Asked for now, so a refused client fails before any page.
                 _ = try tokens.accessToken()
             } catch let error as StarlarkError {
-                throw OndatraError(.query, error.message, file: file)
+                let redactor = SecretRedactor(secrets: secrets + OAuthTokens.knownSecrets)
+                throw OndatraError(.query, redactor.redact(error.message), file: file)
             }
-            secrets += tokens.secrets
             settings.authorization = { "Bearer " + (try tokens.accessToken()) }
         }
         return (settings, secrets)

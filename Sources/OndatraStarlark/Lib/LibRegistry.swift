@@ -2,6 +2,7 @@ import Foundation
 import Ondatra
 import RateLimit
 import Starlark
+import StarlarkHTTP
 
 /// A lib function: `lib/NAME.star` with a top-level `API` dict.
 public struct LibFunction: Sendable {
@@ -89,9 +90,9 @@ public enum LibRegistry {
 
         func number(_ value: LiteralValue, _ path: String) throws -> Double {
             switch value {
-            case .int(let number) where number >= 0: return Double(number)
-            case .float(let number) where number >= 0: return number
-            default: throw fail(path, "must be a number of seconds (0 or more)")
+            case .int(let number) where number >= 0 && number <= Int(HTTPLimits.maxSeconds): return Double(number)
+            case .float(let number) where number >= 0 && number <= HTTPLimits.maxSeconds: return number
+            default: throw fail(path, "must be a number of seconds from 0 to \(Int(HTTPLimits.maxSeconds))")
             }
         }
 

@@ -54,6 +54,14 @@ public final class StarlarkHost: ScriptHost {
         return try body()
     }
 
+    /// `text` with `redactor`'s secrets hidden, and every OAuth2 secret and token this process
+    /// has seen so far (tokens are renewed during a run).
+    static func redact(_ redactor: SecretRedactor, _ text: String) -> String {
+        var redactor = redactor
+        for secret in OAuthTokens.knownSecrets { redactor.add(secret) }
+        return redactor.redact(text)
+    }
+
     /// The lib functions SQL can read, lowercased.
     public var libFunctions: Set<String> { Set(libs.keys) }
 
@@ -99,9 +107,10 @@ public final class StarlarkHost: ScriptHost {
         } catch is ScriptAborted {
             return nil
         } catch let error as StarlarkSyntaxError {
-            throw OndatraError(.project, redaction.redact(error.message), file: lib.path, line: error.position.line)
+            throw OndatraError(
+                .project, Self.redact(redaction, error.message), file: lib.path, line: error.position.line)
         } catch let error as StarlarkError {
-            throw OndatraError(.query, redaction.redact(error.description))
+            throw OndatraError(.query, Self.redact(redaction, error.description))
         }
         let fetchSettings = lib.api.fetch ?? LibAPI.FetchSettings()
         guard collector.count > 0 || !fetchSettings.columns.isEmpty else {
@@ -129,7 +138,8 @@ public final class StarlarkHost: ScriptHost {
         incremental: IncrementalState?, tracked: QueryFunction? = nil
     ) throws -> (predeclared: [String: Starlark.Value], thread: StarlarkThread) {
         let query = tracked ?? QueryFunction(session: session, tracked: nil)
-        let http = HTTPModule(settings: settings, transport: transport, clock: clock, redact: { redactor.redact($0) })
+        let http = HTTPModule(
+            settings: settings, transport: transport, clock: clock, redact: { Self.redact(redactor, $0) })
         var predeclared = ScriptEnvironment.predeclared(http: http, variables: session.variables, clock: clock)
         predeclared["query"] = .builtin(query.builtin)
         predeclared["save"] = .object(ScriptEnvironment.save(collector))
@@ -137,7 +147,7 @@ public final class StarlarkHost: ScriptHost {
         let loader = ProjectLoader(project: project, predeclared: predeclared)
         let thread = StarlarkThread(name: file)
         let log = self.log
-        thread.print = { _, text in log("\(file): \(redactor.redact(text))") }
+        thread.print = { _, text in log("\(file): \(Self.redact(redactor, text))") }
         thread.load = { thread, module in try loader.load(thread, module) }
         return (predeclared, thread)
     }
@@ -157,7 +167,8 @@ public final class StarlarkHost: ScriptHost {
         let redactor = session.redactor
         let saved = RowCollector(source: "save.row")
         let query = QueryFunction(
-            session: session, tracked: run.trackedTarget.map { ($0, run.model.directives.uniqueKey) })
+            session: session,
+            tracked: run.model.kind == .tracked ? (run.trackedTarget, run.model.directives.uniqueKey) : nil)
         let environment = try environment(
             for: run.model.target.description, session: session, redactor: redactor, settings: HTTPSettings(),
             collector: saved, incremental: run.incremental, tracked: query)
@@ -172,9 +183,9 @@ public final class StarlarkHost: ScriptHost {
             return ScriptModelOutcome(rows: 0, aborted: true)
         } catch let error as StarlarkSyntaxError {
             throw OndatraError(
-                .project, redactor.redact(error.message), file: run.model.path, line: error.position.line)
+                .project, Self.redact(redactor, error.message), file: run.model.path, line: error.position.line)
         } catch let error as StarlarkError {
-            throw OndatraError(.query, redactor.redact(error.description))
+            throw OndatraError(.query, Self.redact(redactor, error.description))
         }
         let rows = saved.count == 0 ? 0 : try saved.load(into: run.resultTable, session: session)
         return ScriptModelOutcome(rows: rows, seenKeys: query.seenKeys, queryHashes: query.queryHashes)
