@@ -147,6 +147,30 @@ import Testing
             ])
     }
 
+    @Test func oauthTokensFromScriptsAreSentAndHidden() async throws {
+        let server = try await TestHTTPServer.start { request in
+            if request.path == "/token" { return .json(#"{"access_token": "script-token-1", "expires_in": 600}"#) }
+            return .json(#"{"auth": "\#(request.headers["authorization"] ?? "")"}"#)
+        }
+        defer { server.stop() }
+        try sandbox.write(
+            "models/raw/me.star",
+            """
+            # @kind: table
+            token = oauth.token("\(server.baseURL)/token", "app", "client-secret-1")
+            same = http.oauth(token_url = "\(server.baseURL)/token", client_id = "app", client_secret = "client-secret-1")
+            me = http.get("\(server.baseURL)/me", auth = token).json
+            print("token", token, "header", me["auth"])
+            save.row({"same": token == same, "sent": me["auth"] == "Bearer " + token})
+            """)
+        let (results, printed) = try await run()
+        #expect(results["raw.me"]?.status == .ok, "\(results["raw.me"]?.errors ?? [])")
+        #expect(try rows("SELECT same, sent FROM raw.me") == [["true", "true"]])
+        // One token request for both calls, and the token never printed.
+        #expect(server.requests.filter { $0.path == "/token" }.count == 1)
+        #expect(printed == ["raw.me: token *** header Bearer ***"])
+    }
+
     @Test func aStarlarkModelDependsOnTheTablesItsQueriesRead() async throws {
         try sandbox.write("models/raw/numbers.sql", "SELECT range AS n FROM range(3)")
         try sandbox.write(

@@ -6,16 +6,20 @@ import StarlarkHTTP
 
 /// The names every script and lib function sees besides the universal builtins.
 enum ScriptEnvironment {
-    /// `http`, `url`, `json`, `time`, `math`, `csv`, `env`, `crypto` and its functions as builtins,
+    /// `http`, `url`, `json`, `time`, `math`, `csv`, `xml`, `env`, `crypto` and its functions as builtins,
     /// `sleep` and `abort`. `query` and `save` depend on the run and are added by the caller.
     static func predeclared(http: HTTPModule, variables: [String: String], clock: any RequestClock) -> [String: Value] {
         var names: [String: Value] = [
             "http": .object(http.value),
+            // `oauth.token(…)` is `http.oauth(…)` by another name.
+            "oauth": .object(
+                StarlarkModuleValue(name: "oauth", members: ["token": (try? http.value.attribute("oauth")) ?? .none])),
             "url": .object(URLModule.module),
             "json": .object(JSONModule.module),
             "time": .object(TimeModule.module),
             "math": .object(MathModule.module),
             "csv": .object(CSVModule.module),
+            "xml": .object(XMLModule.module),
             "env": .object(HostBuiltins.Environment(variables: variables)),
             "crypto": .object(StarlarkModuleValue.builtins("crypto", HostBuiltins.crypto)),
             "sleep": .builtin(HostBuiltins.sleep(clock: clock)),
