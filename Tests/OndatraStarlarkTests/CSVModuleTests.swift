@@ -20,12 +20,8 @@ import Testing
                 save.row({"id": row["id"], "name": row["name"], "note": row["note"], "plain": str(plain), "back": back})
             """#)
         let project = sandbox.project
-        let results = try await runBlocking {
-            let session = try Session(project: project, environment: [:])
-            return try Runner(project: project, session: session, scripts: try StarlarkHost(project: project) { _ in })
-                .run().results
-        }
-        #expect(results.first?.status == .ok, "\(results.first?.errors ?? [])")
+        let results = try await runWithStarlarkHost(project).results
+        #expect(results["raw.parsed"]?.status == .ok, "\(results["raw.parsed"]?.errors ?? [])")
         let rows = try Session(project: project, environment: [:]).query(
             "SELECT id, name, note, plain, back FROM raw.parsed ORDER BY id"
         ).allRows().map { $0.map(\.description) }

@@ -15,13 +15,7 @@ import Testing
     }
 
     private func run(environment: [String: String] = [:]) async throws -> [String: ModelResult] {
-        let project = sandbox.project
-        return try await runBlocking {
-            let session = try Session(project: project, environment: environment)
-            let host = try StarlarkHost(project: project) { _ in }
-            let summary = try Runner(project: project, session: session, scripts: host).run()
-            return Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
-        }
+        try await runWithStarlarkHost(sandbox.project, environment: environment).results
     }
 
     private func rows(_ sql: String) throws -> [[String]] {

@@ -14,17 +14,8 @@ import Testing
         sandbox = try TemporaryProject()
     }
 
-    /// Runs every model with the Starlark host; returns results by target and the printed lines.
     private func run() async throws -> (results: [String: ModelResult], printed: [String]) {
-        let project = sandbox.project
-        return try await runBlocking {
-            let printed = Mutex<[String]>([])
-            let session = try Session(project: project, environment: [:])
-            let scripts = try StarlarkHost(project: project) { line in printed.withLock { $0.append(line) } }
-            let summary = try Runner(project: project, session: session, scripts: scripts).run()
-            let results = Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
-            return (results, printed.withLock { $0 })
-        }
+        try await runWithStarlarkHost(sandbox.project)
     }
 
     private func rows(_ sql: String) throws -> [[String]] {

@@ -20,12 +20,7 @@ import Testing
             """#)
         try sandbox.write("models/raw/broken.star", "# @kind: table\nxml.decode('<a><b>')\n")
         let project = sandbox.project
-        let results = try await runBlocking {
-            let session = try Session(project: project, environment: [:])
-            return try Runner(project: project, session: session, scripts: try StarlarkHost(project: project) { _ in })
-                .run().results
-        }
-        let byTarget = Dictionary(uniqueKeysWithValues: results.map { ($0.target.description, $0) })
+        let byTarget = try await runWithStarlarkHost(project).results
         #expect(byTarget["raw.feed"]?.status == .ok, "\(byTarget["raw.feed"]?.errors ?? [])")
         let broken = byTarget["raw.broken"]?.errors.first ?? ""
         #expect(broken.contains("xml.decode: line 1"), "\(broken)")
