@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "ondatrasql", targets: ["ondatrasql"]),
         .executable(name: "ondatra-bench", targets: ["OndatraBench"]),
+        .executable(name: "duckdb-leak-workload", targets: ["DuckDBLeakWorkload"]),
         .executable(name: "starlark", targets: ["StarlarkCLI"]),
         .library(name: "DuckDB", targets: ["DuckDB"]),
         .library(name: "Ondatra", targets: ["Ondatra"]),
@@ -64,6 +65,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What scripts/leakcheck runs under valgrind: the DuckDB module alone, in a small binary.
+        .executableTarget(name: "DuckDBLeakWorkload", dependencies: ["DuckDB"]),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
         .testTarget(name: "StarlarkHTTPTests", dependencies: ["StarlarkHTTP", "OndatraTesting"]),

@@ -235,6 +235,62 @@ import Testing
             ])
     }
 
+    @Test func everyAuthFormReachesTheServer() async throws {
+        let server = try await TestHTTPServer.start { request in
+            let seen = [
+                request.headers["authorization"] ?? "", request.headers["x-api-key"] ?? "",
+                request.query["api_key"] ?? "",
+            ].joined(separator: "|")
+            return .json(#"{"rows": [{"seen": "\#(seen)"}]}"#)
+        }
+        defer { server.stop() }
+        let forms = [
+            "bearer": #"{"env": "TOKEN"}"#, "header": #"{"env": "TOKEN", "header": "X-Api-Key"}"#,
+            "param": #"{"env": "TOKEN", "param": "api_key"}"#, "basic": #"{"env_user": "USER", "env_pass": "TOKEN"}"#,
+        ]
+        for (name, auth) in forms {
+            try sandbox.write(
+                "lib/\(name).star",
+                "API = {\"base_url\": \"\(server.baseURL)\", \"auth\": \(auth)}\n\ndef fetch(page):\n    return {\"rows\": http.get(\"/x\").json[\"rows\"]}\n"
+            )
+            try sandbox.write("models/raw/\(name).sql", "SELECT * FROM \(name)()")
+        }
+        let results = try await run(environment: ["TOKEN": "tok-123", "USER": "ann"])
+        #expect(results.values.allSatisfy { $0.status == .ok }, "\(results.values.flatMap(\.errors))")
+        let basic = "Basic " + Data("ann:tok-123".utf8).base64EncodedString()
+        #expect(try rows("SELECT seen FROM raw.bearer") == [["Bearer tok-123||"]])
+        #expect(try rows("SELECT seen FROM raw.header") == [["|tok-123|"]])
+        #expect(try rows("SELECT seen FROM raw.param") == [["||tok-123"]])
+        #expect(try rows("SELECT seen FROM raw.basic") == [["\(basic)||"]])
+    }
+
+    @Test func redirectsAreFollowedAFewTimesOnly() async throws {
+        let server = try await TestHTTPServer.start { request in
+            let hop = Int(request.query["hop"] ?? "0") ?? 0
+            if request.path == "/loop" || hop < 3 {
+                return TestHTTPServer.Response(
+                    status: 302, headers: ["Location": "/\(request.path == "/loop" ? "loop" : "hops")?hop=\(hop + 1)"])
+            }
+            return .json(#"{"rows": [{"hops": \#(hop)}]}"#)
+        }
+        defer { server.stop() }
+        try sandbox.write(
+            "lib/hops.star",
+            "API = {\"base_url\": \"\(server.baseURL)\"}\n\ndef fetch(page):\n    return {\"rows\": http.get(\"/hops\").json[\"rows\"]}\n"
+        )
+        try sandbox.write(
+            "lib/loop.star",
+            "API = {\"base_url\": \"\(server.baseURL)\"}\n\ndef fetch(page):\n    return {\"rows\": http.get(\"/loop\").json[\"rows\"]}\n"
+        )
+        try sandbox.write("models/raw/hops.sql", "SELECT * FROM hops()")
+        try sandbox.write("models/raw/loop.sql", "SELECT * FROM loop()")
+        let results = try await run()
+        #expect(results["raw.hops"]?.status == .ok)
+        #expect(try rows("SELECT hops FROM raw.hops") == [["3"]])
+        #expect(results["raw.loop"]?.status == .error)
+        #expect(server.requests.filter { $0.path == "/loop" }.count <= 6)
+    }
+
     @Test func aSecretInAnErrorIsHidden() async throws {
         try sandbox.write(
             "lib/leaky.star",

@@ -195,6 +195,10 @@ import Testing
             "models/raw/writes.star", "# @kind: table\nsql = \"CREATE TABLE t AS SELECT 1\"\nquery(sql)\n")
         try sandbox.write("models/raw/aborts.star", "# @kind: table\nsave.row({\"a\": 1})\nabort()\n")
         try sandbox.write("lib/helpers.star", "def twice(x):\n    return 2 * x\n")
+        try sandbox.write("lib/ping.star", "load(\"lib/pong.star\", \"y\")\nx = 1\n")
+        try sandbox.write("lib/pong.star", "load(\"lib/ping.star\", \"x\")\ny = 1\n")
+        try sandbox.write("models/raw/cycle.star", "# @kind: table\nload(\"lib/ping.star\", \"x\")\n")
+        try sandbox.write("models/raw/self.star", "# @kind: table\nload(\"models/raw/self.star\", \"x\")\n")
         try sandbox.write(
             "models/raw/loads.star",
             "# @kind: table\nload(\"lib/helpers.star\", \"twice\")\nsave.row({\"v\": twice(21)})\n")
@@ -203,6 +207,11 @@ import Testing
         #expect(broken.contains("models/raw/broken.star:4"))
         #expect(broken.contains("no rows today"))
         #expect(results["raw.escape"]?.errors.first?.contains("outside the project") == true)
+        #expect(
+            results["raw.cycle"]?.errors.first?.contains("cycle: lib/ping.star → lib/pong.star → lib/ping.star") == true
+        )
+        #expect(
+            results["raw.self"]?.errors.first?.contains("cycle: models/raw/self.star → models/raw/self.star") == true)
         #expect(results["raw.writes"]?.errors.first?.contains("only SELECT statements") == true)
         #expect(results["raw.aborts"]?.status == .ok)
         #expect(results["raw.aborts"]?.warnings == ["aborted: nothing written"])

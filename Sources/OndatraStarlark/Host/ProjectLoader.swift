@@ -10,9 +10,11 @@ final class ProjectLoader: @unchecked Sendable {
     private var loaded: [String: [String: Value]] = [:]
     private var loading: [String] = []
 
-    init(project: Project, predeclared: [String: Value]) {
+    /// - Parameter entry: the file that runs first; loading it again is a cycle.
+    init(project: Project, predeclared: [String: Value], entry: String) {
         self.project = project
         self.predeclared = predeclared
+        loading = [entry]
     }
 
     /// The exported globals of `module`, running it on first use.

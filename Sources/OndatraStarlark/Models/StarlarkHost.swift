@@ -88,8 +88,8 @@ public final class StarlarkHost: ScriptHost {
         let redaction = redactor
         let collector = RowCollector(source: "\(lib.path): fetch")
         let environment = try environment(
-            for: lib.path, session: session, redactor: redaction, settings: settings, collector: collector,
-            incremental: incremental)
+            for: lib.path, path: lib.path, session: session, redactor: redaction, settings: settings,
+            collector: collector, incremental: incremental)
         do {
             try whileRunning(environment.thread) {
                 let globals = try StarlarkProgram(
@@ -133,8 +133,12 @@ public final class StarlarkHost: ScriptHost {
     }
 
     /// The predeclared names and thread a script or lib file runs with.
+    /// - Parameters:
+    ///   - label: what its printed lines start with.
+    ///   - path: the file, project-relative (loading it again from itself is a cycle).
     private func environment(
-        for file: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings, collector: RowCollector,
+        for label: String, path: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings,
+        collector: RowCollector,
         incremental: IncrementalState?, tracked: QueryFunction? = nil
     ) throws -> (predeclared: [String: Starlark.Value], thread: StarlarkThread) {
         let query = tracked ?? QueryFunction(session: session, tracked: nil)
@@ -144,10 +148,10 @@ public final class StarlarkHost: ScriptHost {
         predeclared["query"] = .builtin(query.builtin)
         predeclared["save"] = .object(ScriptEnvironment.save(collector))
         predeclared["incremental"] = .object(IncrementalModule(incremental))
-        let loader = ProjectLoader(project: project, predeclared: predeclared)
-        let thread = StarlarkThread(name: file)
+        let loader = ProjectLoader(project: project, predeclared: predeclared, entry: path)
+        let thread = StarlarkThread(name: label)
         let log = self.log
-        thread.print = { _, text in log("\(file): \(Self.redact(redactor, text))") }
+        thread.print = { _, text in log("\(label): \(Self.redact(redactor, text))") }
         thread.load = { thread, module in try loader.load(thread, module) }
         return (predeclared, thread)
     }
@@ -170,7 +174,8 @@ public final class StarlarkHost: ScriptHost {
             session: session,
             tracked: run.model.kind == .tracked ? (run.trackedTarget, run.model.directives.uniqueKey) : nil)
         let environment = try environment(
-            for: run.model.target.description, session: session, redactor: redactor, settings: HTTPSettings(),
+            for: run.model.target.description, path: run.model.path, session: session, redactor: redactor,
+            settings: HTTPSettings(),
             collector: saved, incremental: run.incremental, tracked: query)
         do {
             _ = try whileRunning(environment.thread) {

@@ -1,14 +1,13 @@
-import ArgumentParser
 import DuckDB
 
 /// A representative use of every part of the DuckDB module, for `scripts/leakcheck` to run
-/// under valgrind: any handle that is not destroyed shows up as memory definitely lost.
-struct LeakWorkload: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "leak-workload",
-        abstract: "Exercise the DuckDB module once (run under valgrind by scripts/leakcheck).",
-        shouldDisplay: false
-    )
+/// under valgrind: any handle that is not destroyed shows up as memory definitely lost. A program
+/// of its own, linking only the DuckDB module, so valgrind reads a small binary.
+@main
+struct LeakWorkload {
+    static func main() throws {
+        try LeakWorkload().run()
+    }
 
     func run() throws {
         for _ in 0..<2 {
