@@ -19,6 +19,9 @@ public struct HTTPSettings: Sendable {
     /// Computes the `Authorization` header for each request (an OAuth2 token that may renew
     /// during a long fetch); a call's own `auth=` wins.
     public var authorization: (@Sendable () throws -> String)?
+    /// Headers holding credentials (an API key header), dropped with `Authorization` and cookies
+    /// when a redirect leads to another origin.
+    public var secretHeaders: Set<String> = []
 
     /// Creates settings; the defaults are those of an `API` dict with no keys.
     public init(
@@ -161,8 +164,40 @@ public struct HTTPModule: Sendable {
             policy.retries = count
         }
         if let backoff = try seconds(bound[8], function: function, name: "backoff") { policy.backoff = backoff }
-        let response = try send(request, policy: policy, function: function)
+        let response = try sendFollowingRedirects(request, policy: policy, function: function)
         return .object(HTTPResponseValue(response, url: redact(request.url)))
+    }
+
+    /// Redirects followed before a call fails.
+    public static let maxRedirects = 5
+
+    /// Sends `request` and follows up to ``maxRedirects`` redirects. A redirect to another scheme,
+    /// host or port drops `Authorization`, cookies and the secret headers, so credentials never
+    /// reach a server they were not meant for; 303 (and 301/302 after a POST) continue as GET.
+    func sendFollowingRedirects(_ request: HTTPRequestData, policy: RetryPolicy, function: String) throws
+        -> HTTPResponseData
+    {
+        var current = request
+        let secret = Set(
+            ["authorization", "cookie", "proxy-authorization"] + settings.secretHeaders.map { $0.lowercased() })
+        for _ in 0...Self.maxRedirects {
+            let response = try send(current, policy: policy, function: function)
+            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("Location"),
+                let from = URL(string: current.url), let to = URL(string: location, relativeTo: from)?.absoluteURL
+            else { return response }
+            if from.scheme?.lowercased() != to.scheme?.lowercased() || from.host?.lowercased() != to.host?.lowercased()
+                || from.port != to.port
+            {
+                current.headers.removeAll { secret.contains($0.name.lowercased()) }
+            }
+            if response.status == 303 || (response.status <= 302 && current.method == "POST") {
+                current.method = "GET"
+                current.body = nil
+                current.headers.removeAll { $0.name.lowercased() == "content-type" }
+            }
+            current.url = to.absoluteString
+        }
+        throw StarlarkError("\(function) \(redact(request.url)): more than \(Self.maxRedirects) redirects")
     }
 
     /// Sends with the rate limit, retries and backoff of `policy`.

@@ -77,19 +77,17 @@ public protocol HTTPTransport: Sendable {
 }
 
 /// The transport every `http` call of the process shares: one AsyncHTTPClient with its
-/// connection pool, TLS from the system's trust store, and at most 5 redirects.
+/// connection pool and TLS from the system's trust store. It returns redirects as they are:
+/// ``HTTPModule`` follows them, so it can keep credentials from reaching another origin.
 public final class AsyncHTTPClientTransport: HTTPTransport {
     /// The process-wide transport.
     public static let shared = AsyncHTTPClientTransport()
-
-    /// Redirects followed before a response counts as final.
-    public static let maxRedirects = 5
 
     private let client: HTTPClient
 
     private init() {
         let configuration = HTTPClient.Configuration(
-            redirectConfiguration: .follow(max: Self.maxRedirects, allowCycles: false),
+            redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10)),
             decompression: .enabled(limit: .ratio(100)))
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)

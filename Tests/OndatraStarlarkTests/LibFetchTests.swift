@@ -291,6 +291,32 @@ import Testing
         #expect(server.requests.filter { $0.path == "/loop" }.count <= 6)
     }
 
+    @Test func credentialsDoNotFollowARedirectToAnotherOrigin() async throws {
+        let other = try await TestHTTPServer.start { request in
+            .json(#"{"rows": [{"key": "\#(request.headers["x-api-key"] ?? "none")"}]}"#)
+        }
+        defer { other.stop() }
+        let origin = try await TestHTTPServer.start { request in
+            if request.path == "/moved" { return TestHTTPServer.Response(status: 302, headers: ["Location": "/here"]) }
+            if request.path == "/away" {
+                return TestHTTPServer.Response(status: 307, headers: ["Location": other.baseURL + "/x"])
+            }
+            return .json(#"{"rows": [{"key": "\#(request.headers["x-api-key"] ?? "none")"}]}"#)
+        }
+        defer { origin.stop() }
+        for (name, path) in [("same", "/moved"), ("away", "/away")] {
+            try sandbox.write(
+                "lib/\(name).star",
+                "API = {\"base_url\": \"\(origin.baseURL)\", \"auth\": {\"env\": \"KEY\", \"header\": \"X-Api-Key\"}}\n\ndef fetch(page):\n    return {\"rows\": http.get(\"\(path)\").json[\"rows\"]}\n"
+            )
+            try sandbox.write("models/raw/\(name).sql", "SELECT * FROM \(name)()")
+        }
+        let results = try await run(environment: ["KEY": "k-secret"])
+        #expect(results.values.allSatisfy { $0.status == .ok }, "\(results.values.flatMap(\.errors))")
+        #expect(try rows("SELECT key FROM raw.same") == [["k-secret"]])
+        #expect(try rows("SELECT key FROM raw.away") == [["none"]])
+    }
+
     @Test func aSecretInAnErrorIsHidden() async throws {
         try sandbox.write(
             "lib/leaky.star",

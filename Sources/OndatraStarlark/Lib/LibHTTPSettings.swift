@@ -40,6 +40,7 @@ extension LibAPI {
             let value = try variable(name)
             secrets.append(value)
             settings.headers.append((header, value))
+            settings.secretHeaders.insert(header)
         case .queryParameter(let parameter, let name):
             let value = try variable(name)
             secrets.append(value)
