@@ -162,6 +162,32 @@ import Testing
         #expect(printed == ["raw.me: token *** header Bearer ***"])
     }
 
+    @Test func otherKindsMaterializeSavedRowsToo() async throws {
+        try sandbox.write("data/n.txt", "2")
+        let script = { (kind: String) in
+            """
+            # @kind: \(kind)
+            # @unique_key: id
+            n = int(query("SELECT content FROM read_text('\(self.sandbox.project.root.path)/data/n.txt')")[0]["content"])
+            for i in range(n):
+                save.row({"id": i, "square": i * i, "run": n})
+            """
+        }
+        try sandbox.write("models/raw/merged.star", script("merge"))
+        try sandbox.write("models/raw/appended.star", script("append"))
+        _ = try await run()
+        try sandbox.write("data/n.txt", "3")
+        let (results, _) = try await run()
+        #expect(results["raw.merged"]?.status == .ok)
+        #expect(results["raw.appended"]?.status == .ok)
+        // Merge updates the two rows and adds the third; append adds every saved row again.
+        #expect(
+            try rows("SELECT id, square, run FROM raw.merged ORDER BY id") == [
+                ["0", "0", "3"], ["1", "1", "3"], ["2", "4", "3"],
+            ])
+        #expect(try rows("SELECT count(*) FROM raw.appended") == [["5"]])
+    }
+
     @Test func aStarlarkModelDependsOnTheTablesItsQueriesRead() async throws {
         try sandbox.write("models/raw/numbers.sql", "SELECT range AS n FROM range(3)")
         try sandbox.write(
