@@ -75,8 +75,8 @@ public struct HTTPModule: Sendable {
         for method in ["get", "post", "put", "patch", "delete"] {
             let module = self
             members[method] = .builtin(
-                Builtin("http.\(method)") { _, builtin, arguments in
-                    try module.call(method.uppercased(), function: builtin.name, arguments)
+                Builtin("http.\(method)") { thread, builtin, arguments in
+                    try module.call(method.uppercased(), function: builtin.name, arguments, thread: thread)
                 })
         }
         let transport = self.transport
@@ -107,7 +107,7 @@ public struct HTTPModule: Sendable {
     ]
 
     /// Builds the request from a call's arguments, sends it with retries, and wraps the response.
-    func call(_ method: String, function: String, _ arguments: Arguments) throws -> Value {
+    func call(_ method: String, function: String, _ arguments: Arguments, thread: StarlarkThread) throws -> Value {
         let bound = try arguments.bind(function, Self.parameters)
         guard case .string(let target) = bound[0] ?? .none else {
             throw StarlarkError("\(function): url must be a string, got \(bound[0]?.typeName ?? "NoneType")")
@@ -164,7 +164,7 @@ public struct HTTPModule: Sendable {
             policy.retries = count
         }
         if let backoff = try seconds(bound[8], function: function, name: "backoff") { policy.backoff = backoff }
-        let response = try sendFollowingRedirects(request, policy: policy, function: function)
+        let response = try sendFollowingRedirects(request, policy: policy, function: function, thread: thread)
         return .object(HTTPResponseValue(response, url: redact(request.url)))
     }
 
@@ -174,14 +174,14 @@ public struct HTTPModule: Sendable {
     /// Sends `request` and follows up to ``maxRedirects`` redirects. A redirect to another scheme,
     /// host or port drops `Authorization`, cookies and the secret headers, so credentials never
     /// reach a server they were not meant for; 303 (and 301/302 after a POST) continue as GET.
-    func sendFollowingRedirects(_ request: HTTPRequestData, policy: RetryPolicy, function: String) throws
-        -> HTTPResponseData
-    {
+    func sendFollowingRedirects(
+        _ request: HTTPRequestData, policy: RetryPolicy, function: String, thread: StarlarkThread
+    ) throws -> HTTPResponseData {
         var current = request
         let secret = Set(
             ["authorization", "cookie", "proxy-authorization"] + settings.secretHeaders.map { $0.lowercased() })
         for _ in 0...Self.maxRedirects {
-            let response = try send(current, policy: policy, function: function)
+            let response = try send(current, policy: policy, function: function, thread: thread)
             guard [301, 302, 303, 307, 308].contains(response.status), let location = response.header("Location"),
                 let from = URL(string: current.url), let to = URL(string: location, relativeTo: from)?.absoluteURL
             else { return response }
@@ -200,12 +200,17 @@ public struct HTTPModule: Sendable {
         throw StarlarkError("\(function) \(redact(request.url)): more than \(Self.maxRedirects) redirects")
     }
 
-    /// Sends with the rate limit, retries and backoff of `policy`.
-    func send(_ request: HTTPRequestData, policy: RetryPolicy, function: String) throws -> HTTPResponseData {
+    /// Sends with the rate limit, retries and backoff of `policy`; waits end early when `thread`
+    /// is cancelled.
+    func send(_ request: HTTPRequestData, policy: RetryPolicy, function: String, thread: StarlarkThread) throws
+        -> HTTPResponseData
+    {
         var attempt = 0
         while true {
             // Waiting for the limiter does not spend a retry.
-            if let limiter = settings.rateLimiter { clock.sleep(until: limiter.reserve(at: clock.now)) }
+            if let limiter = settings.rateLimiter {
+                try clock.sleep(until: limiter.reserve(at: clock.now), checking: thread.checkCancellation)
+            }
             var retryAfter: Duration?
             let failure: HTTPNetworkError
             do {
@@ -223,8 +228,9 @@ public struct HTTPModule: Sendable {
                 throw StarlarkError(
                     "\(function) \(redact(request.url)): \(redact(failure.message))\(tries)")
             }
-            clock.sleep(
-                until: clock.now + policy.delay(afterAttempt: attempt, retryAfter: retryAfter, random: random()))
+            try clock.sleep(
+                until: clock.now + policy.delay(afterAttempt: attempt, retryAfter: retryAfter, random: random()),
+                checking: thread.checkCancellation)
             attempt += 1
         }
     }

@@ -162,6 +162,8 @@ import Testing
         ("models/staging/slow.sql", "SELECT sum(i) AS total FROM raw.first, range(100000000000) t(i)"),
         // A Starlark model that never ends: Ctrl-C cancels the script.
         ("models/staging/slow.star", "# @kind: table\nsave.row({\"a\": 1})\nwhile True:\n    pass\n"),
+        // A script waiting in sleep() (as in a backoff): the wait ends early too.
+        ("models/staging/slow.star", "# @kind: table\nsave.row({\"a\": 1})\nsleep(3600)\n"),
     ])
     func interruptRollsBackTheRunningModel(model: String, text: String) throws {
         try initProject()

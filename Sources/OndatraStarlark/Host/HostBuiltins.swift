@@ -68,12 +68,13 @@ enum HostBuiltins {
 
     /// `sleep(seconds)` on `clock`.
     static func sleep(clock: any RequestClock) -> Builtin {
-        Builtin("sleep") { _, builtin, arguments in
+        Builtin("sleep") { thread, builtin, arguments in
             let bound = try arguments.bind(builtin.name, ["seconds"])
             guard let seconds = bound[0]?.doubleValue, seconds >= 0, seconds <= HTTPLimits.maxSeconds else {
                 throw StarlarkError("sleep: seconds must be a number from 0 to \(Int(HTTPLimits.maxSeconds))")
             }
-            clock.sleep(until: clock.now + HTTPLimits.duration(seconds: seconds))
+            try clock.sleep(
+                until: clock.now + HTTPLimits.duration(seconds: seconds), checking: thread.checkCancellation)
             return .none
         }
     }

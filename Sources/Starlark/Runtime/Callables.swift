@@ -244,12 +244,18 @@ public final class StarlarkThread: @unchecked Sendable {
         if counters.pointee.steps & 0x3FF == 0 { try checkLimits() }
     }
 
-    func checkLimits() throws {
+    /// Throws the cancellation error once ``cancel(_:)`` was called: for host builtins that wait
+    /// (sleeps, retries), so they stop early too.
+    public func checkCancellation() throws {
         if cancelled.load(ordering: .relaxed) {
             var error = StarlarkError("Starlark computation cancelled: \(cancelReason.withLock { $0 })")
             error.isCancellation = true
             throw error
         }
+    }
+
+    func checkLimits() throws {
+        try checkCancellation()
         if let stepLimit, counters.pointee.steps > stepLimit {
             var error = StarlarkError("Starlark computation cancelled: too many steps")
             error.isCancellation = true
