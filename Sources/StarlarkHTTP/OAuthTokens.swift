@@ -1,4 +1,5 @@
 import Foundation
+import RateLimit
 import Starlark
 import Synchronization
 
@@ -48,17 +49,25 @@ public final class OAuthTokens: Sendable {
     let cacheFile: URL?
     let transport: any HTTPTransport
     let now: @Sendable () -> Date
+    /// The lib's limiter: token requests count as requests of the lib.
+    let rateLimiter: RateLimiter?
+    let clock: any RequestClock
     private let current = Mutex<Token?>(nil)
 
     /// Creates a token source; nothing is requested until ``accessToken()``.
+    /// - Parameters:
+    ///   - rateLimiter: the limiter of the lib the tokens are for, waited on with `clock`.
     public init(
         settings: Settings, cacheFile: URL?, transport: any HTTPTransport = AsyncHTTPClientTransport.shared,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() }, rateLimiter: RateLimiter? = nil,
+        clock: any RequestClock = SystemRequestClock()
     ) {
         self.settings = settings
         self.cacheFile = cacheFile
         self.transport = transport
         self.now = now
+        self.rateLimiter = rateLimiter
+        self.clock = clock
         Self.remember([settings.clientSecret, settings.refreshToken].compactMap { $0 })
     }
 
@@ -117,6 +126,7 @@ public final class OAuthTokens: Sendable {
         if let scope = settings.scope { form.append(("scope", scope)) }
         let body = form.map { URLEncoding.component($0.0) + "=" + URLEncoding.component($0.1) }.joined(separator: "&")
         let response: HTTPResponseData
+        if let rateLimiter { clock.sleep(until: rateLimiter.reserve(at: clock.now)) }
         do {
             response = try transport.send(
                 HTTPRequestData(

@@ -1,5 +1,6 @@
 import Foundation
 import OndatraTesting
+import RateLimit
 import StarlarkHTTP
 import Synchronization
 import Testing
@@ -48,6 +49,20 @@ import Testing
         #expect(server.requests.count == 2)
         #expect(server.requests[1].body.hasPrefix("grant_type=refresh_token&refresh_token=refresh-1&"))
         #expect(OAuthTokens.knownSecrets.contains("token-2"))
+    }
+
+    @Test func tokenRequestsWaitForTheLibsRateLimit() async throws {
+        let server = try await tokenServer()
+        defer { server.stop() }
+        let clock = ManualClock()
+        let limiter = RateLimiter(requests: 1, per: .seconds(10))
+        // The lib's own request just used the only slot of this window.
+        _ = limiter.reserve(at: clock.now)
+        let tokens = OAuthTokens(
+            settings: OAuthTokens.Settings(tokenURL: server.baseURL + "/token", clientID: "app", clientSecret: "sh!"),
+            cacheFile: nil, rateLimiter: limiter, clock: clock)
+        #expect(try await runBlocking { try tokens.accessToken() } == "token-1")
+        #expect(clock.wakeUps == [.seconds(10)])
     }
 
     @Test func aRefusedClientIsAClearError() async throws {

@@ -58,7 +58,7 @@ extension LibAPI {
                     tokenURL: oauth["token_url"] ?? "", clientID: try variable(oauth["client_id_env"] ?? ""),
                     clientSecret: try variable(oauth["client_secret_env"] ?? ""), refreshToken: refresh,
                     scope: oauth["scope"]),
-                cacheFile: oauthCache, transport: transport)
+                cacheFile: oauthCache, transport: transport, rateLimiter: rateLimiter)
             do {
                 // Asked for now, so a refused client fails before any page.
                 _ = try tokens.accessToken()
