@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // DuckDB 1.5.5's C API, found with pkg-config (`duckdb.pc` written by scripts/bootstrap).
@@ -79,6 +80,8 @@ let package = Package(
                 "Ondatra", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                // Graceful shutdown of the test server, so a request still in flight ends cleanly.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "OndatraTests", dependencies: ["Ondatra", "OndatraTesting"]),
         .testTarget(name: "OndatraCLITests", dependencies: ["OndatraTesting"]),

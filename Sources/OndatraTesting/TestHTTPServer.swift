@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// An HTTP server on loopback for tests of lib functions and Starlark models: each request goes
@@ -63,7 +64,7 @@ public final class TestHTTPServer: Sendable {
     /// The port it listens on, on 127.0.0.1.
     public let port: Int
     private let log = Mutex<[Request]>([])
-    private let task = Mutex<Task<Void, any Error>?>(nil)
+    private let group = Mutex<ServiceGroup?>(nil)
 
     /// `http://127.0.0.1:PORT`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -101,13 +102,15 @@ public final class TestHTTPServer: Sendable {
                 status: .init(code: answer.status), headers: fields,
                 body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
         }
+        let logger = Logger(label: "TestHTTPServer", factory: { _ in SwiftLogNoOpLogHandler() })
         let application = Application(
             responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: Logger(label: "TestHTTPServer", factory: { _ in SwiftLogNoOpLogHandler() }))
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
         let running = Task {
             defer { continuation.finish() }
-            try await application.run()
+            try await services.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
@@ -116,13 +119,14 @@ public final class TestHTTPServer: Sendable {
         }
         let server = TestHTTPServer(port: port)
         box.withLock { $0 = server }
-        server.task.withLock { $0 = running }
+        server.group.withLock { $0 = services }
         return server
     }
 
-    /// Stops the server.
+    /// Stops the server: it takes no new connections and closes once requests in flight are answered.
     public func stop() {
-        task.withLock { $0 }?.cancel()
+        guard let services = group.withLock({ $0 }) else { return }
+        Task { await services.triggerGracefulShutdown() }
     }
 }
 

@@ -124,7 +124,7 @@ final class ManualClock: RequestClock {
     }
 
     @Test func slowResponsesTimeOut() async throws {
-        let server = try await TestHTTPServer.start { _ in TestHTTPServer.Response(body: "{}", delay: .seconds(5)) }
+        let server = try await TestHTTPServer.start { _ in TestHTTPServer.Response(body: "{}", delay: .seconds(2)) }
         defer { server.stop() }
         let error = await #expect(throws: StarlarkError.self) {
             _ = try await run(#"http.get("\#(server.baseURL)/slow", timeout = 0.2)"#, HTTPModule())
