@@ -17,12 +17,12 @@ public final class HTTPResponseValue: StarlarkAttributes, @unchecked Sendable {
     /// `<http_response 200>`.
     public var description: String { "<http_response \(response.status)>" }
 
-    /// `status_code`, `ok` (below 400), `text`, `json` (decoded on access), `headers` (a dict,
+    /// `status_code`, `ok` (a 2xx status), `text`, `json` (decoded on access), `headers` (a dict,
     /// names lowercased).
     public func attribute(_ name: String) throws -> Value? {
         switch name {
         case "status_code": return .int(response.status)
-        case "ok": return .bool(response.status < 400)
+        case "ok": return .bool((200..<300).contains(response.status))
         case "text": return .string(text)
         case "json":
             do {

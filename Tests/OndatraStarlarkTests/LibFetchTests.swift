@@ -317,6 +317,28 @@ import Testing
         #expect(try rows("SELECT key FROM raw.away") == [["none"]])
     }
 
+    @Test func fetchMayTakeTheIncrementalStateAsKeywordArguments() async throws {
+        try sandbox.write(
+            "lib/dated.star",
+            """
+            API = {"fetch": {"columns": {"day": "DATE", "backfill": "BOOLEAN", "since": "VARCHAR"}}}
+
+            def fetch(page, is_backfill = True, last_value = "", initial_value = ""):
+                start = initial_value if is_backfill else last_value
+                day = "2024-01-0%d" % (3 if is_backfill else 5)
+                return {"rows": [{"day": day, "backfill": is_backfill, "since": start}]}
+            """)
+        try sandbox.write(
+            "models/raw/dated.sql",
+            "-- @kind: append\n-- @incremental: day\n-- @incremental_initial: 2024-01-01\nSELECT * FROM dated()")
+        _ = try await run()
+        _ = try await run()
+        #expect(
+            try rows("SELECT day, backfill, since FROM raw.dated ORDER BY day") == [
+                ["2024-01-03", "true", "2024-01-01"], ["2024-01-05", "false", "2024-01-03"],
+            ])
+    }
+
     @Test func aSecretInAnErrorIsHidden() async throws {
         try sandbox.write(
             "lib/leaky.star",

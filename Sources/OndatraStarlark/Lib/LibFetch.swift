@@ -33,6 +33,10 @@ final class FetchPage: StarlarkAttributes, @unchecked Sendable {
 /// each result's shape, and collects the rows.
 struct LibFetchLoop {
     let function: LibFunction
+    /// The calling model's incremental cursor, also passed to `fetch` as keyword arguments it
+    /// declares (`is_backfill`, `last_value`, `initial_value`, `last_run`, `cursor`), as lib files
+    /// written for the seed system expect.
+    let incremental: IncrementalState?
     /// Called after each page with the pages and rows so far.
     let progress: ((Int, Int) -> Void)?
 
@@ -45,7 +49,7 @@ struct LibFetchLoop {
         var seenCursors: [Starlark.Value] = []
         while true {
             let page = FetchPage(cursor: cursor, size: function.api.fetch?.pageSize, number: number)
-            let result = try thread.call(fetch, arguments + [.object(page)])
+            let result = try thread.call(fetch, arguments + [.object(page)], named: keywordArguments(of: fetch))
             let next = try take(result, page: number, collector: collector)
             progress?(number, collector.count)
             guard let next else { return }
@@ -57,6 +61,18 @@ struct LibFetchLoop {
             seenCursors.append(next)
             cursor = next
             number += 1
+        }
+    }
+
+    /// The incremental values `fetch` declares parameters for, where the state has them.
+    private func keywordArguments(of fetch: Starlark.Value) -> [(String, Starlark.Value)] {
+        guard case .function(let function) = fetch else { return [] }
+        let module = IncrementalModule(incremental)
+        let declared = Set(function.parameterNames)
+        return ["is_backfill", "last_value", "initial_value", "last_run", "cursor"].compactMap { name in
+            // A value the state lacks (None) leaves the parameter's own default.
+            guard declared.contains(name), let value = try? module.attribute(name), value != .none else { return nil }
+            return (name, value)
         }
     }
 

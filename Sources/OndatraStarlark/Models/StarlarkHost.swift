@@ -100,7 +100,9 @@ public final class StarlarkHost: ScriptHost {
                     throw OndatraError(.project, "has no fetch(…, page) function", file: lib.path)
                 }
                 let report = progress
-                let loop = LibFetchLoop(function: lib) { pages, rows in report?(lib.name, pages, rows) }
+                let loop = LibFetchLoop(function: lib, incremental: incremental) { pages, rows in
+                    report?(lib.name, pages, rows)
+                }
                 try loop.run(
                     fetch, arguments: arguments.map(\.starlark), thread: environment.thread, collector: collector)
             }
