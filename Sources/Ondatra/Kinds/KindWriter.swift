@@ -12,14 +12,11 @@ struct WriteContext {
     /// The `@unique_key` columns.
     let keys: [String]
     let runType: RunType
-    /// For a Starlark `tracked` model: the keys its queries returned and their content hashes.
-    var scriptScope: ScriptModelOutcome? = nil
+    /// For a Starlark `tracked` model: the keys its queries returned, with their content hashes.
+    var queryHashes: String? = nil
 
     /// `a.k IS NOT DISTINCT FROM b.k AND …` over the key columns.
-    func keyMatch(_ a: String, _ b: String) -> String {
-        keys.map { "\(a).\(SQLLiteral.identifier($0)) IS NOT DISTINCT FROM \(b).\(SQLLiteral.identifier($0))" }
-            .joined(separator: " AND ")
-    }
+    func keyMatch(_ a: String, _ b: String) -> String { ContentHash.keysMatch(keys, a, b) }
 
     /// The key column list, quoted, optionally qualified.
     func keyList(_ qualifier: String? = nil) -> String {

@@ -124,13 +124,13 @@ struct Materializer {
     /// - Parameter fullQuery: run the full query (after the incremental one failed).
     private func prepare(exists: Bool, source: Source, fullQuery: Bool) throws -> Prepared {
         let built: (rows: Int64, touched: Int64?)
-        var scriptScope: ScriptModelOutcome?
+        var queryHashes: String?
         let incremental = try incrementalState(exists: exists)
         if case .script = source {
             let outcome = try runScript(exists: exists, incremental: incremental)
             if outcome.aborted { return aborted }
             built = (outcome.rows, nil)
-            scriptScope = outcome
+            queryHashes = outcome.queryHashes
         } else {
             let plan: SourcePlan
             let calls = libCalls
@@ -172,7 +172,7 @@ struct Materializer {
         var context = WriteContext(
             session: session, target: qualifiedTarget, result: result, columns: columns,
             keys: model.directives.uniqueKey, runType: runType)
-        context.scriptScope = scriptScope
+        context.queryHashes = queryHashes
         if exists && runType == .incremental {
             // Tracked and scd2 runs see vanished keys only by comparing, so they always go on.
             let nothingToWrite =

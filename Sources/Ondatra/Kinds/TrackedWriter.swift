@@ -21,7 +21,7 @@ enum TrackedWriter {
     static func prepare(_ context: WriteContext, exists: Bool) throws {
         let session = context.session
         var hashes = groupHashes(context, of: context.result)
-        if let queryHashes = context.scriptScope?.queryHashes {
+        if let queryHashes = context.queryHashes {
             // A Starlark model keeps the hash of what its query returned for the group.
             let hash = SQLLiteral.identifier(hashColumn)
             hashes = """
@@ -45,7 +45,7 @@ enum TrackedWriter {
         // A Starlark model saves only changed groups: a group has vanished when its query no longer
         // returned the key either.
         let unseen =
-            context.scriptScope?.seenKeys.map {
+            context.queryHashes.map {
                 " AND NOT EXISTS (SELECT 1 FROM \($0) s WHERE \(context.keyMatch("t", "s")))"
             } ?? ""
         try session.execute(

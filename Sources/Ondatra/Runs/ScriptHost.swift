@@ -58,16 +58,14 @@ public struct ScriptModelOutcome {
     /// The script called `abort()`: nothing is written.
     public var aborted = false
     /// For tracked models: a temporary table of every key the script's queries returned, changed
-    /// or not; groups of the target missing from it have vanished. Nil when no query returned the keys.
-    public var seenKeys: String?
-    /// For tracked models: per key, the content hash of the query's rows, stored as `_content_hash`.
+    /// or not, with the content hash of its rows (stored as `_content_hash`); groups of the target
+    /// missing from it have vanished. Nil when no query returned the keys.
     public var queryHashes: String?
 
     /// Creates an outcome.
-    public init(rows: Int64, aborted: Bool = false, seenKeys: String? = nil, queryHashes: String? = nil) {
+    public init(rows: Int64, aborted: Bool = false, queryHashes: String? = nil) {
         self.rows = rows
         self.aborted = aborted
-        self.seenKeys = seenKeys
         self.queryHashes = queryHashes
     }
 }
@@ -103,6 +101,12 @@ public protocol ScriptHost: AnyObject {
 public enum ContentHash {
     /// The column the hash is kept in.
     public static let column = "_content_hash"
+
+    /// `a.k IS NOT DISTINCT FROM b.k AND …` over the key columns `keys`, for tables aliased `a` and `b`.
+    public static func keysMatch(_ keys: [String], _ a: String, _ b: String) -> String {
+        keys.map { "\(a).\(SQLLiteral.identifier($0)) IS NOT DISTINCT FROM \(b).\(SQLLiteral.identifier($0))" }
+            .joined(separator: " AND ")
+    }
 
     /// `SELECT keys, _content_hash FROM table GROUP BY keys`: each group's hash over its `values`
     /// columns, independent of row order, NULL distinct from '' and 'NULL'.

@@ -12,13 +12,13 @@ final class QueryFunction: @unchecked Sendable {
     let session: Session
     /// For a tracked model: its table (nil before its first run) and keys.
     let tracked: (target: String?, keys: [String])?
-    /// Keys every filtering query returned, and their hashes (temporary tables), once one ran.
-    private(set) var seenKeys: String?
+    /// Every key the filtering queries returned with its group's content hash (a temporary
+    /// table), once one ran.
     private(set) var queryHashes: String?
 
-    static let seenTable = "__ondatra_seen_keys"
     static let hashesTable = "__ondatra_query_hashes"
     static let scratchTable = "__ondatra_query"
+    static let groupsTable = "__ondatra_query_groups"
 
     init(session: Session, tracked: (target: String?, keys: [String])?) {
         self.session = session
@@ -62,37 +62,31 @@ final class QueryFunction: @unchecked Sendable {
     {
         let keySet = Set(tracked.keys.map { $0.lowercased() })
         let values = columns.filter { !keySet.contains($0.lowercased()) }
-        let keyList = tracked.keys.map(SQLLiteral.identifier).joined(separator: ", ")
-        let hashes = ContentHash.groups(keys: tracked.keys, values: values, of: scratch)
-        let seen = SQLLiteral.qualified(["temp", "main", Self.seenTable])
+        let groups = SQLLiteral.qualified(["temp", "main", Self.groupsTable])
         let stored = SQLLiteral.qualified(["temp", "main", Self.hashesTable])
-        let match = { (a: String, b: String) in
-            tracked.keys.map {
-                "\(a).\(SQLLiteral.identifier($0)) IS NOT DISTINCT FROM \(b).\(SQLLiteral.identifier($0))"
-            }.joined(separator: " AND ")
-        }
-        if seenKeys == nil {
+        let match = { ContentHash.keysMatch(tracked.keys, $0, $1) }
+        // Each group hashed once, for the record and for the filter.
+        try session.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.groupsTable)) AS
+            \(ContentHash.groups(keys: tracked.keys, values: values, of: scratch))
+            """)
+        if queryHashes == nil {
             try session.execute(
-                """
-                CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.seenTable)) AS SELECT DISTINCT \(keyList) FROM \(scratch) WHERE false;
-                CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.hashesTable)) AS \(hashes) LIMIT 0;
-                """)
-            seenKeys = seen
+                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.hashesTable)) AS SELECT * FROM \(groups) LIMIT 0"
+            )
             queryHashes = stored
         }
         // A key two queries returned keeps the hash of the first.
         try session.execute(
-            """
-            INSERT INTO \(seen) SELECT DISTINCT \(keyList) FROM \(scratch);
-            INSERT INTO \(stored) SELECT h.* FROM (\(hashes)) h
-            WHERE NOT EXISTS (SELECT 1 FROM \(stored) s WHERE \(match("s", "h")));
-            """)
+            "INSERT INTO \(stored) SELECT h.* FROM \(groups) h WHERE NOT EXISTS (SELECT 1 FROM \(stored) s WHERE \(match("s", "h")))"
+        )
         guard let target = tracked.target else { return try rows(of: session.query("SELECT * FROM \(scratch)")) }
         let hash = SQLLiteral.identifier(ContentHash.column)
         return try rows(
             of: session.query(
                 """
-                SELECT q.* FROM \(scratch) q JOIN (\(hashes)) h ON (\(match("q", "h")))
+                SELECT q.* FROM \(scratch) q JOIN \(groups) h ON (\(match("q", "h")))
                 WHERE NOT EXISTS (SELECT 1 FROM \(target) t WHERE \(match("t", "h")) AND t.\(hash) = h.\(hash))
                 """))
     }

@@ -195,7 +195,7 @@ public final class StarlarkHost: ScriptHost {
             throw OndatraError(.query, Self.redact(redactor, error.description))
         }
         let rows = saved.count == 0 ? 0 : try saved.load(into: run.resultTable, session: session)
-        return ScriptModelOutcome(rows: rows, seenKeys: query.seenKeys, queryHashes: query.queryHashes)
+        return ScriptModelOutcome(rows: rows, queryHashes: query.queryHashes)
     }
 
     /// The model's code with its header lines kept blank, so positions match the file.
