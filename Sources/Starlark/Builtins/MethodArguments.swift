@@ -1,8 +1,10 @@
-/// Argument checks shared by the string and bytes methods, with starlark-go's error messages.
+/// Argument checks shared by the string and bytes methods and the `math` and `time` modules, with
+/// starlark-go's error messages.
 ///
-/// These methods take positional arguments only; errors are prefixed with the method name.
+/// These functions take positional arguments only; errors are prefixed with the function name.
 enum MethodArguments {
-    /// The positional arguments, checking there are between `min` and `max` and no keywords.
+    /// The positional arguments, checking there are between `min` and `max` and no keywords (as
+    /// starlark-go's `UnpackPositionalArgs`).
     static func positional(_ function: String, _ arguments: Arguments, min: Int, max: Int) throws -> [Value] {
         if !arguments.named.isEmpty { throw StarlarkError("\(function): unexpected keyword arguments") }
         let count = arguments.positional.count

@@ -45,10 +45,7 @@ extension Universe {
 
     /// `chr(i)`: the string of the single code point `i`.
     static func builtinChr(_ thread: StarlarkThread, _ builtin: Builtin, _ arguments: Arguments) throws -> Value {
-        guard arguments.named.isEmpty else { throw StarlarkError("chr does not accept keyword arguments") }
-        guard arguments.positional.count == 1, let x = arguments.positional.first else {
-            throw StarlarkError("chr: got \(arguments.positional.count) arguments, want 1")
-        }
+        let x = try single(arguments, "chr", exactly: false)
         let code: Int
         switch x {
         case .int(let i) where Int32(exactly: i) != nil: code = i
@@ -67,10 +64,7 @@ extension Universe {
 
     /// `ord(s)`: the code point of a one-code-point string, or the value of a one-byte bytes.
     static func builtinOrd(_ thread: StarlarkThread, _ builtin: Builtin, _ arguments: Arguments) throws -> Value {
-        guard arguments.named.isEmpty else { throw StarlarkError("ord does not accept keyword arguments") }
-        guard arguments.positional.count == 1, let x = arguments.positional.first else {
-            throw StarlarkError("ord: got \(arguments.positional.count) arguments, want 1")
-        }
+        let x = try single(arguments, "ord", exactly: false)
         switch x {
         case .string(let s):
             let scalars = s.unicodeScalars

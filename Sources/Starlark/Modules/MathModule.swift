@@ -62,7 +62,7 @@ public enum MathModule {
 
     private static func unaryBuiltin(_ name: String, _ function: @escaping @Sendable (Double) -> Double) -> Builtin {
         Builtin(name) { _, _, arguments in
-            let values = try positional(name, arguments, required: 1, optional: 0)
+            let values = try MethodArguments.positional(name, arguments, min: 1, max: 1)
             return .float(function(try number(name, values[0], 1)))
         }
     }
@@ -71,7 +71,7 @@ public enum MathModule {
         -> Builtin
     {
         Builtin(name) { _, _, arguments in
-            let values = try positional(name, arguments, required: 2, optional: 0)
+            let values = try MethodArguments.positional(name, arguments, min: 2, max: 2)
             return .float(function(try number(name, values[0], 1), try number(name, values[1], 2)))
         }
     }
@@ -80,7 +80,7 @@ public enum MathModule {
     @Sendable private static func logarithm(_ thread: StarlarkThread, _ builtin: Builtin, _ arguments: Arguments) throws
         -> Value
     {
-        let values = try positional("log", arguments, required: 1, optional: 1)
+        let values = try MethodArguments.positional("log", arguments, min: 1, max: 2)
         let x = try number("log", values[0], 1)
         let base = values.count > 1 ? try number("log", values[1], 2) : M_E
         if base == 1 { throw StarlarkError("division by zero") }
@@ -89,7 +89,7 @@ public enum MathModule {
 
     /// `ceil` and `floor`: ints pass through; floats are rounded and converted to (possibly big) ints.
     private static func toInt(_ name: String, _ arguments: Arguments, _ round: (Double) -> Double) throws -> Value {
-        let value = try positional(name, arguments, required: 1, optional: 0)[0]
+        let value = try MethodArguments.positional(name, arguments, min: 1, max: 1)[0]
         switch value {
         case .int, .bigInt: return value
         case .float(let f):
@@ -111,22 +111,5 @@ public enum MathModule {
         case .bigInt(let b): return Double(String(b.value)) ?? (b.value.sign == .minus ? -.infinity : .infinity)
         default: throw StarlarkError("\(name): for parameter \(position): got \(value.typeName), want float or int")
         }
-    }
-
-    /// Positional arguments only, as starlark-go's `UnpackPositionalArgs`.
-    private static func positional(_ name: String, _ arguments: Arguments, required: Int, optional: Int) throws
-        -> [Value]
-    {
-        if !arguments.named.isEmpty { throw StarlarkError("\(name): unexpected keyword arguments") }
-        let count = arguments.positional.count
-        if count < required {
-            let want = optional == 0 ? "\(required)" : "at least \(required)"
-            throw StarlarkError("\(name): got \(count) arguments, want \(want)")
-        }
-        if count > required + optional {
-            let want = optional == 0 ? "\(required)" : "at most \(required + optional)"
-            throw StarlarkError("\(name): got \(count) arguments, want \(want)")
-        }
-        return arguments.positional
     }
 }

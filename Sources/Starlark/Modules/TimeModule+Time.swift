@@ -108,14 +108,8 @@ public final class StarlarkTime: StarlarkAttributes, StarlarkBinaryOperand, Send
     private func method(_ name: String, _ body: @escaping @Sendable (StarlarkTime, String) throws -> Value) -> Value {
         .builtin(
             Builtin(name, receiver: .object(self)) { _, builtin, arguments in
-                if !arguments.named.isEmpty { throw StarlarkError("\(name): unexpected keyword arguments") }
-                guard arguments.positional.count == 1 else {
-                    throw StarlarkError("\(name): got \(arguments.positional.count) arguments, want 1")
-                }
-                guard case .string(let text) = arguments.positional[0] else {
-                    throw StarlarkError(
-                        "\(name): for parameter 1: got \(arguments.positional[0].typeName), want string")
-                }
+                let text = try MethodArguments.string(
+                    name, try MethodArguments.positional(name, arguments, min: 1, max: 1)[0], 0)
                 guard case .object(let time as StarlarkTime) = builtin.receiver else { return .none }
                 return try body(time, text)
             })

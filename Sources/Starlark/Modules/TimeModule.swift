@@ -36,7 +36,7 @@ public enum TimeModule {
     @Sendable static func parseDuration(_ thread: StarlarkThread, _ builtin: Builtin, _ arguments: Arguments) throws
         -> Value
     {
-        let value = try positional(builtin.name, arguments, required: 1)[0]
+        let value = try MethodArguments.positional(builtin.name, arguments, min: 1, max: 1)[0]
         switch value {
         case .object(let duration as StarlarkDuration): return .object(duration)
         case .string(let text):
@@ -55,7 +55,8 @@ public enum TimeModule {
     @Sendable static func isValidTimezone(_ thread: StarlarkThread, _ builtin: Builtin, _ arguments: Arguments) throws
         -> Value
     {
-        let name = try string(builtin.name, try positional(builtin.name, arguments, required: 1)[0], "1")
+        let name = try string(
+            builtin.name, try MethodArguments.positional(builtin.name, arguments, min: 1, max: 1)[0], "1")
         return .bool((try? TimeLocation.load(name)) != nil)
     }
 
@@ -78,7 +79,7 @@ public enum TimeModule {
     @Sendable static func fromTimestamp(_ thread: StarlarkThread, _ builtin: Builtin, _ arguments: Arguments) throws
         -> Value
     {
-        let values = try positional(builtin.name, arguments, required: 1, optional: 1)
+        let values = try MethodArguments.positional(builtin.name, arguments, min: 1, max: 2)
         let seconds = try int64(builtin.name, values[0], "1")
         let nanoseconds = values.count > 1 ? try int64(builtin.name, values[1], "2") : 0
         return .object(StarlarkTime(unixSeconds: seconds, nanoseconds: nanoseconds, location: .local))
@@ -86,7 +87,7 @@ public enum TimeModule {
 
     /// `now()`: the thread's clock if the host set one, else the system clock, in the local zone.
     @Sendable static func now(_ thread: StarlarkThread, _ builtin: Builtin, _ arguments: Arguments) throws -> Value {
-        _ = try positional(builtin.name, arguments, required: 0)
+        _ = try MethodArguments.positional(builtin.name, arguments, min: 0, max: 0)
         if let clock = thread.locals[nowKey] as? @Sendable () throws -> Date {
             let interval = try clock().timeIntervalSince1970
             let seconds = interval.rounded(.down)
@@ -119,21 +120,6 @@ public enum TimeModule {
     }
 
     // MARK: Arguments
-
-    /// Positional arguments only, as starlark-go's `UnpackPositionalArgs`.
-    private static func positional(_ name: String, _ arguments: Arguments, required: Int, optional: Int = 0) throws
-        -> [Value]
-    {
-        if !arguments.named.isEmpty { throw StarlarkError("\(name): unexpected keyword arguments") }
-        let count = arguments.positional.count
-        guard count >= required, count <= required + optional else {
-            let want =
-                optional == 0
-                ? "\(required)" : count < required ? "at least \(required)" : "at most \(required + optional)"
-            throw StarlarkError("\(name): got \(count) arguments, want \(want)")
-        }
-        return arguments.positional
-    }
 
     private static func string(_ function: String, _ value: Value, _ parameter: String) throws -> String {
         guard case .string(let text) = value else {
