@@ -138,6 +138,7 @@ import Testing
             "lib/args.star",
             "API = {\"fetch\": {\"args\": [\"a\", \"b\"]}}\n\ndef fetch(a, b, page):\n    return {\"rows\": []}\n")
         try sandbox.write("models/raw/args.sql", "SELECT * FROM args(1)")
+        try sandbox.write("models/raw/computed.sql", "SELECT * FROM args(no_such_column, 2)")
         try sandbox.write("lib/stop.star", "API = {}\n\ndef fetch(page):\n    abort()\n")
         try sandbox.write("models/raw/stop.sql", "SELECT * FROM stop()")
         let results = try await run()
@@ -148,6 +149,9 @@ import Testing
         }
         #expect(results["raw.keyed"]?.errors.first?.contains("environment variable MISSING_KEY is not set") == true)
         #expect(results["raw.args"]?.errors.first?.contains("args takes 2 argument(s) (a, b), got 1") == true)
+        #expect(
+            results["raw.computed"]?.errors.first?.contains("the arguments of args(…) must be constant expressions")
+                == true)
         #expect(results["raw.stop"]?.status == .ok)
         #expect(results["raw.stop"]?.warnings == ["aborted: nothing written"])
     }

@@ -324,9 +324,72 @@ import Testing
     @Test func keyColumnsMustExistAndHoldNoNulls() throws {
         try sandbox.write("models/raw/k.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT NULL::INT AS id, 1 AS v")
         try sandbox.write("models/raw/m.sql", "-- @kind: merge\n-- @unique_key: key\nSELECT 1 AS id")
+        try sandbox.write("models/raw/c.sql", "-- @kind: append\n-- @incremental: updated_at\nSELECT 1 AS id")
         let results = try run()
         #expect(results["raw.k"]?.errors.first?.contains("id has 1 NULL") == true)
-        #expect(results["raw.m"]?.errors.first?.contains("key is not in the model's output") == true)
+        #expect(results["raw.m"]?.errors.first?.contains("@unique_key column key is not in the model's output") == true)
+        #expect(
+            results["raw.c"]?.errors.first?.contains(
+                "@incremental column updated_at is not in the model's output (columns: id)")
+                == true)
+    }
+
+    /// Regression: `FROM Raw.Items` made no dependency on `raw.items`, so the order was wrong.
+    @Test func referencesMatchModelsWithoutRegardToCase() throws {
+        try writeItems(["1,apple,10"])
+        try writeModels()
+        // Named so it sorts before raw.items: only the dependency puts it after.
+        try sandbox.write("models/a/first.sql", "SELECT count(*) AS n FROM Raw.Items")
+        let session = try Session(project: sandbox.project, environment: [:])
+        let graph = try ProjectInspection(project: sandbox.project, session: session).graph
+        #expect(graph.dependencies[Target(schema: "a", table: "first")] == [Target(schema: "raw", table: "items")])
+        #expect(try run()["a.first"]?.status == .ok)
+    }
+
+    /// Regression: an append model reading a source in full added identical rows only once.
+    @Test func appendKeepsRepeatedRows() throws {
+        try writeItems(["1,apple,10"])
+        try sandbox.write(
+            "models/raw/events.sql",
+            "-- @kind: append\nSELECT name FROM read_csv('\(sandbox.project.root.path)/data/items.csv')")
+        _ = try run()
+        try writeItems(["1,apple,10", "2,pear,20", "3,pear,20"])
+        let results = try run()
+        #expect(results["raw.events"]?.rowsAffected == 2)
+        #expect(
+            try rows("SELECT name, count(*) FROM raw.events GROUP BY name ORDER BY name").map { $0.map(\.description) }
+                == [["apple", "1"], ["pear", "2"]])
+    }
+
+    /// Regression: tracked and scd2 compared the new result with the table before its schema
+    /// evolved, so a column that arrived from upstream (without a change to the model's SQL) failed
+    /// the comparison.
+    @Test(arguments: ["tracked", "scd2"])
+    func aColumnArrivingFromUpstreamEvolvesTrackedAndSCD2Tables(kind: String) throws {
+        try writeItems(["1,apple,10", "2,pear,20"])
+        try writeModels()
+        try sandbox.write("models/mart/keyed.sql", "-- @kind: \(kind)\n-- @unique_key: id\nSELECT * FROM raw.items")
+        _ = try run()
+        try sandbox.write("data/items.csv", "id,name,price,color\n1,apple,10,red\n2,pear,25,green\n")
+        let results = try run()
+        #expect(results["mart.keyed"]?.status == .ok, "\(results["mart.keyed"]?.errors ?? [])")
+        #expect(results["mart.keyed"]?.warnings.contains { $0.contains("+ color") } == true)
+    }
+
+    @Test(arguments: ["tracked", "scd2"])
+    func aKeyTypeChangeRebuildsTrackedAndSCD2Tables(kind: String) throws {
+        try writeItems(["1,apple,10", "2,pear,20"])
+        try writeModels()
+        try sandbox.write(
+            "models/mart/keyed.sql", "-- @kind: \(kind)\n-- @unique_key: id\nSELECT id, name FROM raw.items")
+        _ = try run()
+        try sandbox.write(
+            "models/mart/keyed.sql",
+            "-- @kind: \(kind)\n-- @unique_key: id\nSELECT id::VARCHAR AS id, name FROM raw.items")
+        let results = try run()
+        #expect(results["mart.keyed"]?.status == .ok, "\(results["mart.keyed"]?.errors ?? [])")
+        #expect(try rows("SELECT DISTINCT typeof(id) FROM mart.keyed") == [[.varchar("VARCHAR")]])
+        #expect(try rows("SELECT count(*) FROM mart.keyed") == [[.bigint(2)]])
     }
 
     @Test func renamesAreDetectedAndKeyTypeChangesRebuild() throws {

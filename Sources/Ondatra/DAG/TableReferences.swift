@@ -68,9 +68,7 @@ public struct TableReferences: Sendable, Hashable {
             return false
         }
         return tables.allSatisfy { table in
-            if Self.isFileName(table) { return true }
-            guard table.catalog.isEmpty || table.catalog == catalog else { return false }
-            return models.contains(Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table))
+            Self.isFileName(table) || Self.modelTarget(table, catalog: catalog, models: models) != nil
         }
     }
 
@@ -206,13 +204,9 @@ public struct TableReferences: Sendable, Hashable {
 
     /// The first (leftmost in the text) reference to a model target, for incremental rewriting.
     public func firstModelTable(catalog: String, models: Set<Target>) -> (TableReferences.Table, Target)? {
-        tables.filter { $0.catalog.isEmpty || $0.catalog == catalog }
-            .sorted { $0.location < $1.location }
+        tables.sorted { $0.location < $1.location }
             .lazy
-            .compactMap { table -> (TableReferences.Table, Target)? in
-                let target = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
-                return models.contains(target) ? (table, target) : nil
-            }
+            .compactMap { table in Self.modelTarget(table, catalog: catalog, models: models).map { (table, $0) } }
             .first
     }
 
@@ -220,10 +214,22 @@ public struct TableReferences: Sendable, Hashable {
     public func targets(catalog: String, models: Set<Target>) -> [Target] {
         var seen: Set<Target> = []
         var result: [Target] = []
-        for table in tables where table.catalog.isEmpty || table.catalog == catalog {
-            let target = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
-            if models.contains(target), seen.insert(target).inserted { result.append(target) }
+        for table in tables {
+            if let target = Self.modelTarget(table, catalog: catalog, models: models), seen.insert(target).inserted {
+                result.append(target)
+            }
         }
         return result
+    }
+
+    /// The model `table` names: in `catalog` or no catalog, schema `main` when none is given, and
+    /// matched without regard to case, as DuckDB matches identifiers.
+    static func modelTarget(_ table: Table, catalog: String, models: Set<Target>) -> Target? {
+        guard table.catalog.isEmpty || table.catalog.lowercased() == catalog.lowercased() else { return nil }
+        let named = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
+        if models.contains(named) { return named }
+        return models.first {
+            $0.schema.lowercased() == named.schema.lowercased() && $0.table.lowercased() == named.table.lowercased()
+        }
     }
 }

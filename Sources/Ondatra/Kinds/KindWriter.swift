@@ -48,11 +48,13 @@ enum KindWriter {
         }
     }
 
-    /// Scratch tables the write reads, built before anything is written.
+    /// Scratch tables the write reads. The comparisons with the table are skipped when there is
+    /// no table yet or it is rebuilt.
     static func prepare(_ kind: ModelKind, _ context: WriteContext, exists: Bool) throws {
+        let compares = exists && context.runType != .backfill && context.runType != .full
         switch kind {
-        case .tracked: try TrackedWriter.prepare(context, exists: exists)
-        case .scd2 where exists: try SCD2Writer.prepare(context)
+        case .tracked: try TrackedWriter.prepare(context, compares: compares)
+        case .scd2 where compares: try SCD2Writer.prepare(context)
         default: break
         }
     }
@@ -74,11 +76,12 @@ enum KindWriter {
         let rebuild = context.runType == .backfill || context.runType == .full
         switch kind {
         case .append where !rebuild:
-            // Without a change feed the whole result comes back: add only rows not already there.
+            // Without a change feed the whole result comes back: add only rows not already there,
+            // counting repeats (a row twice in the result and once in the table is added once).
             let list = context.columns.map { SQLLiteral.identifier($0.name) }.joined(separator: ", ")
             return Int64(
                 try session.execute(
-                    "INSERT INTO \(context.target) BY NAME (SELECT \(list) FROM \(context.result) EXCEPT SELECT \(list) FROM \(context.target))"
+                    "INSERT INTO \(context.target) BY NAME (SELECT \(list) FROM \(context.result) EXCEPT ALL SELECT \(list) FROM \(context.target))"
                 ))
         case .merge where !rebuild:
             return Int64(try session.execute(mergeStatement(context)))

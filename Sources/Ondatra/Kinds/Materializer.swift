@@ -99,10 +99,11 @@ struct Materializer {
                 {
                     outcome.warnings.append(note)
                 }
-                outcome.rows = try KindWriter.write(model.kind, context)
-            } else {
-                outcome.rows = try KindWriter.create(model.kind, context)
             }
+            // After schema evolution, so comparisons with the table see the columns it now has.
+            try KindWriter.prepare(model.kind, context, exists: exists)
+            outcome.rows =
+                exists ? try KindWriter.write(model.kind, context) : try KindWriter.create(model.kind, context)
             // Audits look at the written table inside the transaction: a failure rolls it all back.
             if let failure = try ModelChecks.failures(
                 model.directives.audits, table: qualifiedTarget, session: session, file: model.path
@@ -119,8 +120,7 @@ struct Materializer {
         return outcome
     }
 
-    /// Builds the result, checks it and prepares the kind's scratch tables. Writes nothing to the
-    /// catalog.
+    /// Builds the result and checks it. Writes nothing to the catalog.
     /// - Parameter fullQuery: run the full query (after the incremental one failed).
     private func prepare(exists: Bool, source: Source, fullQuery: Bool) throws -> Prepared {
         let built: (rows: Int64, touched: Int64?)
@@ -185,7 +185,6 @@ struct Materializer {
                 return Prepared(context: context, current: current, warnings: warnings, writes: false)
             }
         }
-        try KindWriter.prepare(model.kind, context, exists: exists)
         return Prepared(context: context, current: current, warnings: warnings, writes: true)
     }
 
@@ -277,10 +276,19 @@ struct Materializer {
             guard let found = CallRewriter.call(in: model.body, at: call.location) else {
                 throw OndatraError(.query, "could not locate the call of \(call.name) in the SQL", file: model.path)
             }
-            let values =
-                found.arguments.isEmpty
+            var values: [DuckDB.Value] = []
+            do {
                 // Each argument on its own line, so a trailing `--` comment ends with it.
-                ? [] : try session.connection.rows("SELECT \(found.arguments.joined(separator: "\n, "))\n").first ?? []
+                if !found.arguments.isEmpty {
+                    values =
+                        try session.connection.rows("SELECT \(found.arguments.joined(separator: "\n, "))\n").first ?? []
+                }
+            } catch let error as DuckDBError {
+                throw OndatraError(
+                    .query,
+                    "the arguments of \(call.name)(…) must be constant expressions: \(session.queryError(error).message)",
+                    file: model.path)
+            }
             let table = Self.libTable(index)
             guard
                 try scripts.fetch(
@@ -459,13 +467,15 @@ struct Materializer {
             throw OndatraError(.query, "column \(reserved.name) uses the reserved prefix __ondatra_", file: model.path)
         }
         let names = Set(columns.map { $0.name.lowercased() })
-        for key in model.directives.uniqueKey {
-            guard names.contains(key.lowercased()) else {
-                throw OndatraError(
-                    .query,
-                    "@unique_key column \(key) is not in the model's output (columns: \(columns.map(\.name).joined(separator: ", ")))",
-                    file: model.path)
-            }
+        let directives = model.directives
+        let named =
+            directives.uniqueKey.map { ("@unique_key", $0) }
+            + (directives.incremental.map { [("@incremental", $0)] } ?? [])
+        for (directive, column) in named where !names.contains(column.lowercased()) {
+            throw OndatraError(
+                .query,
+                "\(directive) column \(column) is not in the model's output (columns: \(columns.map(\.name).joined(separator: ", ")))",
+                file: model.path)
         }
         guard !model.directives.uniqueKey.isEmpty else { return }
         // One pass over the result: NULL counts per key column, and (for kinds with one row per

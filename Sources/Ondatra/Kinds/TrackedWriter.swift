@@ -18,7 +18,8 @@ enum TrackedWriter {
         return ContentHash.groups(keys: context.keys, values: values, of: table)
     }
 
-    static func prepare(_ context: WriteContext, exists: Bool) throws {
+    /// The result's groups with their hashes; with `compares`, also the changed and vanished groups.
+    static func prepare(_ context: WriteContext, compares: Bool) throws {
         let session = context.session
         var hashes = groupHashes(context, of: context.result)
         if let queryHashes = context.queryHashes {
@@ -35,7 +36,7 @@ enum TrackedWriter {
             CREATE OR REPLACE TEMP TABLE \(name(prepared)) AS
             SELECT r.*, g.\(SQLLiteral.identifier(hashColumn)) FROM \(context.result) r JOIN \(groups) g ON (\(context.keyMatch("r", "g")))
             """)
-        guard exists else { return }
+        guard compares else { return }
         let hash = SQLLiteral.identifier(hashColumn)
         try session.execute(
             """
