@@ -95,7 +95,8 @@ public enum CallRewriter {
         String(decoding: bytes[range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private static func isIdentifierByte(_ byte: UInt8) -> Bool {
+    /// Whether `byte` can be part of an unquoted SQL identifier (UTF-8 continuation bytes included).
+    static func isIdentifierByte(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == UInt8(ascii: "_")
             || byte >= 0x80
     }

@@ -32,7 +32,7 @@ public enum DeltaRewriter {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
                 inQuotes.toggle()
-            } else if !inQuotes && !(isIdentifierByte(byte) || byte == UInt8(ascii: ".")) {
+            } else if !inQuotes && !(CallRewriter.isIdentifierByte(byte) || byte == UInt8(ascii: ".")) {
                 break
             }
             end += 1
@@ -60,10 +60,5 @@ public enum DeltaRewriter {
         let replacement = reference.alias.isEmpty ? read + " AS " + SQLLiteral.identifier(reference.table) : read
         return String(decoding: bytes[..<start], as: UTF8.self) + replacement
             + String(decoding: bytes[end...], as: UTF8.self)
-    }
-
-    private static func isIdentifierByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == UInt8(ascii: "_")
-            || byte >= 0x80
     }
 }

@@ -12,10 +12,8 @@ enum TrackedWriter {
     static let vanished = WriteContext.scratch("vanished")
 
     /// `SELECT keys, hash FROM table GROUP BY keys`: the content hash of every group in `table`.
-    static func groupHashes(_ context: WriteContext, of table: String, excluding: [String] = []) -> String {
-        let skip = Set(excluding.map { $0.lowercased() })
-        let values = context.valueColumns.filter { !skip.contains($0.name.lowercased()) }.map(\.name)
-        return ContentHash.groups(keys: context.keys, values: values, of: table)
+    static func groupHashes(_ context: WriteContext, of table: String) -> String {
+        ContentHash.groups(keys: context.keys, values: context.valueColumns.map(\.name), of: table)
     }
 
     /// The result's groups with their hashes; with `compares`, also the changed and vanished groups.

@@ -105,15 +105,21 @@ extension Session {
     @discardableResult
     public func transaction(committing body: (Session) throws -> CommitMessage?) throws -> Int64? {
         var before: Int64 = 0
+        var committed = false
         do {
             try connection.transaction { _ in
                 // Read inside the transaction: its first catalog read fetches the snapshot anyway.
                 before = try currentSnapshot()
-                if let commit = try body(self) { try setCommitMessage(commit) }
+                if let commit = try body(self) {
+                    try setCommitMessage(commit)
+                    committed = true
+                }
             }
         } catch let error as DuckDBError {
             throw queryError(error)
         }
+        // A body that wrote nothing made no snapshot: no need to ask.
+        guard committed else { return nil }
         let after = try currentSnapshot()
         return after == before ? nil : after
     }
