@@ -89,57 +89,85 @@ import Testing
 
 @Suite struct RunPlannerTests {
     let dep = Target(schema: "raw", table: "x")
+    let model = Target(schema: "mart", table: "m")
     let recorded = RunPlanner.Recorded(snapshot: 5, modelHash: "h")
 
     private func decide(
         _ kind: ModelKind, hash: String = "h", exists: Bool = true, recorded: RunPlanner.Recorded?,
-        deps: [(Target, Int64?)] = []
-    )
-        -> RunDecision
-    {
-        RunPlanner.decide(
-            kind: kind, hash: hash, targetExists: exists, recorded: recorded, dependencySnapshots: deps,
-            readsOutsideCatalog: false)
+        deps: [(Target, Int64?)] = [], outside: Bool = false, files: String? = nil, fullRefresh: Bool = false,
+        key: [String] = ["id"]
+    ) throws -> RunDecision {
+        var inputs = RunPlanner.Inputs(kind: kind, uniqueKey: key, hash: hash, targetExists: exists)
+        inputs.dependencySnapshots = deps
+        inputs.readsOutsideCatalog = outside
+        inputs.filesFingerprint = files
+        inputs.fullRefresh = fullRefresh
+        return try RunPlanner.decide(inputs, recorded: recorded, target: model)
     }
 
-    @Test func followsTheSpecTable() {
-        #expect(decide(.table, exists: false, recorded: nil) == RunDecision(runType: .backfill, reason: "first run"))
+    @Test func followsTheSpecTable() throws {
         #expect(
-            decide(.merge, hash: "other", recorded: recorded) == RunDecision(runType: .backfill, reason: "sql changed"))
+            try decide(.table, exists: false, recorded: nil) == RunDecision(runType: .backfill, reason: "first run"))
         #expect(
-            decide(.table, recorded: recorded, deps: [(dep, 7)])
+            try decide(.partition, hash: "other", recorded: recorded)
+                == RunDecision(runType: .backfill, reason: "sql changed"))
+        #expect(
+            try decide(.table, recorded: recorded, deps: [(dep, 7)])
                 == RunDecision(runType: .full, reason: "dep changed: raw.x"))
         #expect(
-            decide(.table, recorded: recorded, deps: [(dep, 3)])
+            try decide(.table, recorded: recorded, deps: [(dep, 3)])
                 == RunDecision(runType: .skip, reason: "deps unchanged"))
-        #expect(decide(.table, recorded: recorded) == RunDecision(runType: .skip, reason: "no dependencies"))
-        #expect(decide(.append, recorded: recorded, deps: [(dep, 3)]).runType == .incremental)
-        #expect(decide(.events, recorded: recorded).runType == .flush)
-        let lib = RunPlanner.decide(
-            kind: .table, hash: "h", targetExists: true, recorded: recorded, dependencySnapshots: [],
-            readsOutsideCatalog: true)
-        #expect(lib.runType == .full)
+        #expect(try decide(.table, recorded: recorded) == RunDecision(runType: .skip, reason: "no dependencies"))
+        #expect(try decide(.append, recorded: recorded, deps: [(dep, 3)]).runType == .incremental)
+        #expect(try decide(.append, recorded: recorded, deps: [(dep, 3)]).reads == .nothing)
+        #expect(try decide(.events, recorded: recorded).runType == .flush)
+        #expect(try decide(.table, recorded: recorded, outside: true).runType == .full)
+        #expect(try decide(.merge, recorded: recorded, outside: true).reads == .everything)
     }
 
-    @Test func fileSourcesRunOnlyWhenTheirFilesChange() {
-        let withFiles = RunPlanner.Recorded(snapshot: 5, modelHash: "h", filesFingerprint: "f1")
-        func decide(_ kind: ModelKind, files: String?, deps: [(Target, Int64?)] = []) -> RunDecision {
-            RunPlanner.decide(
-                kind: kind, hash: "h", targetExists: true, recorded: withFiles, dependencySnapshots: deps,
-                readsOutsideCatalog: false, filesFingerprint: files)
+    @Test func aSQLChangeKeepsHistoryOfKindsThatHaveIt() throws {
+        for kind in [ModelKind.merge, .scd2, .tracked, .append] {
+            #expect(
+                try decide(kind, hash: "other", recorded: recorded)
+                    == RunDecision(runType: .full, reason: "sql changed"))
         }
-        #expect(decide(.table, files: "f1") == RunDecision(runType: .skip, reason: "no dependencies"))
+        #expect(try decide(.table, hash: "other", recorded: recorded).runType == .backfill)
+    }
+
+    @Test func kindAndKeyChangesOfHistoryKindsAreRefused() throws {
+        var merge = recorded
+        merge.kind = .merge
+        merge.uniqueKey = ["id"]
+        #expect(throws: RunPlanner.Refusal.self) { try decide(.table, recorded: merge) }
+        #expect(throws: RunPlanner.Refusal.self) { try decide(.merge, recorded: merge, key: ["id", "day"]) }
+        #expect(throws: RunPlanner.Refusal.self) { try decide(.scd2, recorded: merge) }
+        var table = recorded
+        table.kind = .table
+        #expect(throws: RunPlanner.Refusal.self) { try decide(.merge, recorded: table) }
         #expect(
-            decide(.table, files: "f2") == RunDecision(runType: .full, reason: "source files changed"))
+            try decide(.partition, recorded: table)
+                == RunDecision(runType: .backfill, reason: "kind changed: table → partition"))
         #expect(
-            decide(.merge, files: "f1")
+            try decide(.table, recorded: merge, fullRefresh: true)
+                == RunDecision(runType: .backfill, reason: "full refresh"))
+        // Case does not make a key change.
+        #expect(try decide(.merge, recorded: merge, key: ["ID"]).runType == .incremental)
+    }
+
+    @Test func fileSourcesRunOnlyWhenTheirFilesChange() throws {
+        let withFiles = RunPlanner.Recorded(snapshot: 5, modelHash: "h", filesFingerprint: "f1")
+        #expect(
+            try decide(.table, recorded: withFiles, files: "f1")
+                == RunDecision(runType: .skip, reason: "no dependencies"))
+        #expect(
+            try decide(.table, recorded: withFiles, files: "f2")
+                == RunDecision(runType: .full, reason: "source files changed"))
+        #expect(
+            try decide(.merge, recorded: withFiles, files: "f1")
                 == RunDecision(runType: .incremental, reason: "no dependencies", reads: .nothing))
         #expect(
-            decide(.merge, files: "f2")
+            try decide(.merge, recorded: withFiles, files: "f2")
                 == RunDecision(runType: .incremental, reason: "source files changed", reads: .everything))
-        #expect(decide(.merge, files: "f1", deps: [(dep, 7)]).reads == .changes)
-        // Sources that cannot be fingerprinted follow the rules for catalog dependencies alone.
-        #expect(decide(.append, files: nil).reads == .changes)
-        #expect(decide(.table, files: nil).runType == .skip)
+        #expect(try decide(.merge, recorded: withFiles, deps: [(dep, 7)], files: "f1").reads == .changes)
     }
 }

@@ -30,6 +30,11 @@ public struct TableReferences: Sendable, Hashable {
     public var readsComputedFilePaths = false
     /// Table function calls (`FROM name(args)`), in the order the parser lists them.
     public var tableFunctionCalls: [FunctionCall] = []
+    /// The parsed plan (`json_serialize_sql`), which incremental runs analyze and rewrite; nil for
+    /// the merged references of several statements.
+    public var plan: JSONValue?
+    /// Names of the common table expressions the statement defines, lower-cased.
+    public var cteNames: Set<String> = []
 
     /// A table function call: its name and the byte offset where it starts in the SQL.
     public struct FunctionCall: Sendable, Hashable {
@@ -129,6 +134,8 @@ public struct TableReferences: Sendable, Hashable {
         references.readsComputedFilePaths = files.computed
         references.tableFunctionCalls = calls
         references.lineage = ColumnLineage.of(tree: tree)
+        references.plan = tree
+        references.cteNames = cteNames
         return references
     }
 
@@ -202,14 +209,6 @@ public struct TableReferences: Sendable, Hashable {
         }
     }
 
-    /// The first (leftmost in the text) reference to a model target, for incremental rewriting.
-    public func firstModelTable(catalog: String, models: Set<Target>) -> (TableReferences.Table, Target)? {
-        tables.sorted { $0.location < $1.location }
-            .lazy
-            .compactMap { table in Self.modelTarget(table, catalog: catalog, models: models).map { (table, $0) } }
-            .first
-    }
-
     /// The model targets among the referenced tables, in order of appearance, without repeats.
     public func targets(catalog: String, models: Set<Target>) -> [Target] {
         var seen: Set<Target> = []
@@ -224,6 +223,14 @@ public struct TableReferences: Sendable, Hashable {
 
     /// The model `table` names: in `catalog` or no catalog, schema `main` when none is given, and
     /// matched without regard to case, as DuckDB matches identifiers.
+    /// The model a base table of a parsed plan names, unless it names one of the statement's CTEs.
+    func modelTarget(_ table: PlanTable, catalog: String, models: Set<Target>) -> Target? {
+        if table.catalog.isEmpty && table.schema.isEmpty && cteNames.contains(table.table.lowercased()) { return nil }
+        return Self.modelTarget(
+            Table(catalog: table.catalog, schema: table.schema, table: table.table, alias: table.alias, location: 0),
+            catalog: catalog, models: models)
+    }
+
     static func modelTarget(_ table: Table, catalog: String, models: Set<Target>) -> Target? {
         guard table.catalog.isEmpty || table.catalog.lowercased() == catalog.lowercased() else { return nil }
         let named = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)

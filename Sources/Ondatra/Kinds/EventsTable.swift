@@ -1,6 +1,17 @@
 import DuckDB
 import Foundation
 
+/// The `events` kind's rules: rows arrive through the collector, so a flush's result holds only
+/// new events and each is inserted once; the table is never rebuilt from a query.
+enum EventsKind: KindRules {
+    static var keepsHistory: Bool { true }
+
+    static func write(_ context: WriteContext) throws -> Int64 {
+        Int64(
+            try context.session.execute("INSERT INTO \(context.target) BY NAME SELECT * FROM \(context.result)"))
+    }
+}
+
 /// The `events` kind: the model declares columns (`name TYPE [NOT NULL]` per line) instead of a
 /// query. A run creates the table with that schema; rows arrive through the collector and are
 /// moved in by flushes.
@@ -54,7 +65,7 @@ enum EventsTable {
         try session.ensureSchema(model.target.schema)
         let started = Date()
         var warnings: [String] = []
-        var made: CommitMessage?
+        var made: CommitMetadata?
         let snapshot = try session.transaction { session in
             if exists {
                 let current = try SchemaEvolution.columns(
@@ -63,16 +74,16 @@ enum EventsTable {
                 if let note = try SchemaEvolution.apply(
                     session, qualifiedTarget: target, current: current, wanted: wanted)
                 {
-                    warnings.append(note)
+                    warnings.append("schema evolution: " + note)
                 }
             } else {
                 try session.execute("CREATE TABLE \(target) (\(list))")
             }
-            let message = materializer.commitMessage(
+            let metadata = materializer.metadata(
                 rows: 0, columns: declared.map { SchemaEvolution.Column(name: $0.name, type: $0.type) },
                 started: started)
-            made = message
-            return message
+            made = metadata
+            return metadata.commitMessage
         }
         return Materializer.Outcome(
             rows: 0, warnings: warnings, commit: snapshot == nil ? nil : made, snapshot: snapshot)

@@ -18,11 +18,15 @@ enum SchemaEvolution {
             }
     }
 
-    /// Alters `qualifiedTarget` from `current` to `wanted`; returns the warning text, or nil when
-    /// nothing changed.
+    /// Alters `qualifiedTarget` from `current` to `wanted`; returns what changed (`+ a (INT); - b;
+    /// renamed c → d`), or nil when nothing did.
+    ///
+    /// - Parameter keepingOrder: every row is about to be rewritten (a rebuild), so columns may be
+    ///   dropped and added again to keep `wanted`'s order (a type change that cannot be done in
+    ///   place otherwise moves the column to the end).
     static func apply(
         _ session: Session, qualifiedTarget: String, current: [Column], wanted: [Column],
-        previousLineage: [String: String] = [:], lineage: [String: String] = [:]
+        previousLineage: [String: String] = [:], lineage: [String: String] = [:], keepingOrder: Bool = false
     ) throws -> String? {
         var current = current
         var notes: [String] = []
@@ -66,6 +70,30 @@ enum SchemaEvolution {
             try session.execute("ALTER TABLE \(qualifiedTarget) DROP COLUMN \(SQLLiteral.identifier(column.name))")
             notes.append("- \(column.name)")
         }
-        return notes.isEmpty ? nil : "schema evolution: " + notes.joined(separator: "; ")
+        guard !notes.isEmpty else { return nil }
+        if keepingOrder { try reorder(session, qualifiedTarget: qualifiedTarget, wanted: wanted) }
+        return notes.joined(separator: "; ")
+    }
+
+    /// Puts the columns in `wanted`'s order by dropping every column from the first one out of
+    /// place and adding them again in order. Their values are lost: only for tables whose rows are
+    /// all rewritten next.
+    private static func reorder(_ session: Session, qualifiedTarget: String, wanted: [Column]) throws {
+        let names = try session.query("SELECT name FROM pragma_table_info(\(SQLLiteral.quote(qualifiedTarget)))")
+            .allRows().compactMap { $0[0].string }
+        guard names.count == wanted.count,
+            let first = names.indices.first(where: { names[$0].lowercased() != wanted[$0].name.lowercased() })
+        else { return }
+        // A table keeps at least one column while the others are dropped.
+        let placeholder = SQLLiteral.identifier("__ondatra_placeholder")
+        try session.execute("ALTER TABLE \(qualifiedTarget) ADD COLUMN \(placeholder) BOOLEAN")
+        for name in names[first...] {
+            try session.execute("ALTER TABLE \(qualifiedTarget) DROP COLUMN \(SQLLiteral.identifier(name))")
+        }
+        for column in wanted[first...] {
+            try session.execute(
+                "ALTER TABLE \(qualifiedTarget) ADD COLUMN \(SQLLiteral.identifier(column.name)) \(column.type)")
+        }
+        try session.execute("ALTER TABLE \(qualifiedTarget) DROP COLUMN \(placeholder)")
     }
 }

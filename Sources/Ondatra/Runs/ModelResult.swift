@@ -21,13 +21,17 @@ public struct ModelResult: Sendable {
     public let errors: [String]
     /// Checks whose failures are reported, not fatal.
     public let warnings: [String]
+    /// How an incremental run read its inputs: `delta` (only the changed rows of one upstream),
+    /// `affected keys` (only the groups the changes touch) or `full query`; nil otherwise.
+    public var strategy: String? = nil
 
     /// One line for the terminal, e.g. `[OK] raw.countries (table, backfill, 53 rows, 1.1s)`.
     public var line: String {
         switch status {
         case .ok:
-            return
-                "[OK] \(target) (\(kind.rawValue), \(runType.rawValue), \(rowsAffected) rows, \(Self.seconds(durationMs)))"
+            // A full refresh says so: it threw away what the table kept.
+            let type = reason == Self.fullRefreshReason ? "\(runType.rawValue): \(reason)" : runType.rawValue
+            return "[OK] \(target) (\(kind.rawValue), \(type), \(rowsAffected) rows, \(Self.seconds(durationMs)))"
         case .skip:
             return "[SKIP] \(target) (\(kind.rawValue), skip: \(reason))"
         case .error:
@@ -42,8 +46,12 @@ public struct ModelResult: Sendable {
             "run_reason": .string(reason), "rows_affected": .int(rowsAffected), "duration_ms": .int(Int64(durationMs)),
             "status": .string(status.rawValue), "errors": .array(errors.map(JSONValue.string)),
             "warnings": .array(warnings.map(JSONValue.string)),
+            "strategy": strategy.map(JSONValue.string) ?? .null,
         ])
     }
+
+    /// The reason of a run that `--full-refresh` rebuilt.
+    static let fullRefreshReason = "full refresh"
 
     static func seconds(_ milliseconds: Int) -> String {
         let tenths = (milliseconds + 50) / 100

@@ -12,7 +12,7 @@ public final class Runner {
     private var catalogState: CatalogState?
     /// Models that ran incrementally and wrote nothing, with the snapshot they caught up to;
     /// recorded with the run's next commit.
-    private var pendingWatermarks: [Target: CatalogState.Watermark] = [:]
+    private var pendingWatermarks: [Target: CommitMetadata.Watermark] = [:]
     /// Set from another thread (for example on Ctrl-C) to stop before the next model.
     public let stopRequested = Atomic<Bool>(false)
     /// Runs Starlark models; without it they are listed and skipped.
@@ -26,8 +26,10 @@ public final class Runner {
     }
 
     /// Runs every model, or only `selection` (other models are neither run nor reported).
+    /// - Parameter fullRefresh: rebuild the models that run from scratch (`run --full-refresh`):
+    ///   the only way to rebuild a table whose kind keeps history.
     /// - Throws: ``OndatraError`` for project-level problems (a cycle, an unknown target, a bad header).
-    public func run(selection: [Target] = []) throws -> RunSummary {
+    public func run(selection: [Target] = [], fullRefresh: Bool = false) throws -> RunSummary {
         let started = Date()
         catalogState = nil
         pendingWatermarks = [:]
@@ -57,7 +59,8 @@ public final class Runner {
                 model, dependencies: dependencies[target] ?? [], references: references[target],
                 parseError: parseErrors[target],
                 failedUpstream: (dependencies[target] ?? []).first { failed.contains($0) },
-                configText: configText, modelTargets: modelTargets, libFunctions: libFunctions, runID: runID)
+                configText: configText, modelTargets: modelTargets, libFunctions: libFunctions, runID: runID,
+                fullRefresh: fullRefresh)
             if result.status == .error || (result.status == .skip && result.reason == Self.upstreamFailed) {
                 failed.insert(target)
             }
@@ -75,19 +78,17 @@ public final class Runner {
         return Set(files.filter { $0.hasSuffix(".star") }.map { String($0.dropLast(5)).lowercased() })
     }
 
-    /// The files a model reads, fingerprinted when they are local and named literally and the
-    /// model reads nothing else outside the catalog's models.
-    private func filesFingerprint(_ references: TableReferences?, modelTargets: Set<Target>) throws -> String? {
-        guard let references, !references.filePatterns.isEmpty,
-            references.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets)
-        else { return nil }
+    /// The files a model reads, fingerprinted when they are local and named literally; nil when
+    /// it reads none or one of them cannot be fingerprinted (a remote location).
+    private func filesFingerprint(_ references: TableReferences?) throws -> String? {
+        guard let references, !references.filePatterns.isEmpty else { return nil }
         return try SourceFiles.fingerprint(references.filePatterns, session: session)
     }
 
     private func runOne(
         _ model: Model, dependencies: [Target], references: TableReferences?, parseError: String?,
         failedUpstream: Target?,
-        configText: String, modelTargets: Set<Target>, libFunctions: Set<String>, runID: String
+        configText: String, modelTargets: Set<Target>, libFunctions: Set<String>, runID: String, fullRefresh: Bool
     ) -> ModelResult {
         let started = Date()
         func finish(
@@ -118,16 +119,27 @@ public final class Runner {
             let hash = ModelHash.of(model, configText: configText)
             let recorded = state.commits[model.target].map {
                 RunPlanner.Recorded(
-                    snapshot: $0.processedThrough, modelHash: $0.modelHash, filesFingerprint: $0.filesFingerprint)
+                    snapshot: $0.processedThrough, modelHash: $0.modelHash, filesFingerprint: $0.filesFingerprint,
+                    kind: ModelKind(rawValue: $0.kind), uniqueKey: $0.metadata.uniqueKey)
             }
-            let fingerprint = try filesFingerprint(references, modelTargets: modelTargets)
-            let decision = RunPlanner.decide(
-                kind: model.kind, hash: hash, targetExists: state.tables.contains(model.target), recorded: recorded,
-                dependencySnapshots: dependencies.map { ($0, state.commits[$0]?.snapshot) },
-                // A Starlark model may call APIs: it runs every time (a tracked one writes only what changed).
-                readsOutsideCatalog: model.language == .starlark
-                    || references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false,
-                filesFingerprint: fingerprint)
+            let fingerprint = try filesFingerprint(references)
+            var inputs = RunPlanner.Inputs(
+                kind: model.kind, uniqueKey: model.directives.uniqueKey, hash: hash,
+                targetExists: state.tables.contains(model.target))
+            inputs.dependencySnapshots = dependencies.map { ($0, state.commits[$0]?.snapshot) }
+            // A Starlark model may call APIs, and files named through an expression or remotely
+            // cannot be fingerprinted: such models run every time (writing only what changed).
+            let unfollowedFiles =
+                (references?.readsComputedFilePaths ?? false)
+                || (!(references?.filePatterns.isEmpty ?? true) && fingerprint == nil)
+            inputs.readsOutsideCatalog =
+                model.language == .starlark || unfollowedFiles
+                || references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false
+            inputs.readsOnlyFollowedInputs =
+                references?.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets) ?? false
+            inputs.filesFingerprint = fingerprint
+            inputs.fullRefresh = fullRefresh
+            let decision = try RunPlanner.decide(inputs, recorded: recorded, target: model.target)
             decided = decision
             if decision.runType == .skip { return finish(decision, status: .skip) }
             var materializer = Materializer(
@@ -143,11 +155,19 @@ public final class Runner {
             if let commit = outcome.commit {
                 try catalogState?.record(model.target, commit: commit, snapshot: outcome.snapshot, session: session)
                 pendingWatermarks = [:]
-            } else if decision.runType == .incremental && decision.reads != .nothing {
-                pendingWatermarks[model.target] = CatalogState.Watermark(
-                    snapshot: state.currentSnapshot, filesFingerprint: fingerprint)
+            } else if decision.runType == .full || (decision.runType == .incremental && decision.reads != .nothing) {
+                // It read its inputs and had nothing to write: up to date all the same.
+                pendingWatermarks[model.target] = CommitMetadata.Watermark(
+                    snapshot: state.currentSnapshot, sourceFiles: fingerprint,
+                    modelHash: hash == recorded?.modelHash ? nil : hash)
             }
-            return finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
+            var result = finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
+            result.strategy = outcome.strategy
+            return result
+        } catch let refusal as RunPlanner.Refusal {
+            return finish(
+                RunDecision(runType: .skip, reason: "refused"), status: .error,
+                errors: ["\(model.path): \(refusal.message)"])
         } catch let error as OndatraError {
             let message = error.file == nil ? "\(model.path): \(error.message)" : error.description
             return finish(decided, status: .error, errors: [message])

@@ -19,6 +19,8 @@ public final class Session {
 
     /// Schemas this session has made sure exist.
     private var knownSchemas: Set<String> = []
+    /// The scalar function names, read once (see ``rowWiseFunctions()``).
+    private var scalarFunctions: Set<String>?
 
     /// The variable that holds the project's absolute root path in config files.
     public static let projectDirectoryVariable = "ONDATRA_PROJECT_DIR"
@@ -108,6 +110,19 @@ public final class Session {
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
             .joined(separator: " ")
+    }
+
+    /// The lower-cased names of the functions known to work row by row (DuckDB's scalar
+    /// functions), read from `duckdb_functions()` once per session. Anything else a query calls
+    /// (aggregates, macros that may hide one) counts as not row by row.
+    public func rowWiseFunctions() throws -> Set<String> {
+        if let scalarFunctions { return scalarFunctions }
+        let names = Set(
+            try connection.rows(
+                "SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'scalar'"
+            ).compactMap { $0.first?.string })
+        scalarFunctions = names
+        return names
     }
 
     /// Creates `schema` in the catalog unless it exists.

@@ -28,22 +28,16 @@ struct HistoryCommand: ParsableCommand {
         }
         let output = StandardOutput()
         try format.write(
-            try session.query(Self.query(session, target: target.flatMap(Target.init(parsing:)), limit: limit)),
+            try session.query(try Self.query(session, target: target.flatMap(Target.init(parsing:)), limit: limit)),
             to: output)
         output.flush()
     }
 
-    /// The runs of `target` (or all), newest first.
-    static func query(_ session: Session, target: Target?, limit: Int) -> String {
-        let filter = target.map { " AND (commit_extra_info->>'model') = \(SQLLiteral.quote($0.description))" } ?? ""
-        return """
-            SELECT snapshot_id AS snapshot, snapshot_time AS "time", (commit_extra_info->>'model') AS model,
-                   (commit_extra_info->>'kind') AS kind, (commit_extra_info->>'run_type') AS run_type,
-                   (commit_extra_info->>'rows_affected')::BIGINT AS "rows", (commit_extra_info->>'duration_ms')::BIGINT AS ms
-            FROM \(SQLLiteral.identifier(session.catalog)).snapshots()
-            WHERE author = \(SQLLiteral.quote(CommitMessage.author)) AND (commit_extra_info->>'model') IS NOT NULL\(filter)
-            ORDER BY snapshot_id DESC LIMIT \(max(1, limit))
-            """
+    /// The runs of `target` (or all), newest first, read from the commits (see ``CommitHistory``).
+    static func query(_ session: Session, target: Target?, limit: Int) throws -> String {
+        try CommitHistory.load(session)
+        let filter = target.map { " WHERE lower(model) = lower(\(SQLLiteral.quote($0.description)))" } ?? ""
+        return "SELECT * FROM \(CommitHistory.table)\(filter) ORDER BY snapshot DESC LIMIT \(max(1, limit))"
     }
 }
 
@@ -98,7 +92,7 @@ struct DescribeCommand: ParsableCommand {
         let output = StandardOutput()
         output.write(lines.joined(separator: "\n") + "\nlast runs:\n")
         try ResultFormat.table.write(
-            try session.query(HistoryCommand.query(session, target: wanted, limit: 5)), to: output)
+            try session.query(try HistoryCommand.query(session, target: wanted, limit: 5)), to: output)
         output.flush()
     }
 
@@ -120,18 +114,16 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let project = try global.resolveProject()
         let session = try Session(project: project)
-        let catalog = SQLLiteral.identifier(session.catalog)
         let tables = try session.catalogTables().sorted().map { ($0.schema, $0.table) }
         // Exact row counts: the catalog's size estimate also counts rows deleted since the last compaction.
         let counts = tables.map { schema, table in
             "SELECT \(SQLLiteral.quote(schema + "." + table)) AS model, count(*) AS n FROM \(SQLLiteral.qualified([session.catalog, schema, table]))"
         }.joined(separator: " UNION ALL ")
+        try CommitHistory.load(session)
         let sql = """
             WITH runs AS (
-                SELECT (commit_extra_info->>'model') AS model, count(*) AS runs, max(snapshot_time) AS last_run,
-                       arg_max((commit_extra_info->>'run_type'), snapshot_id) AS last_run_type
-                FROM \(catalog).snapshots() WHERE author = \(SQLLiteral.quote(CommitMessage.author)) AND (commit_extra_info->>'model') IS NOT NULL
-                GROUP BY 1),
+                SELECT model, count(*) AS runs, max("time") AS last_run, arg_max(run_type, snapshot) AS last_run_type
+                FROM \(CommitHistory.table) GROUP BY 1),
             sizes AS (\(counts.isEmpty ? "SELECT NULL::VARCHAR AS model, 0::BIGINT AS n WHERE false" : counts))
             SELECT s.model, s.n AS "rows", r.runs, r.last_run_type, r.last_run
             FROM sizes s LEFT JOIN runs r USING (model) ORDER BY 1

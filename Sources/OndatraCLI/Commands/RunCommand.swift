@@ -28,6 +28,14 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per model on stdout (human text goes to stderr).")
     var json = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Rebuild the models that run (the given targets, or all) from scratch.",
+            discussion:
+                "The only way to rebuild a merge, scd2, tracked or append table: what it keeps (history, rows merge never deletes) is thrown away."
+        ))
+    var fullRefresh = false
+
     func run() throws {
         let project = try global.resolveProject()
         let selection = try targets.map { text -> Target in
@@ -73,7 +81,7 @@ struct RunCommand: ParsableCommand {
         }
         let summary: RunSummary
         do {
-            summary = try runner.run(selection: selection)
+            summary = try runner.run(selection: selection, fullRefresh: fullRefresh)
         } catch  where runner.stopRequested.load(ordering: .relaxed) {
             // Ctrl-C while the project was being read: nothing ran.
             throw CommandFailure(message: "interrupted before any model ran", exitCode: 130)

@@ -3,8 +3,18 @@ import DuckDB
 /// The `scd2` kind (slowly changing dimension, type 2): every version of a key is kept. A key whose
 /// values changed, or that vanished from the result, has its current version closed
 /// (`valid_to_snapshot` set, `is_current` false); changed and new keys get a new current version
-/// valid from this commit's snapshot.
-enum SCD2Writer {
+/// valid from this commit's snapshot. Closed versions are never touched again, whatever the run
+/// type, except by `--full-refresh`.
+enum SCD2Kind: KindRules {
+    static var keepsHistory: Bool { true }
+    static var oneRowPerKey: Bool { true }
+    static var addedColumns: [SchemaEvolution.Column] {
+        [
+            .init(name: "valid_from_snapshot", type: "BIGINT"), .init(name: "valid_to_snapshot", type: "BIGINT"),
+            .init(name: "is_current", type: "BOOLEAN"),
+        ]
+    }
+
     static let changed = WriteContext.scratch("scd2_changed")
     static let vanished = WriteContext.scratch("scd2_vanished")
 
@@ -15,6 +25,7 @@ enum SCD2Writer {
     }
 
     static func prepare(_ context: WriteContext) throws {
+        guard !context.rebuilds else { return }
         let session = context.session
         let differs = context.valueColumns.map {
             "t.\(SQLLiteral.identifier($0.name)) IS DISTINCT FROM r.\(SQLLiteral.identifier($0.name))"
@@ -22,12 +33,12 @@ enum SCD2Writer {
         let same = differs.isEmpty ? "true" : "NOT (" + differs.joined(separator: " OR ") + ")"
         try session.execute(
             """
-            CREATE OR REPLACE TEMP TABLE \(TrackedWriter.name(changed)) AS SELECT \(context.keyList("r")) FROM \(context.result) r
+            CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("scd2_changed")) AS SELECT \(context.keyList("r")) FROM \(context.result) r
             WHERE NOT EXISTS (SELECT 1 FROM \(context.target) t WHERE t.is_current AND \(context.keyMatch("t", "r")) AND \(same))
             """)
         try session.execute(
             """
-            CREATE OR REPLACE TEMP TABLE \(TrackedWriter.name(vanished)) AS SELECT \(context.keyList("t")) FROM \(context.target) t
+            CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("scd2_vanished")) AS SELECT \(context.keyList("t")) FROM \(context.target) t
             WHERE t.is_current AND NOT EXISTS (SELECT 1 FROM \(context.result) r WHERE \(context.keyMatch("t", "r")))
             """)
     }
@@ -41,20 +52,17 @@ enum SCD2Writer {
             """)
     }
 
-    /// Inserts every result row as a current version (after a rebuild emptied the table).
-    static func insertAll(_ context: WriteContext) throws -> Int64 {
-        let snapshot = try nextSnapshot(context.session)
-        return Int64(
-            try context.session.execute(
-                """
-                INSERT INTO \(context.target) BY NAME SELECT r.*, \(snapshot)::BIGINT AS valid_from_snapshot,
-                NULL::BIGINT AS valid_to_snapshot, true AS is_current FROM \(context.result) r
-                """))
-    }
-
     static func write(_ context: WriteContext) throws -> Int64 {
         let session = context.session
         let snapshot = try nextSnapshot(session)
+        let versions = """
+            INSERT INTO \(context.target) BY NAME SELECT r.*, \(snapshot)::BIGINT AS valid_from_snapshot,
+            NULL::BIGINT AS valid_to_snapshot, true AS is_current FROM \(context.result) r
+            """
+        if context.rebuilds {
+            try session.execute("DELETE FROM \(context.target)")
+            return Int64(try session.execute(versions))
+        }
         try session.execute(
             """
             UPDATE \(context.target) t SET valid_to_snapshot = \(snapshot), is_current = false
@@ -63,10 +71,6 @@ enum SCD2Writer {
             """)
         return Int64(
             try session.execute(
-                """
-                INSERT INTO \(context.target) BY NAME SELECT r.*, \(snapshot)::BIGINT AS valid_from_snapshot,
-                NULL::BIGINT AS valid_to_snapshot, true AS is_current FROM \(context.result) r
-                WHERE EXISTS (SELECT 1 FROM \(changed) c WHERE \(context.keyMatch("r", "c")))
-                """))
+                versions + " WHERE EXISTS (SELECT 1 FROM \(changed) c WHERE \(context.keyMatch("r", "c")))"))
     }
 }

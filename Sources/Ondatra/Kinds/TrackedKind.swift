@@ -3,42 +3,40 @@ import DuckDB
 /// The `tracked` kind: rows are grouped by `@unique_key`; each group's content hash (over its
 /// non-key values, independent of row order, NULL distinct from '' and 'NULL') decides whether the
 /// group is replaced. New and changed groups are deleted and inserted again; vanished groups are
-/// deleted; unchanged groups are not touched.
-enum TrackedWriter {
-    static let hashColumn = ContentHash.column
+/// deleted; unchanged groups are not touched, so a SQL change that yields the same rows pushes
+/// nothing. The hash is kept in `_content_hash`.
+enum TrackedKind: KindRules {
+    static var keepsHistory: Bool { true }
+    static var addedColumns: [SchemaEvolution.Column] { [.init(name: ContentHash.column, type: "VARCHAR")] }
+
     static let groups = WriteContext.scratch("groups")
     static let prepared = WriteContext.scratch("prepared")
     static let changed = WriteContext.scratch("changed")
     static let vanished = WriteContext.scratch("vanished")
 
-    /// `SELECT keys, hash FROM table GROUP BY keys`: the content hash of every group in `table`.
-    static func groupHashes(_ context: WriteContext, of table: String) -> String {
-        ContentHash.groups(keys: context.keys, values: context.valueColumns.map(\.name), of: table)
-    }
-
-    /// The result's groups with their hashes; with `compares`, also the changed and vanished groups.
-    static func prepare(_ context: WriteContext, compares: Bool) throws {
+    /// The result's groups with their hashes, the rows to write with their group's hash, and
+    /// (unless the table is rebuilt) the changed and vanished groups.
+    static func prepare(_ context: WriteContext) throws {
         let session = context.session
-        var hashes = groupHashes(context, of: context.result)
+        let hash = SQLLiteral.identifier(ContentHash.column)
+        var hashes = context.groupHashes(of: context.result)
         if let queryHashes = context.queryHashes {
             // A Starlark model keeps the hash of what its query returned for the group.
-            let hash = SQLLiteral.identifier(hashColumn)
             hashes = """
                 SELECT g.* EXCLUDE (\(hash)), coalesce(q.\(hash), g.\(hash)) AS \(hash) FROM (\(hashes)) g
                 LEFT JOIN \(queryHashes) q ON (\(context.keyMatch("g", "q")))
                 """
         }
-        try session.execute("CREATE OR REPLACE TEMP TABLE \(name(groups)) AS \(hashes)")
+        try session.execute("CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("groups")) AS \(hashes)")
         try session.execute(
             """
-            CREATE OR REPLACE TEMP TABLE \(name(prepared)) AS
-            SELECT r.*, g.\(SQLLiteral.identifier(hashColumn)) FROM \(context.result) r JOIN \(groups) g ON (\(context.keyMatch("r", "g")))
+            CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("prepared")) AS
+            SELECT r.*, g.\(hash) FROM \(context.result) r JOIN \(groups) g ON (\(context.keyMatch("r", "g")))
             """)
-        guard compares else { return }
-        let hash = SQLLiteral.identifier(hashColumn)
+        guard !context.rebuilds else { return }
         try session.execute(
             """
-            CREATE OR REPLACE TEMP TABLE \(name(changed)) AS SELECT \(context.keyList("g")) FROM \(groups) g
+            CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("changed")) AS SELECT \(context.keyList("g")) FROM \(groups) g
             WHERE NOT EXISTS (SELECT 1 FROM \(context.target) t WHERE \(context.keyMatch("t", "g")) AND t.\(hash) = g.\(hash))
             """)
         // A Starlark model saves only changed groups: a group has vanished when its query no longer
@@ -49,7 +47,7 @@ enum TrackedWriter {
             } ?? ""
         try session.execute(
             """
-            CREATE OR REPLACE TEMP TABLE \(name(vanished)) AS SELECT DISTINCT \(context.keyList("t")) FROM \(context.target) t
+            CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("vanished")) AS SELECT DISTINCT \(context.keyList("t")) FROM \(context.target) t
             WHERE NOT EXISTS (SELECT 1 FROM \(groups) g WHERE \(context.keyMatch("t", "g")))\(unseen)
             """)
     }
@@ -59,11 +57,8 @@ enum TrackedWriter {
     }
 
     static func write(_ context: WriteContext) throws -> Int64 {
+        if context.rebuilds { return try replaceAll(context, from: prepared) }
         let session = context.session
-        if context.runType == .backfill || context.runType == .full {
-            try session.execute("DELETE FROM \(context.target)")
-            return Int64(try session.execute("INSERT INTO \(context.target) BY NAME SELECT * FROM \(prepared)"))
-        }
         try session.execute(
             """
             DELETE FROM \(context.target) t
@@ -76,10 +71,5 @@ enum TrackedWriter {
                 INSERT INTO \(context.target) BY NAME SELECT p.* FROM \(prepared) p
                 WHERE EXISTS (SELECT 1 FROM \(changed) c WHERE \(context.keyMatch("p", "c")))
                 """))
-    }
-
-    /// The bare table name of a `temp.main.x` scratch table, for `CREATE TEMP TABLE`.
-    static func name(_ qualified: String) -> String {
-        qualified.split(separator: ".").last.map(String.init) ?? qualified
     }
 }

@@ -1,0 +1,43 @@
+import DuckDB
+
+/// The `partition` kind: the `@unique_key` columns name a partition. A run replaces every partition
+/// whose rows changed with all of that partition's current rows, and removes partitions that
+/// vanished, so the table always equals the query's result. The materializer either lists the
+/// touched partitions (``ResultScope/keys(_:)``, the result then holds all their rows) or hands
+/// over the whole result, and the partitions whose content differs are found here by hash.
+enum PartitionKind: KindRules {
+    static var keepsHistory: Bool { false }
+    static var followsChanges: Bool { true }
+
+    static let touched = WriteContext.scratch("touched")
+
+    static func write(_ context: WriteContext) throws -> Int64 {
+        if context.rebuilds { return try replaceAll(context) }
+        let session = context.session
+        let partitions: String
+        switch context.scope {
+        case .keys(let table):
+            partitions = table
+        case .whole, .changedRows:
+            // Partitions whose content differs, or that exist on one side only.
+            let mine = context.groupHashes(of: context.result)
+            let theirs = context.groupHashes(of: context.target)
+            let keys = context.keyList()
+            try session.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("touched")) AS
+                SELECT \(keys) FROM ((\(mine)) EXCEPT (\(theirs))) UNION SELECT \(keys) FROM ((\(theirs)) EXCEPT (\(mine)))
+                """)
+            partitions = touched
+        }
+        try session.execute(
+            "DELETE FROM \(context.target) t WHERE EXISTS (SELECT 1 FROM \(partitions) p WHERE \(context.keyMatch("t", "p")))"
+        )
+        return Int64(
+            try session.execute(
+                """
+                INSERT INTO \(context.target) BY NAME SELECT r.* FROM \(context.result) r
+                WHERE EXISTS (SELECT 1 FROM \(partitions) p WHERE \(context.keyMatch("r", "p")))
+                """))
+    }
+}

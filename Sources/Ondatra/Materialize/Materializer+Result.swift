@@ -1,0 +1,218 @@
+import DuckDB
+
+/// Where a model's result comes from: its query as written, the rows of one changed upstream, the
+/// groups the changes touch, a Starlark model or lib functions.
+extension Materializer {
+    /// How the result is built, decided from the catalog state and the query's shape.
+    enum ResultPlan {
+        /// Nothing the model reads changed since its last run: there is nothing to do.
+        case nothing
+        /// The rows a Starlark model saves.
+        case script
+        /// Fetch through lib functions, then the query over what came back.
+        case libCalls
+        /// The full query.
+        case full
+        /// The query over only the changed rows of one upstream (``IncrementalStrategy/delta(_:)``).
+        case delta(Target)
+        /// The full query restricted to the groups the changes touch (``IncrementalStrategy/affectedKeys(_:)``).
+        case affectedKeys([Target])
+
+        /// The name shown for an incremental run built this way.
+        var strategyName: String? {
+            switch self {
+            case .nothing: nil
+            case .delta: "delta"
+            case .affectedKeys: "affected keys"
+            case .script, .libCalls, .full: "full query"
+            }
+        }
+    }
+
+    /// A built result: what the result table holds and whether there is anything to write.
+    struct BuiltResult {
+        var scope: ResultScope
+        var nothingToWrite: Bool
+        var warnings: [String] = []
+        /// For a Starlark tracked model: the keys its queries returned, with their content hashes.
+        var queryHashes: String? = nil
+        /// For a Starlark tracked model: the query whose rows it saved.
+        var trackedQuery: String? = nil
+    }
+
+    /// Decides how to build the result, from the catalog state and the query's parsed shape.
+    func resultPlan(exists: Bool) throws -> ResultPlan {
+        if model.language == .starlark { return .script }
+        if !libCalls.isEmpty { return .libCalls }
+        guard exists, decision.runType == .incremental, let recorded = state.commits[target] else { return .full }
+        switch decision.reads {
+        case .nothing: return .nothing
+        case .everything: return .full
+        case .changes: break
+        }
+        let changed = dependencies.filter { (state.commits[$0]?.snapshot ?? 0) > recorded.processedThrough }
+        guard !changed.isEmpty else { return .nothing }
+        guard model.kind.rules.followsChanges else { return .full }
+        let shape = try queryShape()
+        switch IncrementalStrategy.choose(
+            kind: model.kind, keys: model.directives.uniqueKey, shape: shape, changed: changed)
+        {
+        case .nothing: return .nothing
+        case .delta(let upstream): return .delta(upstream)
+        case .affectedKeys(let upstreams): return .affectedKeys(upstreams)
+        case .full: return .full
+        }
+    }
+
+    /// The query's shape, or nil when its plan is missing or does not turn back into the same SQL.
+    private func queryShape() throws -> QueryShape? {
+        guard let queries = incrementalQueries(), try queries.roundTrips() else { return nil }
+        return QueryShape.analyze(queries.plan, rowWise: try session.rowWiseFunctions(), resolve: queries.resolve)
+    }
+
+    /// The plan editor for this run, when the model's SQL was parsed.
+    func incrementalQueries() -> IncrementalQueries? {
+        guard let plan = references.plan else { return nil }
+        let references = self.references
+        let catalog = session.catalog
+        let models = modelTargets
+        return IncrementalQueries(
+            session: session, plan: plan,
+            resolve: { references.modelTarget($0, catalog: catalog, models: models) },
+            through: state.commits[target]?.processedThrough ?? 0, current: state.currentSnapshot, scratch: scratch)
+    }
+
+    /// Builds the result table; nil when a Starlark model or lib function called `abort()`.
+    /// - Parameter rewrites: use incremental rewrites (false after one failed: the full query runs).
+    func buildResult(_ plan: ResultPlan, exists: Bool, incremental: IncrementalState?, rewrites: Bool) throws
+        -> BuiltResult?
+    {
+        switch plan {
+        case .nothing:
+            return BuiltResult(scope: .changedRows, nothingToWrite: true)
+        case .script:
+            let outcome = try runScript(exists: exists, incremental: incremental)
+            if outcome.aborted { return nil }
+            return BuiltResult(scope: .whole, nothingToWrite: false, queryHashes: outcome.queryHashes)
+        case .libCalls:
+            guard let body = try fetchLibCalls(libCalls, incremental: incremental) else { return nil }
+            let rows = try createResult(body)
+            return BuiltResult(scope: .whole, nothingToWrite: model.kind != .partition && rows == 0)
+        case .full:
+            return try buildFull(exists: exists, rewrites: rewrites)
+        case .delta(let upstream):
+            return try rewritten { try buildDelta(upstream) }
+        case .affectedKeys(let upstreams):
+            return try rewritten { try buildAffectedKeys(upstreams) }
+        }
+    }
+
+    /// The full query. An append model that ran before adds the rows new since then: the query
+    /// now minus the same query over its inputs as of its last run (DuckLake time travel), when
+    /// everything it reads is a model table; otherwise rows not already in the table.
+    private func buildFull(exists: Bool, rewrites: Bool) throws -> BuiltResult {
+        guard model.kind == .append, exists, decision.runType != .backfill else {
+            let rows = try createResult(model.body)
+            return BuiltResult(scope: .whole, nothingToWrite: model.kind != .partition && rows == 0)
+        }
+        var warnings: [String] = []
+        if decision.runType == .full {
+            warnings.append(
+                "\(decision.reason): append goes on with the new query from now on; rows already appended are kept as they are"
+            )
+        }
+        let targets = Set(references.targets(catalog: session.catalog, models: modelTargets))
+        guard rewrites, references.filePatterns.isEmpty, !references.readsComputedFilePaths,
+            references.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets),
+            let queries = incrementalQueries(), try queries.roundTrips()
+        else {
+            let rows = try createResult(model.body)
+            return BuiltResult(scope: .whole, nothingToWrite: rows == 0, warnings: warnings)
+        }
+        var built = try rewritten {
+            let then = try queries.asOfLastRun(targets)
+            let rows = try createResult("(\(model.body)\n) EXCEPT ALL (\(then))")
+            return BuiltResult(scope: .changedRows, nothingToWrite: rows == 0)
+        }
+        built.warnings = warnings
+        return built
+    }
+
+    /// The query over the changed rows of `upstream` only. Merge upserts the query over the new
+    /// rows; append adds (query over new rows) minus (query over old rows), which for a query that
+    /// is linear in the upstream is exactly the rows new in its result; partition replaces the
+    /// partitions either side touches.
+    private func buildDelta(_ upstream: Target) throws -> BuiltResult {
+        guard let queries = incrementalQueries() else { throw IncrementalQueries.NotRewritable() }
+        let new = scratch.name("new_rows_0")
+        try queries.loadNewRows(of: upstream, into: new)
+        let overNew = try queries.substituted(upstream, with: new)
+        switch model.kind {
+        case .merge:
+            let rows = try createResult(overNew)
+            return BuiltResult(scope: .changedRows, nothingToWrite: rows == 0)
+        case .append:
+            let old = scratch.name("old_rows_0")
+            try queries.loadOldRows(of: upstream, into: old)
+            let rows = try createResult("(\(overNew)\n) EXCEPT ALL (\(try queries.substituted(upstream, with: old)))")
+            return BuiltResult(scope: .changedRows, nothingToWrite: rows == 0)
+        default:
+            let old = scratch.name("old_rows_0")
+            try queries.loadOldRows(of: upstream, into: old)
+            let overOld = try queries.substituted(upstream, with: old)
+            let keys = model.directives.uniqueKey.map(SQLLiteral.identifier).joined(separator: ", ")
+            return try restricted(
+                toKeys: "SELECT DISTINCT \(keys) FROM (\(overNew)\n) UNION SELECT DISTINCT \(keys) FROM (\(overOld)\n)"
+            ) {
+                keysTable in
+                let match = ContentHash.keysMatch(model.directives.uniqueKey, "q", "k")
+                return "SELECT q.* FROM (\(model.body)\n) q WHERE EXISTS (SELECT 1 FROM \(keysTable) k WHERE \(match))"
+            }
+        }
+    }
+
+    /// The full query restricted to the groups the changes of `upstreams` touch.
+    private func buildAffectedKeys(_ upstreams: [Target]) throws -> BuiltResult {
+        guard let queries = incrementalQueries() else { throw IncrementalQueries.NotRewritable() }
+        let keys = model.directives.uniqueKey
+        return try restricted(toKeys: try queries.touchedKeys(keys: keys, changed: upstreams)) { keysTable in
+            try queries.restrictedToKeys(keys, keysTable: keysTable)
+        }
+    }
+
+    /// Loads the keys `keysQuery` finds into a scratch table, then the result of the query
+    /// `restriction` makes from that table's name.
+    private func restricted(toKeys keysQuery: String, restriction: (String) throws -> String) throws -> BuiltResult {
+        let keysName = scratch.name("keys")
+        let keysTable = SQLLiteral.qualified(["temp", "main", keysName])
+        let touched = try session.createTableAs(
+            "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(keysName)) AS \(keysQuery)")
+        guard touched > 0 else {
+            // Nothing touched: an empty result shaped like the query's.
+            try createResult("SELECT * FROM (\(model.body)\n) WHERE false")
+            return BuiltResult(scope: .keys(keysTable), nothingToWrite: true)
+        }
+        try createResult(try restriction(keysTable))
+        return BuiltResult(scope: .keys(keysTable), nothingToWrite: false)
+    }
+
+    /// Runs `body`, turning a failure into ``RewrittenQueryFailed`` so the full query runs instead.
+    private func rewritten(_ body: () throws -> BuiltResult) throws -> BuiltResult {
+        do {
+            return try body()
+        } catch let error as OndatraError {
+            throw RewrittenQueryFailed(underlying: error)
+        } catch is IncrementalQueries.NotRewritable {
+            throw RewrittenQueryFailed(underlying: OndatraError(.query, "the query could not be rewritten"))
+        } catch let error as DuckDBError {
+            throw RewrittenQueryFailed(underlying: session.queryError(error))
+        }
+    }
+
+    /// Runs `sql` into the result table; returns its row count.
+    @discardableResult
+    func createResult(_ sql: String) throws -> Int64 {
+        try session.createTableAs(
+            "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS \(sql)")
+    }
+}
