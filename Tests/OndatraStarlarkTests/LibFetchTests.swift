@@ -117,7 +117,10 @@ import Testing
             (#"return {"rows": [1]}"#, "a row must be a dict, got int"),
             (#"return {"data": []}"#, #"unexpected key "data""#),
             (#"return {"next": None}"#, #"no "rows" in fetch's result"#),
-            (#"return {"rows": [], "next": "same"}"#, #"fetch returned the next cursor "same" again"#),
+            (
+                #"return {"rows": [], "next": "same"}"#,
+                #"page 2 returned the same rows and next "same" as page 1, so fetch would never end"#
+            ),
             (#"return {"rows": []}"#, #"fetch returned no rows; declare "columns""#),
             (#"fail("quota exceeded")"#, "quota exceeded"),
             // Regression: page.size read as a missing field when no page_size was set.
@@ -154,6 +157,67 @@ import Testing
                 == true)
         #expect(results["raw.stop"]?.status == .ok)
         #expect(results["raw.stop"]?.warnings == ["aborted: nothing written"])
+    }
+
+    @Test func aConstantNextWorksWhilePageNumbersAdvance() async throws {
+        // A page-number API: pages 1 to 3 hold two items each, later pages none.
+        let server = try await TestHTTPServer.start { request in
+            let page = Int(request.query["page"] ?? "0") ?? 0
+            let items = page >= 1 && page <= 3 ? [page * 10 + 1, page * 10 + 2] : []
+            return .json(#"{"items": [\#(items.map { #"{"id": \#($0)}"# }.joined(separator: ","))]}"#)
+        }
+        defer { server.stop() }
+        try sandbox.write(
+            "lib/numbered.star",
+            """
+            API = {"base_url": "\(server.baseURL)"}
+
+            def fetch(page):
+                items = http.get("/items", params = {"page": page.number}).json["items"]
+                return {"rows": items, "next": True if items else None}
+            """)
+        try sandbox.write("models/raw/numbered.sql", "SELECT * FROM numbered()")
+        let results = try await run()
+        #expect(results["raw.numbered"]?.status == .ok, "\(results["raw.numbered"]?.errors ?? [])")
+        #expect(
+            try rows("SELECT id FROM raw.numbered ORDER BY id") == [["11"], ["12"], ["21"], ["22"], ["31"], ["32"]])
+        #expect(server.requests.map { $0.query["page"] ?? "" } == ["1", "2", "3", "4"])
+    }
+
+    @Test func runawayFetchesEndWithClearErrors() async throws {
+        let cases: [(api: String, body: String, fragments: [String])] = [
+            // Empty pages with ever-new cursors: the default limit ends them (the script's own
+            // stop, far later, only keeps a regression from hanging).
+            (
+                #"{"fetch": {"columns": {"a": "INTEGER"}}}"#,
+                #"""
+                if page.number > 20000:
+                        fail("never stopped")
+                    return {"rows": [], "next": "c%d" % page.number}
+                """#,
+                ["page 10000 still returned a next (\"c10000\") after max_pages (10000) pages", "raise \"max_pages\""]
+            ),
+            (
+                #"{"fetch": {"max_pages": 5}}"#,
+                #"return {"rows": [{"a": page.number}], "next": page.number}"#,
+                ["page 5 still returned a next (5) after max_pages (5) pages"]
+            ),
+            // An API that ignores the page asked for: the same page again.
+            (
+                "{}", #"return {"rows": [{"a": 1}], "next": True}"#,
+                ["page 2 returned the same rows and next True as page 1", "return None as next after the last page"]
+            ),
+        ]
+        for (index, (api, body, _)) in cases.enumerated() {
+            try sandbox.write("lib/runaway\(index).star", "API = \(api)\n\ndef fetch(page):\n    \(body)\n")
+            try sandbox.write("models/raw/runaway\(index).sql", "SELECT * FROM runaway\(index)()")
+        }
+        let results = try await run()
+        for (index, (_, _, fragments)) in cases.enumerated() {
+            let message = results["raw.runaway\(index)"]?.errors.first ?? ""
+            #expect(message.contains("lib/runaway\(index).star: page "), "case \(index): \(message)")
+            for fragment in fragments { #expect(message.contains(fragment), "case \(index): \(message)") }
+        }
     }
 
     @Test func oauthTokensAreFetchedCachedAndSent() async throws {

@@ -54,6 +54,9 @@ import Testing
         #expect(fetch.pageSize == 50)
         #expect(fetch.dynamicColumns)
         #expect(fetch.columns.map(\.0) == ["id", "name"])
+        #expect(fetch.maxPages == 10_000)
+        let limited = try LibRegistry.parse(#"API = {"fetch": {"max_pages": 50}}"#, file: "lib/limited.star")
+        #expect(limited?.fetch?.maxPages == 50)
     }
 
     @Test(arguments: [
@@ -90,6 +93,8 @@ import Testing
         ),
         (#"API = {"push": {"batch_size": 0}}"#, "API.push.batch_size: must be at least 1"),
         (#"API = {"fetch": {"page_size": 10, "pages": 2}}"#, "API.fetch.pages: unknown key"),
+        (#"API = {"fetch": {"max_pages": 0}}"#, "API.fetch.max_pages: must be at least 1, not 0"),
+        (#"API = {"fetch": {"max_pages": "100"}}"#, "API.fetch.max_pages: must be an int, not string"),
         (#"API = {"headers": {"X-Team": 7}}"#, "API.headers.X-Team: must be a string, not int"),
         (#"API = {"base_url": BASE}"#, "API.base_url must be a literal"),
         (#"API = {"retry": 1, "retry": 2}"#, "API.retry is given twice"),

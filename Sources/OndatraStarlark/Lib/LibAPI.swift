@@ -37,11 +37,18 @@ public struct LibAPI: Sendable, Equatable {
         public var dynamicColumns = false
         /// Declared column types, by name, in order.
         public var columns: [(String, String)] = []
+        /// The most pages one fetch may take (`max_pages`): a fetch still returning a next cursor
+        /// on this page fails instead of running forever.
+        public var maxPages = FetchSettings.defaultMaxPages
+
+        /// `max_pages` when the `API` dict does not set it.
+        public static let defaultMaxPages = 10_000
 
         /// Equal when every setting is, columns in the same order.
         public static func == (lhs: FetchSettings, rhs: FetchSettings) -> Bool {
             lhs.arguments == rhs.arguments && lhs.pageSize == rhs.pageSize && lhs.dynamicColumns == rhs.dynamicColumns
                 && lhs.columns.map(\.0) == rhs.columns.map(\.0) && lhs.columns.map(\.1) == rhs.columns.map(\.1)
+                && lhs.maxPages == rhs.maxPages
         }
     }
 

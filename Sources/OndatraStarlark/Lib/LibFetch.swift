@@ -31,6 +31,11 @@ final class FetchPage: StarlarkAttributes, @unchecked Sendable {
 
 /// The fetch contract: calls `fetch(args…, page)` until it returns no `next` cursor, checking
 /// each result's shape, and collects the rows.
+///
+/// A `next` may repeat (a constant `True` while `page.number` advances, as page-number APIs are
+/// written), so a fetch that would never end is caught otherwise: a page identical to the one
+/// before it (the same rows and the same `next`) is an error, and so is a fetch that still has a
+/// `next` on its `max_pages`th page.
 struct LibFetchLoop {
     let function: LibFunction
     /// The calling model's incremental cursor, also passed to `fetch` as keyword arguments it
@@ -44,21 +49,27 @@ struct LibFetchLoop {
     func run(_ fetch: Starlark.Value, arguments: [Starlark.Value], thread: StarlarkThread, collector: RowCollector)
         throws
     {
+        let maxPages = function.api.fetch?.maxPages ?? LibAPI.FetchSettings.defaultMaxPages
         var cursor: Starlark.Value = .none
         var number = 1
-        var seenCursors: [Starlark.Value] = []
+        var previous: (rows: Starlark.Value, next: Starlark.Value)?
         while true {
             let page = FetchPage(cursor: cursor, size: function.api.fetch?.pageSize, number: number)
             let result = try thread.call(fetch, arguments + [.object(page)], named: keywordArguments(of: fetch))
-            let next = try take(result, page: number, collector: collector)
+            let (rows, next) = try take(result, page: number, collector: collector)
             progress?(number, collector.count)
             guard let next else { return }
-            if seenCursors.contains(next) {
+            if let previous, previous.next == next, previous.rows == rows {
                 throw StarlarkError(
-                    "\(function.path): fetch returned the next cursor \(next.repr) again on page \(number); it would never end"
+                    "\(function.path): page \(number) returned the same rows and next \(next.repr) as page \(number - 1), so fetch would never end; pass page.cursor (or page.number) on to the API, and return None as next after the last page"
                 )
             }
-            seenCursors.append(next)
+            guard number < maxPages else {
+                throw StarlarkError(
+                    "\(function.path): page \(number) still returned a next (\(next.repr)) after max_pages (\(maxPages)) pages; return None as next after the last page, or raise \"max_pages\" in the API's fetch if the API really has more pages"
+                )
+            }
+            previous = (rows, next)
             cursor = next
             number += 1
         }
@@ -76,23 +87,25 @@ struct LibFetchLoop {
         }
     }
 
-    /// Adds one page's rows; returns its `next` cursor, or nil at the end.
-    private func take(_ result: Starlark.Value, page: Int, collector: RowCollector) throws -> Starlark.Value? {
+    /// Adds one page's rows; returns them and the page's `next` cursor, nil at the end.
+    private func take(_ result: Starlark.Value, page: Int, collector: RowCollector) throws -> (
+        rows: Starlark.Value, next: Starlark.Value?
+    ) {
         let shape = "fetch must return {\"rows\": [dict, …], \"next\": cursor or None}"
         guard let entries = result.dictEntries else {
             throw StarlarkError("\(function.path): page \(page): \(shape), got \(result.typeName)")
         }
         var next: Starlark.Value?
-        var sawRows = false
+        var rows: Starlark.Value?
         for (key, value) in entries {
             switch key {
             case .string("rows"):
-                guard let rows = value.arrayValue, case .list = value else {
+                guard let elements = value.arrayValue, case .list = value else {
                     throw StarlarkError(
                         "\(function.path): page \(page): \"rows\" must be a list of dicts, got \(value.typeName)")
                 }
-                sawRows = true
-                for row in rows { try collector.add(row) }
+                rows = value
+                for row in elements { try collector.add(row) }
             case .string("next"):
                 next = value
             default:
@@ -100,12 +113,12 @@ struct LibFetchLoop {
                     "\(function.path): page \(page): unexpected key \(key.repr) in fetch's result; \(shape)")
             }
         }
-        guard sawRows else {
+        guard let rows else {
             throw StarlarkError("\(function.path): page \(page): no \"rows\" in fetch's result; \(shape)")
         }
         switch next {
-        case nil, .none?, .string("")?: return nil
-        case let cursor?: return cursor
+        case nil, .none?, .string("")?: return (rows, nil)
+        case let cursor?: return (rows, cursor)
         }
     }
 }

@@ -183,11 +183,12 @@ public enum LibRegistry {
 
         private func fetch(_ value: LiteralValue, _ path: String) throws -> LibAPI.FetchSettings {
             var settings = LibAPI.FetchSettings()
-            for (key, member) in try members(value, path, allowed: ["args", "page_size", "dynamic_columns", "columns"])
-            {
+            let allowed = ["args", "page_size", "max_pages", "dynamic_columns", "columns"]
+            for (key, member) in try members(value, path, allowed: allowed) {
                 switch key {
                 case "args": settings.arguments = try strings(member, "\(path).args")
                 case "page_size": settings.pageSize = try int(member, "\(path).page_size", minimum: 1)
+                case "max_pages": settings.maxPages = try int(member, "\(path).max_pages", minimum: 1)
                 case "dynamic_columns":
                     guard case .bool(let flag) = member else {
                         throw fail("\(path).dynamic_columns", "must be True or False")
