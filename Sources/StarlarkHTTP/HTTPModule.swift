@@ -200,8 +200,8 @@ public struct HTTPModule: Sendable {
         throw StarlarkError("\(function) \(redact(request.url)): more than \(Self.maxRedirects) redirects")
     }
 
-    /// Sends with the rate limit, retries and backoff of `policy`; waits end early when `thread`
-    /// is cancelled.
+    /// Sends with the rate limit, retries and backoff of `policy`; waits, and the request in
+    /// flight, end early when `thread` is cancelled, which is never retried.
     func send(_ request: HTTPRequestData, policy: RetryPolicy, function: String, thread: StarlarkThread) throws
         -> HTTPResponseData
     {
@@ -213,14 +213,17 @@ public struct HTTPModule: Sendable {
             }
             var retryAfter: Duration?
             let failure: HTTPNetworkError
+            try thread.checkCancellation()
             do {
-                let response = try transport.send(request)
+                let response = try transport.send(request, cancellation: thread)
                 guard RetryPolicy.isRetryable(status: response.status), attempt < policy.retries else {
                     return response
                 }
                 retryAfter = response.header("Retry-After").flatMap { RetryPolicy.retryAfter($0, now: Date()) }
                 failure = HTTPNetworkError("status \(response.status)")
             } catch let error as HTTPNetworkError {
+                // A request cancelled with the script (Ctrl-C) ends it, as the script's own error.
+                try thread.checkCancellation()
                 failure = error
             }
             guard attempt < policy.retries else {

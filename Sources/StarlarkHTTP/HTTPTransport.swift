@@ -72,8 +72,18 @@ public struct HTTPNetworkError: Error, Sendable, CustomStringConvertible {
 /// the calling thread, which must not be an event-loop thread.
 public protocol HTTPTransport: Sendable {
     /// Sends `request` and returns its response.
+    /// - Parameter cancellation: when it is cancelled while the request is in flight, the request
+    ///   is abandoned (its connection closed) and this throws at once.
+    /// - Throws: ``HTTPNetworkError`` when no response arrived (the request was cancelled included).
+    func send(_ request: HTTPRequestData, cancellation: (any CancellationScope)?) throws -> HTTPResponseData
+}
+
+extension HTTPTransport {
+    /// Sends `request` and waits for its response; nothing can cancel it but its timeout.
     /// - Throws: ``HTTPNetworkError`` when no response arrived.
-    func send(_ request: HTTPRequestData) throws -> HTTPResponseData
+    public func send(_ request: HTTPRequestData) throws -> HTTPResponseData {
+        try send(request, cancellation: nil)
+    }
 }
 
 /// The transport every `http` call of the process shares: one AsyncHTTPClient with its
@@ -93,8 +103,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    /// Sends `request` on the shared client and waits for the whole response.
-    public func send(_ request: HTTPRequestData) throws -> HTTPResponseData {
+    /// Sends `request` on the shared client and waits for the whole response; cancelling
+    /// `cancellation` cancels the request (AsyncHTTPClient closes its connection).
+    public func send(_ request: HTTPRequestData, cancellation: (any CancellationScope)?) throws -> HTTPResponseData {
         let outgoing: HTTPClient.Request
         do {
             outgoing = try HTTPClient.Request(
@@ -107,10 +118,21 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         let (seconds, attoseconds) = request.timeout.components
         let nanoseconds = min(seconds, Int64(HTTPLimits.maxSeconds)) * 1_000_000_000 + attoseconds / 1_000_000_000
         let response: HTTPClient.Response
+        let task = client.execute(
+            request: outgoing, delegate: ResponseAccumulator(request: outgoing),
+            deadline: .now() + .nanoseconds(nanoseconds))
         do {
-            response = try client.execute(request: outgoing, deadline: .now() + .nanoseconds(nanoseconds)).wait()
+            if let cancellation {
+                response = try cancellation.whileCancellable(onCancel: { task.cancel() }) {
+                    try task.futureResult.wait()
+                }
+            } else {
+                response = try task.futureResult.wait()
+            }
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw HTTPNetworkError("timed out after \(request.timeout)")
+        } catch let error as HTTPClientError where error == .cancelled {
+            throw HTTPNetworkError("cancelled")
         } catch {
             throw HTTPNetworkError(String(describing: error))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import OndatraTesting
+import Synchronization
 import Testing
 
 @Suite struct CLITests {
@@ -191,5 +192,62 @@ import Testing
         // The interrupted model left nothing behind, and the catalog still answers queries.
         #expect(tables.status == 0)
         #expect(!tables.stdout.contains("slow"))
+    }
+
+    /// Ctrl-C while a lib function waits for an answer: the request is cancelled at once, the
+    /// model fails as interrupted and writes nothing, and the run exits with 130.
+    @Test func interruptCancelsALibRequestInFlight() async throws {
+        let answered = Mutex(false)
+        let server = try await TestHTTPServer.start { _ in
+            do {
+                try await Task.sleep(for: .seconds(10))
+                answered.withLock { $0 = true }
+            } catch {
+                // The server dropped the handler: the client went away.
+            }
+            return .json(#"{"items": [{"id": 1}]}"#)
+        }
+        defer { server.stop() }
+        try initProject()
+        let root = URL(filePath: project)
+        try Data(
+            """
+            API = {"base_url": "\(server.baseURL)", "timeout": 60}
+
+            def fetch(page):
+                return {"rows": http.get("/items").json["items"]}
+            """.utf8
+        ).write(to: root.appending(path: "lib/slow_api.star"))
+        try Data("SELECT * FROM slow_api()".utf8).write(to: root.appending(path: "models/raw/items.sql"))
+        let output = directory.url.appending(path: "run.out")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["--project", project, "run"]
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<1200 where server.requests.isEmpty && process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(server.requests.count == 1, "the lib's request never reached the server")
+        kill(process.processIdentifier, SIGINT)
+        for _ in 0..<1200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        // It ended before the server answered: the request did not run to its end.
+        #expect(!answered.withLock { $0 })
+        #expect(process.terminationStatus == 130)
+        let printed = try String(contentsOf: output, encoding: .utf8)
+        #expect(!printed.contains("[OK] raw.items"), "\(printed)")
+        #expect(printed.contains("[FAILED] raw.items"), "\(printed)")
+        #expect(printed.contains("interrupted"), "\(printed)")
+        let tables = try CLIRunner.run(
+            [
+                "--project", project, "sql",
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' ORDER BY 1", "--format", "csv",
+            ])
+        #expect(tables.status == 0)
+        #expect(!tables.stdout.contains("items"))
     }
 }

@@ -132,6 +132,38 @@ final class ManualClock: RequestClock {
         #expect(error?.message.contains("timed out") == true)
     }
 
+    /// Ctrl-C while waiting for an answer: cancelling the thread cancels the request in flight,
+    /// which is not retried, and the script fails as cancelled.
+    @Test func cancellingTheThreadCancelsTheRequestInFlight() async throws {
+        let answered = Mutex(false)
+        let server = try await TestHTTPServer.start { _ in
+            do {
+                try await Task.sleep(for: .seconds(10))
+                answered.withLock { $0 = true }
+            } catch {}
+            return .json("{}")
+        }
+        defer { server.stop() }
+        let thread = StarlarkThread()
+        let module = HTTPModule()
+        let outcome = Task {
+            try await runBlocking {
+                _ = try thread.exec(
+                    "http.get(\"\(server.baseURL)/slow\", retry = 3, backoff = 0)", file: "slow.star",
+                    predeclared: ["http": .object(module.value)])
+            }
+        }
+        for _ in 0..<400 where server.requests.isEmpty { try await Task.sleep(for: .milliseconds(25)) }
+        try #require(server.requests.count == 1)
+        thread.cancel("interrupted")
+        let error = await #expect(throws: StarlarkError.self) { try await outcome.value }
+        #expect(error?.isCancellation == true)
+        #expect(error?.message.contains("interrupted") == true)
+        // It returned before the server answered, and the cancelled request was not sent again.
+        #expect(!answered.withLock { $0 })
+        #expect(server.requests.count == 1)
+    }
+
     @Test func malformedJSONIsAClearError() async throws {
         let server = try await TestHTTPServer.start { _ in .json(#"{"rows": [1, 2"#) }
         defer { server.stop() }

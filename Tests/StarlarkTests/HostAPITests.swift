@@ -85,6 +85,22 @@ import Testing
         #expect(error?.message.contains("deadline reached") == true)
     }
 
+    @Test func cancellationReachesAHostWaitInProgress() throws {
+        let thread = StarlarkThread()
+        let calls = Mutex(0)
+        // Nothing is called once the wait is over.
+        thread.whileCancellable(onCancel: { calls.withLock { $0 += 1 } }) {}
+        let waited = thread.whileCancellable(onCancel: { calls.withLock { $0 += 10 } }) {
+            thread.cancel("stop")
+            return calls.withLock { $0 }
+        }
+        #expect(waited == 10)
+        // Already cancelled: the handler runs at once.
+        thread.whileCancellable(onCancel: { calls.withLock { $0 += 100 } }) {}
+        #expect(calls.withLock { $0 } == 110)
+        #expect(throws: StarlarkError.self) { try thread.checkCancellation() }
+    }
+
     @Test func valuesConvertBothWays() throws {
         let value = try Value(
             converting: ["id": 7, "name": "x", "tags": ["a", "b"], "ratio": 0.5, "none": nil] as [String: Any?])

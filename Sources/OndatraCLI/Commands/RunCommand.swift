@@ -71,7 +71,9 @@ struct RunCommand: ParsableCommand {
         defer { source.cancel() }
         let human = json ? FileHandle.standardError : FileHandle.standardOutput
         let clearsProgress = scripts.progress != nil
+        var lastStatus: ModelResult.Status?
         runner.onResult = { result in
+            lastStatus = result.status
             // Clear a progress line left on the terminal before the model's line.
             if clearsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             var text = result.line + "\n"
@@ -88,7 +90,11 @@ struct RunCommand: ParsableCommand {
         }
         human.write(Data((summary.line + "\n").utf8))
         if runner.stopRequested.load(ordering: .relaxed) {
-            throw CommandFailure(message: "interrupted: the model that was running was rolled back", exitCode: 130)
+            // The signal may also come between models, or after the running one committed.
+            let message =
+                lastStatus == .error
+                ? "interrupted: the model that was running was rolled back" : "interrupted: no further models ran"
+            throw CommandFailure(message: message, exitCode: 130)
         }
         if summary.failed > 0 { throw CommandFailure(message: "\(summary.failed) model(s) failed", exitCode: 1) }
     }

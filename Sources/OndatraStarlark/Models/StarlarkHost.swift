@@ -40,8 +40,9 @@ public final class StarlarkHost: ScriptHost {
         libs = Dictionary(uniqueKeysWithValues: try LibRegistry.load(project).map { ($0.key.lowercased(), $0.value) })
     }
 
-    /// Stops every running script at its next step (Ctrl-C); each fails with "interrupted".
-    /// Safe from any thread. A request already sent finishes or times out first.
+    /// Stops every running script (Ctrl-C): an HTTP request in flight is cancelled, a wait ends,
+    /// and the script fails with "interrupted" at its next step, so its model writes nothing.
+    /// Safe from any thread.
     public func cancel() {
         for thread in running.withLock({ Array($0.values) }) { thread.cancel("interrupted") }
     }
@@ -105,6 +106,8 @@ public final class StarlarkHost: ScriptHost {
                 }
                 try loop.run(
                     fetch, arguments: arguments.map(\.starlark), thread: environment.thread, collector: collector)
+                // Cancelled after its last step: still interrupted, so nothing it fetched is written.
+                try environment.thread.checkCancellation()
             }
         } catch is ScriptAborted {
             return nil
@@ -180,11 +183,12 @@ public final class StarlarkHost: ScriptHost {
             settings: HTTPSettings(),
             collector: saved, incremental: run.incremental, tracked: query)
         do {
-            _ = try whileRunning(environment.thread) {
-                try StarlarkProgram(
+            try whileRunning(environment.thread) {
+                _ = try StarlarkProgram(
                     source: source(of: run.model), file: run.model.path, predeclared: environment.predeclared,
                     options: .all
                 ).run(on: environment.thread)
+                try environment.thread.checkCancellation()
             }
         } catch is ScriptAborted {
             return ScriptModelOutcome(rows: 0, aborted: true)

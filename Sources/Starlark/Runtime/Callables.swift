@@ -221,7 +221,15 @@ public final class StarlarkThread: @unchecked Sendable {
         counters.deallocate()
     }
     private let cancelled = Atomic<Bool>(false)
-    private let cancelReason = Mutex<String>("")
+    private let cancellation = Mutex(Cancellation())
+
+    /// Why the thread was cancelled, and what to call when it is (a host builtin's wait).
+    private struct Cancellation {
+        var reason = ""
+        var isCancelled = false
+        var handlers: [Int: @Sendable () -> Void] = [:]
+        var nextHandler = 0
+    }
 
     /// Creates a thread.
     public init(name: String = "main") {
@@ -232,8 +240,35 @@ public final class StarlarkThread: @unchecked Sendable {
 
     /// Asks the running program to stop; safe from any thread. It fails with `reason`.
     public func cancel(_ reason: String = "cancelled") {
-        cancelReason.withLock { $0 = reason }
+        let handlers = cancellation.withLock { state in
+            state.reason = reason
+            state.isCancelled = true
+            defer { state.handlers = [:] }
+            return Array(state.handlers.values)
+        }
         cancelled.store(true, ordering: .relaxed)
+        for handler in handlers { handler() }
+    }
+
+    /// Runs `body`, a wait inside a host builtin (a network request, a lock), with `onCancel`
+    /// called from the cancelling thread if ``cancel(_:)`` comes while it runs, or at once when the
+    /// thread is already cancelled, so the wait can be cut short. `onCancel` must only ask the
+    /// wait to end (it may run concurrently with `body`); `body` should then throw, and the caller
+    /// call ``checkCancellation()`` to report the cancellation.
+    public func whileCancellable<Result>(
+        onCancel: @escaping @Sendable () -> Void, _ body: () throws -> Result
+    ) rethrows -> Result {
+        let key: Int? = cancellation.withLock { state in
+            guard !state.isCancelled else { return nil }
+            defer { state.nextHandler += 1 }
+            state.handlers[state.nextHandler] = onCancel
+            return state.nextHandler
+        }
+        if key == nil { onCancel() }
+        defer {
+            if let key { _ = cancellation.withLock { $0.handlers.removeValue(forKey: key) } }
+        }
+        return try body()
     }
 
     /// Counts one step and checks the limit and cancellation.
@@ -248,7 +283,7 @@ public final class StarlarkThread: @unchecked Sendable {
     /// (sleeps, retries), so they stop early too.
     public func checkCancellation() throws {
         if cancelled.load(ordering: .relaxed) {
-            var error = StarlarkError("Starlark computation cancelled: \(cancelReason.withLock { $0 })")
+            var error = StarlarkError("Starlark computation cancelled: \(cancellation.withLock { $0.reason })")
             error.isCancellation = true
             throw error
         }
