@@ -98,6 +98,78 @@ import Testing
             ])
     }
 
+    /// Regression: with a lookup `query()` before the one whose rows it saves, every query
+    /// returning the key was filtered to changed groups and the lookup's hashes were the ones kept,
+    /// so the lookup lost rows and the sync posted every customer again on every run. Only the
+    /// query the saved rows came from is filtered; lookups, before and after the loop, see every row.
+    @Test func aTrackedModelWithLookupsPostsOnlyChangedCustomers() async throws {
+        let server = try await TestHTTPServer.start { _ in .json(#"{"status": "ok"}"#) }
+        defer { server.stop() }
+        try sandbox.write(".env", "HUBSPOT_TOKEN=hub-s3cret-token\n")
+        try writeCustomers([
+            "1,ann@example.com,Ann,pro,true", "2,bob@example.com,Bob,free,true", "3,cy@example.com,Cy,free,false",
+        ])
+        try sandbox.write(
+            "models/mart/customers.sql",
+            "SELECT * FROM read_csv('\(sandbox.project.root.path)/data/customers.csv')")
+        try sandbox.write(
+            "models/sync/hubspot_contacts.star",
+            """
+            # @kind: tracked
+            # @unique_key: customer_id
+
+            plans = {r["customer_id"]: r["plan"] for r in query("SELECT customer_id, plan FROM mart.customers")}
+            print("before", sorted(plans.keys()))
+
+            rows = query(\"\"\"
+                SELECT customer_id, email, name, plan
+                FROM mart.customers
+                WHERE active = true
+            \"\"\")
+
+            for row in rows:
+                http.post("\(server.baseURL)/contacts/v1/contact",
+                    headers={"Authorization": "Bearer " + env("HUBSPOT_TOKEN")},
+                    json={"email": row["email"], "properties": [
+                        {"property": "name", "value": row["name"]},
+                        {"property": "plan", "value": plans[row["customer_id"]]}
+                    ]})
+                save.row(row)
+
+            emails = query("SELECT customer_id, email FROM mart.customers ORDER BY customer_id")
+            print("after", [r["customer_id"] for r in emails])
+            """)
+        let lookups = ["sync.hubspot_contacts: before [1, 2, 3]", "sync.hubspot_contacts: after [1, 2, 3]"]
+
+        var (results, printed) = try await run()
+        #expect(results["sync.hubspot_contacts"]?.status == .ok, "\(results["sync.hubspot_contacts"]?.errors ?? [])")
+        #expect(results["sync.hubspot_contacts"]?.rowsAffected == 2)
+        #expect(server.requests.count == 2)
+        #expect(printed == lookups)
+
+        // No change: nothing posted, and the lookups still return every customer.
+        (results, printed) = try await run()
+        #expect(results["sync.hubspot_contacts"]?.status == .ok, "\(results["sync.hubspot_contacts"]?.errors ?? [])")
+        #expect(results["sync.hubspot_contacts"]?.rowsAffected == 0)
+        #expect(server.requests.count == 2)
+        #expect(printed == lookups)
+
+        // Bob upgrades: only Bob is posted.
+        try writeCustomers([
+            "1,ann@example.com,Ann,pro,true", "2,bob@example.com,Bob,pro,true", "3,cy@example.com,Cy,free,false",
+        ])
+        (results, printed) = try await run()
+        #expect(results["sync.hubspot_contacts"]?.status == .ok, "\(results["sync.hubspot_contacts"]?.errors ?? [])")
+        #expect(server.requests.count == 3)
+        #expect(server.requests.last?.body.contains("bob@example.com") == true)
+        #expect(server.requests.last?.body.contains(#""value":"pro""#) == true)
+        #expect(printed == lookups)
+        #expect(
+            try rows("SELECT customer_id, plan FROM sync.hubspot_contacts ORDER BY 1") == [
+                ["1", "pro"], ["2", "pro"],
+            ])
+    }
+
     /// Regression: the first run stored the hash of the saved rows, not of the query's rows, so a
     /// script that reshapes rows (or reads timestamps, which arrive as text) re-sent everything on
     /// its second run; and a key two queries returned was saved twice.

@@ -36,8 +36,8 @@ extension Materializer {
         var warnings: [String] = []
         /// For a Starlark tracked model: the keys its queries returned, with their content hashes.
         var queryHashes: String? = nil
-        /// For a Starlark tracked model: the query whose rows it saved.
-        var trackedQuery: String? = nil
+        /// For a Starlark tracked model: the queries whose rows it saved.
+        var savedQueries: [String]? = nil
     }
 
     /// Decides how to build the result, from the catalog state and the query's parsed shape.
@@ -93,7 +93,9 @@ extension Materializer {
         case .script:
             let outcome = try runScript(exists: exists, incremental: incremental)
             if outcome.aborted { return nil }
-            return BuiltResult(scope: .whole, nothingToWrite: false, queryHashes: outcome.queryHashes)
+            return BuiltResult(
+                scope: .whole, nothingToWrite: false, queryHashes: outcome.queryHashes,
+                savedQueries: outcome.savedQueries)
         case .libCalls:
             guard let body = try fetchLibCalls(libCalls, incremental: incremental) else { return nil }
             let rows = try createResult(body)

@@ -52,12 +52,14 @@ extension Materializer {
         guard let scripts else {
             throw OndatraError(.project, "Starlark models need the Starlark host", file: model.path)
         }
-        let trackedTarget = model.kind == .tracked && exists ? qualifiedTarget : nil
+        // A rebuild writes every row again, so its queries must return every row.
+        let trackedTarget = model.kind == .tracked && exists && decision.runType != .backfill ? qualifiedTarget : nil
         try session.execute("DROP TABLE IF EXISTS \(result)")
-        let outcome = try scripts.run(
-            ScriptModelRun(
-                model: model, session: session, resultTable: Self.resultTable, trackedTarget: trackedTarget,
-                incremental: incremental))
+        var run = ScriptModelRun(
+            model: model, session: session, resultTable: Self.resultTable, trackedTarget: trackedTarget,
+            incremental: incremental)
+        run.savedQueries = state.commits[target]?.savedQueries
+        let outcome = try scripts.run(run)
         guard !outcome.aborted, outcome.rows == 0 else { return outcome }
         guard exists else {
             throw OndatraError(

@@ -37,6 +37,8 @@ struct Materializer {
         var snapshot: Int64? = nil
         /// How an incremental run read its inputs (see ``ModelResult/strategy``).
         var strategy: String? = nil
+        /// A tracked Starlark model's saved queries, kept for a run that made no commit.
+        var savedQueries: [String]? = nil
     }
 
     var target: Target { model.target }
@@ -52,8 +54,8 @@ struct Materializer {
         var warnings: [String]
         /// False when an incremental run found nothing to write.
         var writes: Bool
-        /// Extra commit metadata the result carried (a tracked Starlark model's saving query).
-        var trackedQuery: String?
+        /// A tracked Starlark model's saved queries, for the commit.
+        var savedQueries: [String]?
     }
 
     /// A rewritten (incremental) query failed; the full query runs instead.
@@ -98,6 +100,7 @@ struct Materializer {
         let snapshot = try session.transaction { session -> CommitMessage? in
             let prepared = try prepare(exists: exists, plan: plan, rewrites: rewrites)
             outcome.warnings = prepared.warnings
+            outcome.savedQueries = prepared.savedQueries
             guard prepared.writes else { return nil }
             let context = prepared.context
             let rules = model.kind.rules
@@ -126,7 +129,7 @@ struct Materializer {
             }
             var metadata = metadata(
                 rows: outcome.rows, columns: wanted, started: started, runType: context.runType, lineage: lineage)
-            metadata.trackedQuery = prepared.trackedQuery
+            metadata.savedQueries = prepared.savedQueries
             outcome.commit = metadata
             return metadata.commitMessage
         }
@@ -180,7 +183,7 @@ struct Materializer {
         context.queryHashes = built.queryHashes
         let writes = !(exists && runType != .backfill && model.kind.rules.followsChanges && built.nothingToWrite)
         return Prepared(
-            context: context, current: current, warnings: warnings, writes: writes, trackedQuery: built.trackedQuery)
+            context: context, current: current, warnings: warnings, writes: writes, savedQueries: built.savedQueries)
     }
 
     /// The commit metadata of this run.

@@ -14,6 +14,8 @@ public struct CatalogState: Sendable {
         public internal(set) var filesFingerprint: String
         /// The model hash the model was last run with: the commit's, or a later run's that wrote nothing.
         public internal(set) var modelHash: String
+        /// For a tracked Starlark model: the queries whose rows it saved (see ``CommitMetadata/savedQueries``).
+        public internal(set) var savedQueries: [String]?
         /// What the commit recorded.
         public let metadata: CommitMetadata
 
@@ -64,7 +66,7 @@ public struct CatalogState: Sendable {
         if let target = Target(parsing: metadata.model) {
             commits[target] = Commit(
                 snapshot: snapshot, processedThrough: snapshot, filesFingerprint: metadata.sourceFiles ?? "",
-                modelHash: metadata.modelHash, metadata: metadata)
+                modelHash: metadata.modelHash, savedQueries: metadata.savedQueries, metadata: metadata)
         }
         for (name, watermark) in metadata.watermarks ?? [:] {
             guard let target = Target(parsing: name), var commit = commits[target],
@@ -73,6 +75,7 @@ public struct CatalogState: Sendable {
             commit.processedThrough = watermark.snapshot
             if let files = watermark.sourceFiles { commit.filesFingerprint = files }
             if let hash = watermark.modelHash { commit.modelHash = hash }
+            if let queries = watermark.savedQueries { commit.savedQueries = queries }
             commits[target] = commit
         }
     }

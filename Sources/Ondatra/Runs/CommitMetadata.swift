@@ -22,18 +22,22 @@ public struct CommitMetadata: Codable, Sendable, Hashable {
         /// The model hash the run used, when it differs from the last commit's (a SQL change that
         /// wrote nothing new is still taken in).
         public var modelHash: String?
+        /// A tracked Starlark model's saved queries, when a run that wrote nothing changed them.
+        public var savedQueries: [String]?
 
         /// Creates a watermark.
-        public init(snapshot: Int64, sourceFiles: String?, modelHash: String? = nil) {
+        public init(snapshot: Int64, sourceFiles: String?, modelHash: String? = nil, savedQueries: [String]? = nil) {
             self.snapshot = snapshot
             self.sourceFiles = sourceFiles
             self.modelHash = modelHash
+            self.savedQueries = savedQueries
         }
 
         enum CodingKeys: String, CodingKey {
             case snapshot
             case sourceFiles = "source_files"
             case modelHash = "model_hash"
+            case savedQueries = "saved_queries"
         }
     }
 
@@ -63,8 +67,9 @@ public struct CommitMetadata: Codable, Sendable, Hashable {
     public var sourceFiles: String?
     /// Models of the same run that wrote nothing, with what they are up to date with.
     public var watermarks: [String: Watermark]?
-    /// For a tracked Starlark model: the query whose rows it saved (filtered to changed groups next run).
-    public var trackedQuery: String?
+    /// For a tracked Starlark model: fingerprints of the queries whose rows it saved (only those are
+    /// filtered to changed groups next run; see ``ScriptModelOutcome/savedQueries``).
+    public var savedQueries: [String]?
 
     enum CodingKeys: String, CodingKey {
         case model
@@ -78,14 +83,14 @@ public struct CommitMetadata: Codable, Sendable, Hashable {
         case durationMs = "duration_ms"
         case sourceFiles = "source_files"
         case watermarks
-        case trackedQuery = "tracked_query"
+        case savedQueries = "saved_queries"
     }
 
     /// Creates metadata for a commit.
     public init(
         model: String, modelHash: String, kind: String, uniqueKey: [String]?, runType: String, rowsAffected: Int64,
         columns: [Column], lineage: [String: String], dependencies: [String], runID: String, durationMs: Int64,
-        sourceFiles: String? = nil, watermarks: [String: Watermark]? = nil, trackedQuery: String? = nil
+        sourceFiles: String? = nil, watermarks: [String: Watermark]? = nil, savedQueries: [String]? = nil
     ) {
         self.model = model
         self.modelHash = modelHash
@@ -100,7 +105,7 @@ public struct CommitMetadata: Codable, Sendable, Hashable {
         self.durationMs = durationMs
         self.sourceFiles = sourceFiles
         self.watermarks = watermarks
-        self.trackedQuery = trackedQuery
+        self.savedQueries = savedQueries
     }
 
     /// Reads metadata leniently: commits of older versions may lack fields, which then take
@@ -120,7 +125,7 @@ public struct CommitMetadata: Codable, Sendable, Hashable {
         durationMs = try values.decodeIfPresent(Int64.self, forKey: .durationMs) ?? 0
         sourceFiles = try values.decodeIfPresent(String.self, forKey: .sourceFiles)
         watermarks = try? values.decodeIfPresent([String: Watermark].self, forKey: .watermarks)
-        trackedQuery = try values.decodeIfPresent(String.self, forKey: .trackedQuery)
+        savedQueries = try? values.decodeIfPresent([String].self, forKey: .savedQueries)
     }
 
     /// The metadata as commit `extra_info`.

@@ -157,9 +157,11 @@ public final class Runner {
                 pendingWatermarks = [:]
             } else if decision.runType == .full || (decision.runType == .incremental && decision.reads != .nothing) {
                 // It read its inputs and had nothing to write: up to date all the same.
+                let savedQueries = outcome.savedQueries
                 pendingWatermarks[model.target] = CommitMetadata.Watermark(
                     snapshot: state.currentSnapshot, sourceFiles: fingerprint,
-                    modelHash: hash == recorded?.modelHash ? nil : hash)
+                    modelHash: hash == recorded?.modelHash ? nil : hash,
+                    savedQueries: savedQueries == state.commits[model.target]?.savedQueries ? nil : savedQueries)
             }
             var result = finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
             result.strategy = outcome.strategy

@@ -44,11 +44,15 @@ public struct ScriptModelRun {
     public let session: Session
     /// The temporary table (in `temp.main`) the saved rows go into.
     public let resultTable: String
-    /// For a `tracked` model whose table exists: that table, qualified. `query()` then returns only
-    /// the groups that are new or whose content changed since the model last saved them.
+    /// For a `tracked` model whose table exists: that table, qualified. The queries of
+    /// ``savedQueries`` then return only the groups that are new or whose content changed since
+    /// the model last saved them.
     public let trackedTarget: String?
     /// The model's incremental cursor, when it declares one.
     public let incremental: IncrementalState?
+    /// For a `tracked` model: the ``ScriptModelOutcome/savedQueries`` its last commit recorded;
+    /// nil when it recorded none (a table from before they were kept, or no table yet).
+    public var savedQueries: [String]? = nil
 }
 
 /// What a Starlark model's run produced.
@@ -57,16 +61,22 @@ public struct ScriptModelOutcome {
     public var rows: Int64
     /// The script called `abort()`: nothing is written.
     public var aborted = false
-    /// For tracked models: a temporary table of every key the script's queries returned, changed
-    /// or not, with the content hash of its rows (stored as `_content_hash`); groups of the target
-    /// missing from it have vanished. Nil when no query returned the keys.
+    /// For tracked models: a temporary table of every key the queries of ``savedQueries``
+    /// returned, changed or not, with the content hash of its rows (stored as `_content_hash`);
+    /// groups of the target missing from it have vanished. Nil when none of them ran.
     public var queryHashes: String?
+    /// For tracked models: fingerprints of the `query()` calls (their SQL, normalized) the saved
+    /// rows came from, sorted; the next run filters only those queries to new and changed groups.
+    /// Carried over from ``ScriptModelRun/savedQueries`` when the run saved nothing. To be kept
+    /// in the commit metadata and passed back next run.
+    public var savedQueries: [String]?
 
     /// Creates an outcome.
-    public init(rows: Int64, aborted: Bool = false, queryHashes: String? = nil) {
+    public init(rows: Int64, aborted: Bool = false, queryHashes: String? = nil, savedQueries: [String]? = nil) {
         self.rows = rows
         self.aborted = aborted
         self.queryHashes = queryHashes
+        self.savedQueries = savedQueries
     }
 }
 

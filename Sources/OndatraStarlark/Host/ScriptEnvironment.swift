@@ -29,14 +29,17 @@ enum ScriptEnvironment {
         return names
     }
 
-    /// The `save` module over `collector`: `row(dict)`, `rows(list)`, `count()`.
-    static func save(_ collector: RowCollector) -> StarlarkModuleValue {
+    /// The `save` module over `collector`: `row(dict)`, `rows(list)`, `count()`; `origins`, when
+    /// given, learns every row saved.
+    static func save(_ collector: RowCollector, origins: SavedRowOrigins? = nil) -> StarlarkModuleValue {
         StarlarkModuleValue.builtins(
             "save",
             [
                 "row": { _, builtin, arguments in
                     let bound = try arguments.bind(builtin.name, ["row"])
-                    try collector.add(bound[0] ?? .none)
+                    let row = bound[0] ?? .none
+                    try collector.add(row)
+                    origins?.saved(row)
                     return .none
                 },
                 "rows": { _, builtin, arguments in
@@ -45,7 +48,10 @@ enum ScriptEnvironment {
                         throw StarlarkError(
                             "save.rows: rows must be a list of dicts, got \(bound[0]?.typeName ?? "NoneType")")
                     }
-                    for row in rows { try collector.add(row) }
+                    for row in rows {
+                        try collector.add(row)
+                        origins?.saved(row)
+                    }
                     return .none
                 },
                 "count": { _, builtin, arguments in

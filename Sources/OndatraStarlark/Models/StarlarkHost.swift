@@ -146,12 +146,12 @@ public final class StarlarkHost: ScriptHost {
         collector: RowCollector,
         incremental: IncrementalState?, tracked: QueryFunction? = nil
     ) throws -> (predeclared: [String: Starlark.Value], thread: StarlarkThread) {
-        let query = tracked ?? QueryFunction(session: session, tracked: nil)
+        let query = tracked ?? QueryFunction(session: session, tracking: nil)
         let http = HTTPModule(
             settings: settings, transport: transport, clock: clock, redact: { Self.redact(redactor, $0) })
         var predeclared = ScriptEnvironment.predeclared(http: http, variables: session.variables, clock: clock)
         predeclared["query"] = .builtin(query.builtin)
-        predeclared["save"] = .object(ScriptEnvironment.save(collector))
+        predeclared["save"] = .object(ScriptEnvironment.save(collector, origins: query.origins))
         predeclared["incremental"] = .object(IncrementalModule(incremental))
         let loader = ProjectLoader(project: project, predeclared: predeclared, entry: path)
         let thread = StarlarkThread(name: label)
@@ -177,7 +177,12 @@ public final class StarlarkHost: ScriptHost {
         let saved = RowCollector(source: "save.row")
         let query = QueryFunction(
             session: session,
-            tracked: run.model.kind == .tracked ? (run.trackedTarget, run.model.directives.uniqueKey) : nil)
+            tracking: run.model.kind == .tracked
+                ? QueryFunction.Tracking(
+                    target: run.trackedTarget, keys: run.model.directives.uniqueKey,
+                    filtered: run.savedQueries.map(Set.init))
+                : nil)
+        defer { query.dropScratch() }
         let environment = try environment(
             for: run.model.target.description, path: run.model.path, session: session, redactor: redactor,
             settings: HTTPSettings(),
@@ -199,7 +204,16 @@ public final class StarlarkHost: ScriptHost {
             throw OndatraError(.query, Self.redact(redactor, error.description))
         }
         let rows = saved.count == 0 ? 0 : try saved.load(into: run.resultTable, session: session)
-        return ScriptModelOutcome(rows: rows, queryHashes: query.queryHashes)
+        guard let origins = query.origins else { return ScriptModelOutcome(rows: rows) }
+        // A run that saved nothing learned nothing about where rows come from.
+        let sources = saved.count == 0 ? run.savedQueries : origins.fingerprints.sorted()
+        if origins.ambiguous > 0 {
+            log(
+                "\(run.model.target): warning: \(origins.ambiguous) saved row(s) match rows of more than one query(), so no query is filtered to changed rows next run; save the dicts query() returned (save.row(row)) to sync only what changed"
+            )
+        }
+        return ScriptModelOutcome(
+            rows: rows, queryHashes: try query.hashes(of: sources.map(Set.init)), savedQueries: sources)
     }
 
     /// The model's code with its header lines kept blank, so positions match the file.
