@@ -24,12 +24,14 @@ public enum IncrementalStrategy: Sendable, Hashable {
         -> IncrementalStrategy
     {
         guard !changed.isEmpty else { return .nothing }
-        guard [.append, .merge, .partition].contains(kind) else { return .full(reason: "\(kind.rawValue) compares") }
+        guard let rules = kind.rules as? any ChangeFollowingKind.Type else {
+            return .full(reason: "\(kind.rawValue) compares")
+        }
         guard let shape else { return .full(reason: "query shape not understood") }
         if changed.count == 1, let upstream = changed.first, shape.isLinear(in: upstream) {
             return .delta(upstream)
         }
-        if kind != .append, let grouping = shape.grouping, !keys.isEmpty,
+        if rules.recomputesByKey, let grouping = shape.grouping, !keys.isEmpty,
             keys.allSatisfy({ grouping.groupColumns.contains($0.lowercased()) }),
             changed.allSatisfy({ grouping.fromTables[$0] != nil && shape.referenceCount(of: $0) == 1 })
         {

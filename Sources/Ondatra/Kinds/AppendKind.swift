@@ -5,9 +5,23 @@ import DuckDB
 /// changed or removed. The materializer computes which rows are new (``ResultScope/changedRows``);
 /// when it cannot know the result of the last run (a source outside the catalog), it hands over
 /// the whole result and only rows not already in the table are added, repeats counted.
-enum AppendKind: KindRules {
+enum AppendKind: ChangeFollowingKind {
     static var keepsHistory: Bool { true }
-    static var followsChanges: Bool { true }
+    static var recomputesByKey: Bool { false }
+    static var emptyResultWritesNothing: Bool { true }
+
+    /// The rows new in the result: (query over new rows) minus (query over old rows), as a
+    /// multiset. For a query that reads the upstream row by row this is exactly (result now) minus
+    /// (result at the last run): the unchanged rows contribute the same to both and cancel.
+    static func deltaResult(_ delta: DeltaRun) throws -> Materializer.BuiltResult {
+        let rows = try delta.createResult(newRows(now: delta.overNewRows, then: try delta.overOldRows()))
+        return .init(scope: .changedRows, nothingToWrite: rows == 0)
+    }
+
+    /// The rows of `now` that `then` does not hold, repeats counted.
+    static func newRows(now: String, then: String) -> String {
+        "(\(now)\n) EXCEPT ALL (\(then)\n)"
+    }
 
     static func write(_ context: WriteContext) throws -> Int64 {
         if context.rebuilds { return try replaceAll(context) }

@@ -11,9 +11,6 @@ protocol KindRules {
     /// tracked and append pushed): a SQL change goes through the kind's own path, and a kind or key
     /// change needs `--full-refresh`.
     static var keepsHistory: Bool { get }
-    /// An incremental run reads only what changed upstream (append, merge, partition); the other
-    /// kinds compare their full result with the table.
-    static var followsChanges: Bool { get }
     /// The result must have one row per `@unique_key` value.
     static var oneRowPerKey: Bool { get }
     /// Builds the scratch tables the write compares with; runs after schema evolution.
@@ -26,8 +23,11 @@ protocol KindRules {
 
 extension KindRules {
     static var addedColumns: [SchemaEvolution.Column] { [] }
-    static var followsChanges: Bool { false }
     static var oneRowPerKey: Bool { false }
+
+    /// An incremental run reads only what changed upstream (append, merge, partition: the kinds
+    /// that are ``ChangeFollowingKind``s); the other kinds compare their full result with the table.
+    static var followsChanges: Bool { self is any ChangeFollowingKind.Type }
     static func prepare(_ context: WriteContext) throws {}
 
     static func create(_ context: WriteContext) throws -> Int64 {
@@ -41,6 +41,36 @@ extension KindRules {
             try context.session.execute(
                 "INSERT INTO \(context.target) BY NAME SELECT * FROM \(table ?? context.result)"))
     }
+}
+
+/// A kind whose incremental runs read only what changed upstream (append, merge, partition).
+protocol ChangeFollowingKind: KindRules {
+    /// An incremental run may recompute only the groups whose keys the changes touch (the kind's
+    /// key must then be a group key of an aggregate query).
+    static var recomputesByKey: Bool { get }
+    /// Whether a result with no rows leaves nothing to write (partition: it still empties the
+    /// partitions it was built for).
+    static var emptyResultWritesNothing: Bool { get }
+    /// Builds the result of a delta run (``IncrementalStrategy/delta(_:)``).
+    static func deltaResult(_ delta: DeltaRun) throws -> Materializer.BuiltResult
+}
+
+/// What a delta run works with: the model's query over the changed upstream's new rows and over
+/// its old rows, and the materializer's ways of building the result from SQL.
+struct DeltaRun {
+    /// The query with the upstream replaced by its new rows.
+    let overNewRows: String
+    /// The query with the upstream replaced by its old rows (loaded when first asked for).
+    let overOldRows: () throws -> String
+    /// The model's query as written.
+    let query: String
+    /// The `@unique_key` columns.
+    let keys: [String]
+    /// Runs SQL into the result table; returns its row count.
+    let createResult: (String) throws -> Int64
+    /// Loads the keys a query finds, then the result of the query a restriction makes from the
+    /// keys table's name (see ``Materializer/restricted(toKeys:restriction:)``).
+    let restricted: (String, (String) throws -> String) throws -> Materializer.BuiltResult
 }
 
 extension ModelKind {

@@ -4,10 +4,18 @@ import DuckDB
 /// non-key values differ are updated, so an unchanged row makes no change events and is never
 /// pushed again. Whatever the result holds (everything, changed rows, or every row of some keys),
 /// the write is the same upsert.
-enum MergeKind: KindRules {
+enum MergeKind: ChangeFollowingKind {
     static var keepsHistory: Bool { true }
-    static var followsChanges: Bool { true }
     static var oneRowPerKey: Bool { true }
+    static var recomputesByKey: Bool { true }
+    static var emptyResultWritesNothing: Bool { true }
+
+    /// The query over the new rows: every result row the changes can have made or changed. Rows
+    /// the old rows made are not removed, since merge never deletes.
+    static func deltaResult(_ delta: DeltaRun) throws -> Materializer.BuiltResult {
+        let rows = try delta.createResult(delta.overNewRows)
+        return .init(scope: .changedRows, nothingToWrite: rows == 0)
+    }
 
     static func write(_ context: WriteContext) throws -> Int64 {
         if context.rebuilds { return try replaceAll(context) }

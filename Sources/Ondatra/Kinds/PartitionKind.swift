@@ -5,9 +5,21 @@ import DuckDB
 /// vanished, so the table always equals the query's result. The materializer either lists the
 /// touched partitions (``ResultScope/keys(_:)``, the result then holds all their rows) or hands
 /// over the whole result, and the partitions whose content differs are found here by hash.
-enum PartitionKind: KindRules {
+enum PartitionKind: ChangeFollowingKind {
     static var keepsHistory: Bool { false }
-    static var followsChanges: Bool { true }
+    static var recomputesByKey: Bool { true }
+    static var emptyResultWritesNothing: Bool { false }
+
+    /// Every partition the new or the old rows fall in, with all of its current rows.
+    static func deltaResult(_ delta: DeltaRun) throws -> Materializer.BuiltResult {
+        let keys = delta.keys.map(SQLLiteral.identifier).joined(separator: ", ")
+        let touched =
+            "SELECT DISTINCT \(keys) FROM (\(delta.overNewRows)\n) UNION SELECT DISTINCT \(keys) FROM (\(try delta.overOldRows())\n)"
+        return try delta.restricted(touched) { keysTable in
+            let match = ContentHash.keysMatch(delta.keys, "q", "k")
+            return "SELECT q.* FROM (\(delta.query)\n) q WHERE EXISTS (SELECT 1 FROM \(keysTable) k WHERE \(match))"
+        }
+    }
 
     static let touched = WriteContext.scratch("touched")
 

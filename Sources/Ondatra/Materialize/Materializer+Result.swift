@@ -98,8 +98,7 @@ extension Materializer {
                 savedQueries: outcome.savedQueries)
         case .libCalls:
             guard let body = try fetchLibCalls(libCalls, incremental: incremental) else { return nil }
-            let rows = try createResult(body)
-            return BuiltResult(scope: .whole, nothingToWrite: model.kind != .partition && rows == 0)
+            return wholeResult(rows: try createResult(body))
         case .full:
             return try buildFull(exists: exists, rewrites: rewrites)
         case .delta(let upstream):
@@ -113,9 +112,8 @@ extension Materializer {
     /// now minus the same query over its inputs as of its last run (DuckLake time travel), when
     /// everything it reads is a model table; otherwise rows not already in the table.
     private func buildFull(exists: Bool, rewrites: Bool) throws -> BuiltResult {
-        guard model.kind == .append, exists, decision.runType != .backfill else {
-            let rows = try createResult(model.body)
-            return BuiltResult(scope: .whole, nothingToWrite: model.kind != .partition && rows == 0)
+        guard model.kind.rules is AppendKind.Type, exists, decision.runType != .backfill else {
+            return wholeResult(rows: try createResult(model.body))
         }
         var warnings: [String] = []
         if decision.runType == .full {
@@ -133,44 +131,31 @@ extension Materializer {
         }
         var built = try rewritten {
             let then = try queries.asOfLastRun(targets)
-            let rows = try createResult("(\(model.body)\n) EXCEPT ALL (\(then))")
+            let rows = try createResult(AppendKind.newRows(now: model.body, then: then))
             return BuiltResult(scope: .changedRows, nothingToWrite: rows == 0)
         }
         built.warnings = warnings
         return built
     }
 
-    /// The query over the changed rows of `upstream` only. Merge upserts the query over the new
-    /// rows; append adds (query over new rows) minus (query over old rows), which for a query that
-    /// is linear in the upstream is exactly the rows new in its result; partition replaces the
-    /// partitions either side touches.
+    /// The query over the changed rows of `upstream` only; what the kind makes of it is the
+    /// kind's ``ChangeFollowingKind/deltaResult(_:)``.
     private func buildDelta(_ upstream: Target) throws -> BuiltResult {
-        guard let queries = incrementalQueries() else { throw IncrementalQueries.NotRewritable() }
+        guard let queries = incrementalQueries(), let kind = model.kind.rules as? any ChangeFollowingKind.Type else {
+            throw IncrementalQueries.NotRewritable()
+        }
         let new = scratch.name("new_rows_0")
         try queries.loadNewRows(of: upstream, into: new)
-        let overNew = try queries.substituted(upstream, with: new)
-        switch model.kind {
-        case .merge:
-            let rows = try createResult(overNew)
-            return BuiltResult(scope: .changedRows, nothingToWrite: rows == 0)
-        case .append:
-            let old = scratch.name("old_rows_0")
-            try queries.loadOldRows(of: upstream, into: old)
-            let rows = try createResult("(\(overNew)\n) EXCEPT ALL (\(try queries.substituted(upstream, with: old)))")
-            return BuiltResult(scope: .changedRows, nothingToWrite: rows == 0)
-        default:
-            let old = scratch.name("old_rows_0")
-            try queries.loadOldRows(of: upstream, into: old)
-            let overOld = try queries.substituted(upstream, with: old)
-            let keys = model.directives.uniqueKey.map(SQLLiteral.identifier).joined(separator: ", ")
-            return try restricted(
-                toKeys: "SELECT DISTINCT \(keys) FROM (\(overNew)\n) UNION SELECT DISTINCT \(keys) FROM (\(overOld)\n)"
-            ) {
-                keysTable in
-                let match = ContentHash.keysMatch(model.directives.uniqueKey, "q", "k")
-                return "SELECT q.* FROM (\(model.body)\n) q WHERE EXISTS (SELECT 1 FROM \(keysTable) k WHERE \(match))"
-            }
-        }
+        let delta = DeltaRun(
+            overNewRows: try queries.substituted(upstream, with: new),
+            overOldRows: {
+                let old = scratch.name("old_rows_0")
+                try queries.loadOldRows(of: upstream, into: old)
+                return try queries.substituted(upstream, with: old)
+            },
+            query: model.body, keys: model.directives.uniqueKey, createResult: { try createResult($0) },
+            restricted: { try restricted(toKeys: $0, restriction: $1) })
+        return try kind.deltaResult(delta)
     }
 
     /// The full query restricted to the groups the changes of `upstreams` touch.
@@ -184,7 +169,7 @@ extension Materializer {
 
     /// Loads the keys `keysQuery` finds into a scratch table, then the result of the query
     /// `restriction` makes from that table's name.
-    private func restricted(toKeys keysQuery: String, restriction: (String) throws -> String) throws -> BuiltResult {
+    func restricted(toKeys keysQuery: String, restriction: (String) throws -> String) throws -> BuiltResult {
         let keysName = scratch.name("keys")
         let keysTable = SQLLiteral.qualified(["temp", "main", keysName])
         let touched = try session.createTableAs(
@@ -196,6 +181,13 @@ extension Materializer {
         }
         try createResult(try restriction(keysTable))
         return BuiltResult(scope: .keys(keysTable), nothingToWrite: false)
+    }
+
+    /// A full result of `rows` rows: nothing to write when it is empty, unless the kind still
+    /// writes then (a partition model compares with its table).
+    private func wholeResult(rows: Int64) -> BuiltResult {
+        let emptyIsNothing = (model.kind.rules as? any ChangeFollowingKind.Type)?.emptyResultWritesNothing ?? true
+        return BuiltResult(scope: .whole, nothingToWrite: emptyIsNothing && rows == 0)
     }
 
     /// Runs `body`, turning a failure into ``RewrittenQueryFailed`` so the full query runs instead.
