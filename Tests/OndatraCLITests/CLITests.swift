@@ -94,6 +94,46 @@ import Testing
         #expect(!output.stderr.contains("hunter2"))
     }
 
+    /// A project written on Windows: `.env`, config files with comment lines and `${…}`, and
+    /// models, all with `\r\n` line ends. Each once broke: the `.env` read as one line, the
+    /// catalog file as one comment, the headers kept a `\r`.
+    @Test func windowsLineEndingsEverywhere() throws {
+        try initProject()
+        let root = URL(filePath: project)
+        func write(_ path: String, _ lines: [String]) throws {
+            try Data(lines.joined(separator: "\r\n").utf8).write(to: root.appending(path: path))
+        }
+        try write(".env", ["# settings", "REGION=eu-north", "export API_TOKEN=tok-abc-123", ""])
+        try write(
+            "config/catalog.sql",
+            [
+                "-- the catalog", "ATTACH 'ducklake:sqlite:${ONDATRA_PROJECT_DIR}/lake.sqlite' AS lake",
+                "    (DATA_PATH '${ONDATRA_PROJECT_DIR}/lake.files/');", "",
+            ])
+        try FileManager.default.createDirectory(
+            at: root.appending(path: "config/variables"), withIntermediateDirectories: true)
+        try write("config/variables/region.sql", ["-- where we are", "SET VARIABLE region = '${REGION}';", ""])
+        try write(
+            "models/raw/orders.sql",
+            ["-- @kind: merge", "-- @unique_key: id", "SELECT 1 AS id, getvariable('region') AS region", ""])
+        try write(
+            "models/raw/items.star",
+            ["# @kind: table", "# Items.", "save.row({\"id\": 1, \"region\": env(\"REGION\")})", ""])
+        let first = try CLIRunner.run(["--project", project, "run"])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("[OK] raw.orders (merge, backfill, 1 rows"))
+        #expect(first.stdout.contains("[OK] raw.items (table, backfill, 1 rows"))
+        let values = try CLIRunner.run([
+            "--project", project, "sql", "SELECT o.region, i.region AS star FROM raw.orders o, raw.items i",
+            "--format", "csv",
+        ])
+        #expect(values.stdout == "region,star\neu-north,eu-north\n", "\(values.stderr)")
+        let second = try CLIRunner.run(["--project", project, "run"])
+        #expect(second.status == 0)
+        #expect(
+            second.stdout.contains("[OK] raw.orders (merge, incremental, 0 rows"), "\(second.stdout)\(second.stderr)")
+    }
+
     @Test func versionAndHelp() throws {
         let version = try CLIRunner.run(["version"])
         #expect(version.status == 0)

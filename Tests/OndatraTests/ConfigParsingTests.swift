@@ -26,6 +26,18 @@ import Testing
         #expect(values["WINDOWS"] == "crlf")
     }
 
+    /// A Windows `.env` once read as one line: the first value swallowed the rest of the file.
+    @Test func windowsAndClassicMacLineEndingsEndLines() throws {
+        for ending in ["\r\n", "\r"] {
+            let text = ["# comment", "API_TOKEN=tok-123", "QUOTED=\"a b\"", "", "LAST=end", ""].joined(
+                separator: ending)
+            let values = try DotEnv.parse(text)
+            #expect(values == ["API_TOKEN": "tok-123", "QUOTED": "a b", "LAST": "end"], "\(ending.debugDescription)")
+            let error = #expect(throws: OndatraError.self) { try DotEnv.parse("A=1\(ending)oops\(ending)") }
+            #expect(error?.line == 2)
+        }
+    }
+
     @Test func badLinesNameTheLine() {
         let missingEquals = #expect(throws: OndatraError.self) { try DotEnv.parse("A=1\nnot an assignment") }
         #expect(missingEquals?.description == ".env:2: expected KEY=value")
@@ -49,6 +61,18 @@ import Testing
         #expect(
             try expander.expand(text, file: "f.sql")
                 == "-- ${UNSET} in a comment\n/* ${ALSO_UNSET} */ SELECT 'db.local'")
+    }
+
+    /// In a Windows file, a `--` comment line once hid everything after it, so no `${…}` was expanded.
+    @Test func commentsEndAtWindowsAndClassicMacLineEnds() throws {
+        for ending in ["\r\n", "\r"] {
+            let text = "-- a comment\(ending)SELECT '${HOST}';\(ending)SELECT '${MISSING}'"
+            let error = #expect(throws: OndatraError.self) { try expander.expand(text, file: "f.sql") }
+            #expect(error?.line == 3, "\(ending.debugDescription)")
+            #expect(
+                try expander.expand("-- ${UNSET}\(ending)SELECT '${HOST}'", file: "f.sql")
+                    == "-- ${UNSET}\nSELECT 'db.local'")
+        }
     }
 
     @Test func unsetAndMalformedReferencesNameFileAndLine() {
@@ -85,6 +109,16 @@ import Testing
         #expect(statements[4].text == "SELECT $1")
     }
 
+    @Test func windowsAndClassicMacLineEndsCountAsLines() {
+        for ending in ["\r\n", "\r"] {
+            let script = ["-- comment; here", "SELECT 1;", "", "SELECT 'a", "b'; -- end", "SELECT 3"]
+                .joined(separator: ending)
+            let statements = SQLStatementSplitter.split(script)
+            #expect(statements.map(\.line) == [2, 4, 6], "\(ending.debugDescription)")
+            #expect(statements.map(\.text) == ["SELECT 1", "SELECT 'a\nb'", "SELECT 3"])
+        }
+    }
+
     @Test func commentOnlyScriptsHaveNoStatements() {
         #expect(SQLStatementSplitter.split("-- nothing\n/* here */\n;\n").isEmpty)
     }
@@ -96,6 +130,7 @@ import Testing
         #expect(redactor.redact("token abcd12345678 and abcd1234") == "token *** and ***")
         #expect(redactor.redact("no change") == "no change")
     }
+
 }
 
 @Suite struct JSONValueTests {

@@ -39,6 +39,30 @@ import Testing
         #expect(model.bodyLine == 8)
     }
 
+    /// Headers once kept the `\r` of Windows line ends, so `@kind: merge\r` was an unknown kind.
+    @Test(arguments: ["\r\n", "\r"])
+    func windowsAndClassicMacLineEndings(ending: String) throws {
+        let sql = try ModelParser.parse(
+            path: "models/staging/orders.sql",
+            text: ["-- Orders.", "-- @kind: merge", "-- @unique_key: id", "", "SELECT 1 AS id", "-- end", ""]
+                .joined(separator: ending))
+        #expect(sql.kind == .merge)
+        #expect(sql.directives.uniqueKey == ["id"])
+        #expect(sql.body == "SELECT 1 AS id\n-- end")
+        #expect(sql.bodyLine == 5)
+        let star = try ModelParser.parse(
+            path: "models/raw/items.star",
+            text: ["# @kind: tracked", "# @unique_key: id", "save.row({\"id\": 1})", ""].joined(separator: ending))
+        #expect(star.kind == .tracked)
+        #expect(star.directives.uniqueKey == ["id"])
+        #expect(star.body == "save.row({\"id\": 1})\n")
+        #expect(star.bodyLine == 3)
+        let twice = #expect(throws: OndatraError.self) {
+            try ModelParser.parse(path: "models/x.sql", text: "SELECT 1;\(ending)\(ending)SELECT 2")
+        }
+        #expect(twice?.line == 3)
+    }
+
     @Test(arguments: [
         ("-- @kind: tabel\nSELECT 1", "unknown kind 'tabel'", 1),
         ("-- @materialized: table\nSELECT 1", "unknown directive @materialized", 1),
@@ -64,6 +88,13 @@ import Testing
         #expect(try hash("SELECT a  FROM t -- note\nWHERE x = 'Y'") == hash("select a from t where x = 'Y'"))
         #expect(try hash("SELECT a FROM t WHERE x = 'Y'") != hash("SELECT a FROM t WHERE x = 'y'"))
         #expect(try hash("-- @kind: append\nSELECT 1") != hash("SELECT 1"))
+        // Line endings do not count, not even after a comment or inside a literal.
+        let unix = "SELECT a -- note\nFROM t WHERE x = 'Y\nZ'"
+        #expect(try hash(unix.replacingOccurrences(of: "\n", with: "\r\n")) == hash(unix))
+        #expect(try hash(unix.replacingOccurrences(of: "\n", with: "\r")) == hash(unix))
+        #expect(
+            ModelHash.normalize("a = 1  \r\nb = 2\r", language: .starlark)
+                == ModelHash.normalize("a = 1\nb = 2\n", language: .starlark))
     }
 }
 

@@ -129,6 +129,33 @@ import Testing
         #expect(error?.description.hasPrefix("bad.star:2:") == true)
     }
 
+    /// Windows (`\r\n`) and classic Mac (`\r`) line endings lex like `\n`, in code, comments,
+    /// continuations and triple-quoted strings, and line numbers stay right.
+    @Test func windowsAndClassicMacLineEndingsLexLikeUnix() throws {
+        let unix = """
+            def f(x):  # a comment
+                if x:
+                    return 'a' + \\
+                        'b'
+                return \"\"\"l1
+            l2\"\"\"
+
+            y = f(True)
+            z = f(False)
+
+            """
+        for ending in ["\r\n", "\r"] {
+            let source = unix.replacingOccurrences(of: "\n", with: ending)
+            let globals = try StarlarkThread().exec(source, file: "endings.star")
+            #expect(globals["y"] == .string("ab"), "\(ending.debugDescription)")
+            #expect(globals["z"] == .string("l1\nl2"), "\(ending.debugDescription)")
+            let error = #expect(throws: StarlarkError.self) {
+                try StarlarkThread().exec("x = 1\(ending)\(ending)fail('here')\(ending)", file: "endings.star")
+            }
+            #expect(error?.position?.line == 3, "\(ending.debugDescription)")
+        }
+    }
+
     @Test func globalsAreFrozenAfterLoading() throws {
         let thread = StarlarkThread()
         let globals = try thread.exec("items = [1]\ndef add():\n    items.append(2)", file: "frozen.star")

@@ -32,12 +32,12 @@ public enum ModelParser {
         }
     }
 
-    /// Parses one model file's text.
+    /// Parses one model file's text. Lines may end in `\n`, `\r\n` or `\r`; the body keeps `\n`.
     /// - Throws: ``OndatraError`` with the file and line for every header or body problem.
     public static func parse(path: String, text: String) throws -> Model {
         let language: Model.Language = path.hasSuffix(".star") ? .starlark : .sql
         let marker = language == .sql ? "--" : "#"
-        let lines = text.components(separatedBy: "\n")
+        let lines = LineEndings.normalized(text).split(separator: "\n", omittingEmptySubsequences: false)
         var directives = Directives()
         var seen: [String: Int] = [:]
         var bodyStart = lines.count

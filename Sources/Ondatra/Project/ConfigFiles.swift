@@ -55,6 +55,7 @@ public struct VariableExpander: Sendable {
     ///   or a reference is not closed.
     public func expand(_ text: String, file: String) throws -> String {
         guard text.contains("${") else { return text }
+        let text = LineEndings.normalized(text)
         enum State { case code, quoted(Character), lineComment, blockComment }
         var state = State.code
         var output = ""

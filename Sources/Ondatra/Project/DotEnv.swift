@@ -3,15 +3,16 @@ import Foundation
 /// Reads a `.env` file: `KEY=value` lines, optional `export `, `#` comments, single or double quotes.
 ///
 /// Double-quoted values understand `\n`, `\t`, `\"` and `\\`; single-quoted values are literal;
-/// unquoted values end at ` #`. Lines that are not assignments are errors naming the line.
+/// unquoted values end at ` #`. Lines that are not assignments are errors naming the line. Lines may
+/// end in `\n`, `\r\n` or `\r` (see ``LineEndings``).
 public enum DotEnv {
     /// Parses the text of a `.env` file.
     /// - Parameter file: the name used in error messages.
     public static func parse(_ text: String, file: String = ".env") throws -> [String: String] {
         var values: [String: String] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = Substring(rawLine).trimmingCharacters(in: .whitespaces)[...]
-            if line.hasSuffix("\r") { line = line.dropLast() }
+        let lines = LineEndings.normalized(text).split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, rawLine) in lines.enumerated() {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)[...]
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = line.dropFirst(7).drop(while: { $0 == " " }) }
             guard let equals = line.firstIndex(of: "=") else {

@@ -20,13 +20,16 @@ public enum ModelHash {
     public static func configText(_ project: Project) throws -> String {
         try ConfigFiles(project: project).files.map { file in
             file.relativePath + "\n"
-                + ((try? String(contentsOf: project.url(file.relativePath), encoding: .utf8)) ?? "")
+                + LineEndings.normalized(
+                    (try? String(contentsOf: project.url(file.relativePath), encoding: .utf8)) ?? "")
         }.joined(separator: "\n\0")
     }
 
     /// SQL with comments removed, whitespace runs folded to one space and letters lower-cased,
     /// except inside quoted strings and identifiers. Starlark is kept as written, minus trailing space.
+    /// Line endings do not count (`\r\n` and `\r` read as `\n`).
     static func normalize(_ text: String, language: Model.Language) -> String {
+        let text = LineEndings.normalized(text)
         guard language == .sql else {
             return text.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { String($0).replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }

@@ -10,10 +10,11 @@ public struct SQLStatement: Hashable, Sendable {
 
 /// Splits SQL scripts on `;`, ignoring semicolons inside quotes, comments and dollar-quoted strings.
 public enum SQLStatementSplitter {
-    /// The statements of `script`, skipping empty ones and those made only of comments.
+    /// The statements of `script`, skipping empty ones and those made only of comments. Lines may
+    /// end in `\n`, `\r\n` or `\r`; the statements' text has `\n` (see ``LineEndings``).
     public static func split(_ script: String) -> [SQLStatement] {
         var statements: [SQLStatement] = []
-        let bytes = Array(script.utf8)
+        let bytes = Array(LineEndings.normalized(script).utf8)
         var index = 0
         var line = 1
         var start = 0

@@ -105,7 +105,7 @@ public final class Session {
     /// DuckDB's message on one line, without the `LINE n: … ^` excerpt it appends (the caller
     /// knows the SQL, and the excerpt only lines up in a fixed-width, multi-line display).
     static func oneLine(_ message: String) -> String {
-        message.split(separator: "\n")
+        message.split(whereSeparator: \.isNewline)
             .prefix { !$0.hasPrefix("LINE ") }
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }

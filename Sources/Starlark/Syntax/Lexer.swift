@@ -12,8 +12,28 @@ struct Lexer {
     private var atLineStart = true
 
     init(source: String, file: String) {
-        bytes = Array(source.utf8)
+        bytes = Self.unixLineEndings(source)
         self.file = file
+    }
+
+    /// The source's bytes with `\r\n` and lone `\r` read as `\n`, as Python reads source files
+    /// (universal newlines): a Windows or classic-Mac file lexes like a Unix one, string literals included.
+    private static func unixLineEndings(_ source: String) -> [UInt8] {
+        let carriageReturn = UInt8(ascii: "\r")
+        let lineFeed = UInt8(ascii: "\n")
+        guard source.utf8.contains(carriageReturn) else { return Array(source.utf8) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(source.utf8.count)
+        var afterCarriageReturn = false
+        for byte in source.utf8 {
+            if byte == lineFeed && afterCarriageReturn {
+                afterCarriageReturn = false
+                continue
+            }
+            afterCarriageReturn = byte == carriageReturn
+            bytes.append(afterCarriageReturn ? lineFeed : byte)
+        }
+        return bytes
     }
 
     /// Lexes the whole source.
@@ -51,15 +71,12 @@ struct Lexer {
             guard index < bytes.count else { break }
             let byte = bytes[index]
             switch byte {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
                 index += 1
             case UInt8(ascii: "\\"):
                 // A backslash at the end of a line joins it to the next.
                 if peek(1) == UInt8(ascii: "\n") {
                     index += 2
-                    newLine()
-                } else if peek(1) == UInt8(ascii: "\r") && peek(2) == UInt8(ascii: "\n") {
-                    index += 3
                     newLine()
                 } else {
                     throw error("stray backslash in program")
@@ -101,7 +118,7 @@ struct Lexer {
                 column += 1
             } else if byte == UInt8(ascii: "\t") {
                 column += 8 - column % 8
-            } else if byte != UInt8(ascii: "\r") {
+            } else {
                 break
             }
             scan += 1
@@ -287,10 +304,6 @@ struct Lexer {
                 output.append(byte)
                 index += 1
                 newLine()
-                continue
-            }
-            if byte == UInt8(ascii: "\r"), !triple || peek(1) == UInt8(ascii: "\n") {
-                index += 1
                 continue
             }
             guard byte == UInt8(ascii: "\\") else {
