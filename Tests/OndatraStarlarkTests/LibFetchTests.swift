@@ -407,6 +407,21 @@ import Testing
             ])
     }
 
+    /// A token in a URL is percent-encoded there; the error once showed it so.
+    @Test func aSecretInAURLIsHiddenInItsEncodedForm() async throws {
+        try sandbox.write(
+            "lib/closed.star",
+            // Port 1 refuses connections: the error names the URL the token was sent in.
+            "API = {\"base_url\": \"http://127.0.0.1:1\", \"auth\": {\"env\": \"KEY\", \"param\": \"key\"}, \"retry\": 0}\n\ndef fetch(page):\n    return {\"rows\": http.get(\"/x\").json[\"rows\"]}\n"
+        )
+        try sandbox.write("models/raw/closed.sql", "SELECT * FROM closed()")
+        let results = try await run(environment: ["KEY": "tok/en+with=chars-and.more"])
+        let message = results["raw.closed"]?.errors.first ?? ""
+        #expect(message.contains("127.0.0.1:1/x?key=***"), "\(message)")
+        #expect(!message.contains("tok"))
+        #expect(!message.contains("chars"))
+    }
+
     @Test func aSecretInAnErrorIsHidden() async throws {
         try sandbox.write(
             "lib/leaky.star",

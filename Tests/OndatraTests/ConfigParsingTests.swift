@@ -131,6 +131,44 @@ import Testing
         #expect(redactor.redact("no change") == "no change")
     }
 
+    /// DuckDB reads an unquoted JWT as a qualified name and echoes one part; `a-b` as a subtraction.
+    @Test func hidesFragmentsOfSixCharactersOrMore() {
+        let redactor = SecretRedactor(secrets: ["eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl", "tok-abcdef_12"])
+        #expect(redactor.redact(#"Referenced table "eyJhbGciOi" not found!"#) == #"Referenced table "***" not found!"#)
+        #expect(redactor.redact("eyJzdWIiOiIx and c2lnbmF0dXJl") == "*** and ***")
+        // `_` is not a letter or digit: `abcdef` is a fragment; `tok` and `12` are too short to hide.
+        #expect(redactor.redact(#"column "abcdef" tok 12"#) == #"column "***" tok 12"#)
+        #expect(redactor.redact("tok-abcdef_12") == "***")
+    }
+
+    @Test func hidesPercentEncodedAndJSONEscapedForms() {
+        let secret = "p@ss word/ünï\"x"
+        let redactor = SecretRedactor(secrets: [secret])
+        #expect(redactor.redact("GET /x?key=p%40ss%20word%2F%C3%BCn%C3%AF%22x failed") == "GET /x?key=*** failed")
+        #expect(redactor.redact("key=p%40ss+word%2f%c3%bcn%c3%af%22x&a=1") == "key=***&a=1")
+        #expect(redactor.redact(#"{"key":"p@ss word/ünï\"x"}"#) == #"{"key":"***"}"#)
+        #expect(redactor.redact(#"{"key":"p@ss word\/\u00fcn\u00ef\"x"}"#) == #"{"key":"***"}"#)
+    }
+
+    /// A Basic auth header is base64 of `user:password`: the characters that encode only the
+    /// password are hidden wherever it starts; only the edges, shared with its neighbours, remain.
+    @Test func hidesBase64WhereverTheSecretStarts() {
+        let password = "correct-horse-battery"
+        let redactor = SecretRedactor(secrets: [password])
+        for user in ["ann", "anne", "annie"] {
+            let encoded = Data("\(user):\(password)".utf8).base64EncodedString()
+            let redacted = redactor.redact("Authorization: Basic " + encoded)
+            #expect(redacted.contains(SecretRedactor.mask), "\(user): \(redacted)")
+            // What stays: the characters of `user:` and the one shared with the password, then at
+            // most one shared character and the padding.
+            let kept = redacted.count - "Authorization: Basic ".count - SecretRedactor.mask.count
+            #expect(kept <= (8 * (user.count + 1) + 5) / 6 + 3, "\(user): \(redacted)")
+        }
+        let alone = Data(password.utf8).base64EncodedString()
+        #expect(redactor.redact(alone) == "***")
+        let urlSafe = alone.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        #expect(redactor.redact(urlSafe.replacingOccurrences(of: "=", with: "")) == "***")
+    }
 }
 
 @Suite struct JSONValueTests {

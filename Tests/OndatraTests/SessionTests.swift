@@ -73,6 +73,16 @@ import Testing
         #expect(error?.description.contains("***") == true)
     }
 
+    /// An unquoted JWT reads as `table.column.field`; DuckDB echoes only its first part.
+    @Test func fragmentsOfASecretAreHidden() throws {
+        try sandbox.write(".env", "TOKEN=eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl\n")
+        let session = try Session(project: project, environment: [:])
+        let error = #expect(throws: OndatraError.self) {
+            try session.query("SELECT eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl")
+        }
+        #expect(error?.description.contains("eyJhbGciOi") == false, "\(error?.description ?? "")")
+    }
+
     @Test func aCatalogFileThatAttachesNoDuckLakeIsRejected() throws {
         try sandbox.write("config/catalog.sql", "SELECT 1;")
         let error = #expect(throws: OndatraError.self) { try Session(project: project, environment: [:]) }
