@@ -134,6 +134,22 @@ import Testing
             second.stdout.contains("[OK] raw.orders (merge, incremental, 0 rows"), "\(second.stdout)\(second.stderr)")
     }
 
+    /// A folder with `'`, spaces and accents in its name once broke every command: the catalog
+    /// file pastes the project's path into string literals.
+    @Test func aProjectInAFolderWithQuotesSpacesAndAccents() throws {
+        let odd = directory.url.appending(path: "it's a ünïcode folder").path
+        let created = try CLIRunner.run(["init", odd])
+        #expect(created.status == 0, "\(created.stderr)")
+        try Data("SELECT 1 AS id".utf8).write(
+            to: URL(filePath: odd).appending(path: "models/raw/items.sql"))
+        let run = try CLIRunner.run(["--project", odd, "run"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("[OK] raw.items (table, backfill, 1 rows"))
+        let query = try CLIRunner.run(["sql", "SELECT id FROM raw.items", "--format", "csv"], in: URL(filePath: odd))
+        #expect(query.stdout == "id\n1\n", "\(query.stderr)")
+        #expect(FileManager.default.fileExists(atPath: URL(filePath: odd).appending(path: "lake.sqlite").path))
+    }
+
     @Test func versionAndHelp() throws {
         let version = try CLIRunner.run(["version"])
         #expect(version.status == 0)

@@ -75,6 +75,20 @@ import Testing
         }
     }
 
+    /// A folder named `it's here` once ended the literal early and broke every command.
+    @Test func valuesAreEscapedForTheQuotesTheyStandIn() throws {
+        let expander = VariableExpander(variables: ["DIR": "/tmp/it's \"here\"", "N": "5"])
+        let expansion = try expander.expansion(
+            of: "ATTACH '${DIR}/x' AS \"${DIR}\";\nSELECT ${N}, $$${DIR}$$, $q$'${DIR}'$q$ -- ${DIR}", file: "f.sql")
+        #expect(
+            expansion.text
+                == "ATTACH '/tmp/it''s \"here\"/x' AS \"/tmp/it's \"\"here\"\"\";\n"
+                + "SELECT 5, $$/tmp/it's \"here\"$$, $q$'/tmp/it's \"here\"'$q$ -- ${DIR}")
+        #expect(
+            expansion.references.map(\.context) == [.string, .identifier, .code, .dollarQuoted, .dollarQuoted])
+        #expect(expansion.references.map(\.line) == [1, 1, 2, 2, 2])
+    }
+
     @Test func unsetAndMalformedReferencesNameFileAndLine() {
         let unset = #expect(throws: OndatraError.self) {
             try expander.expand("SELECT 1;\nSELECT '${MISSING}'", file: "config/sources.sql")

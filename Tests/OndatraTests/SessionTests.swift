@@ -73,6 +73,37 @@ import Testing
         #expect(error?.description.contains("***") == true)
     }
 
+    /// DuckDB read an unquoted `${API_TOKEN}` as a column name and echoed it; the value came from
+    /// the environment, which the redactor did not know.
+    @Test func aVariableOutsideQuotesIsNamedNotShown() throws {
+        try sandbox.write("config/variables/token.sql", "-- the token\nSET VARIABLE api_token = ${API_TOKEN};")
+        let error = #expect(throws: OndatraError.self) {
+            try Session(project: project, environment: ["API_TOKEN": "s3cr3t-token-9f8e7d"])
+        }
+        #expect(error?.file == "config/variables/token.sql")
+        #expect(error?.line == 2)
+        #expect(error?.message.contains("${API_TOKEN} is used outside quotes") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("write '${API_TOKEN}'") == true)
+        #expect(error?.description.contains("s3cr3t") == false)
+        #expect(error?.description.contains("9f8e7d") == false)
+    }
+
+    /// Every value a config file pastes in is a secret, wherever it came from.
+    @Test func valuesFromTheEnvironmentArePastedAsSecrets() throws {
+        try sandbox.write("config/sources.sql", "SELECT '${DB_PASSWORD}'::INTEGER;")
+        let error = #expect(throws: OndatraError.self) {
+            try Session(project: project, environment: ["DB_PASSWORD": "from-the-environment"])
+        }
+        #expect(error?.description.contains("from-the-environment") == false)
+        #expect(error?.description.contains("***") == true)
+        try sandbox.write("config/sources.sql", "SELECT '${DB_PASSWORD}' AS pasted;")
+        let session = try Session(project: project, environment: ["DB_PASSWORD": "from-the-environment"])
+        let later = #expect(throws: OndatraError.self) {
+            try session.query("SELECT 'from-the-environment'::INTEGER")
+        }
+        #expect(later?.description.contains("environment") == false, "\(later?.description ?? "")")
+    }
+
     /// An unquoted JWT reads as `table.column.field`; DuckDB echoes only its first part.
     @Test func fragmentsOfASecretAreHidden() throws {
         try sandbox.write(".env", "TOKEN=eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl\n")
@@ -81,6 +112,18 @@ import Testing
             try session.query("SELECT eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl")
         }
         #expect(error?.description.contains("eyJhbGciOi") == false, "\(error?.description ?? "")")
+    }
+
+    /// `'` in the project's folder name once ended the catalog file's string literal early.
+    @Test func aFolderNameWithQuotesSpacesAndAccents() throws {
+        let folder = try TemporaryDirectory()
+        let odd = try ProjectScaffold.create(at: folder.url.appending(path: "it's a \"ünïcode\" folder"))
+        try FileManager.default.createDirectory(at: odd.url("config/variables"), withIntermediateDirectories: true)
+        try Data("SET VARIABLE here = '${ONDATRA_PROJECT_DIR}';".utf8).write(to: odd.url("config/variables/here.sql"))
+        let session = try Session(project: odd, environment: [:])
+        try session.execute("CREATE TABLE t AS SELECT 1 AS x")
+        #expect(try session.connection.scalar("SELECT getvariable('here')") == .varchar(odd.root.path))
+        #expect(try Session(project: odd, environment: [:]).connection.scalar("SELECT x FROM t") == .integer(1))
     }
 
     @Test func aCatalogFileThatAttachesNoDuckLakeIsRejected() throws {

@@ -2,8 +2,9 @@ import Foundation
 
 /// Replaces known secret values with `***` in any text about to be shown or logged.
 ///
-/// Redaction is by value, not by pattern: every value loaded from `.env`, and any value the host
-/// registers later (an auth token), is hidden wherever it appears, in every form it is commonly echoed in:
+/// Redaction is by value, not by pattern: every value loaded from `.env`, every value a config
+/// file pastes in with `${NAME}`, and any value the host registers later (an auth token) is hidden
+/// wherever it appears, in every form it is commonly echoed in:
 ///
 /// - the value itself;
 /// - its fragments: the runs of letters and digits between other characters, when at least

@@ -14,7 +14,8 @@ public final class Session {
     public let catalog: String
     /// The variables `${NAME}` expands from: the environment over `.env`, plus `ONDATRA_PROJECT_DIR`.
     public let variables: [String: String]
-    /// Hides values from `.env` in anything shown or logged.
+    /// Hides secrets in anything shown or logged: every value from `.env`, and every variable a
+    /// config file pastes in with `${NAME}` (except `ONDATRA_PROJECT_DIR`), wherever it came from.
     public let redactor: SecretRedactor
 
     /// Schemas this session has made sure exist.
@@ -35,7 +36,7 @@ public final class Session {
         var variables = dotEnv.merging(environment) { _, real in real }
         variables[Self.projectDirectoryVariable] = project.root.path
         self.variables = variables
-        redactor = SecretRedactor(secrets: dotEnv.values)
+        var redactor = SecretRedactor(secrets: dotEnv.values)
 
         var options = ["autoinstall_known_extensions": "false"]
         if let directory = environment["DUCKDB_EXTENSION_DIR"] { options["extension_directory"] = directory }
@@ -56,11 +57,12 @@ public final class Session {
         let expander = VariableExpander(variables: variables)
         var attached: String?
         for file in try ConfigFiles(project: project).files {
-            try Self.run(file: file, project: project, expander: expander, connection: connection, redactor: redactor)
+            try Self.run(file: file, project: project, expander: expander, connection: connection, redactor: &redactor)
             if file.isCatalog {
                 attached = try Self.attachedCatalog(connection: connection, redactor: redactor)
             }
         }
+        self.redactor = redactor
         guard let attached else {
             throw OndatraError(.config, "no DuckLake catalog attached", file: Project.markerPath)
         }
@@ -133,9 +135,11 @@ public final class Session {
         knownSchemas.insert(schema)
     }
 
+    /// Runs one config file statement by statement, each with its `${NAME}`s expanded, and adds
+    /// every value it pastes in to `redactor` before the statement runs.
     private static func run(
         file: ConfigFiles.File, project: Project, expander: VariableExpander, connection: Connection,
-        redactor: SecretRedactor
+        redactor: inout SecretRedactor
     ) throws {
         let text: String
         do {
@@ -143,18 +147,65 @@ public final class Session {
         } catch {
             throw OndatraError(.io, "could not read: \(error.localizedDescription)", file: file.relativePath)
         }
-        let expanded = try expander.expand(text, file: file.relativePath)
-        for statement in SQLStatementSplitter.split(expanded) {
+        // Split before expanding: a value holding `;` or a quote cannot cut a statement in two,
+        // and line numbers are the file's.
+        for statement in SQLStatementSplitter.split(text) {
+            let expansion = try expander.expansion(
+                of: statement.text, file: file.relativePath, firstLine: statement.line)
+            for reference in expansion.references where reference.name != projectDirectoryVariable {
+                if let value = expander.variables[reference.name] { redactor.add(value) }
+            }
             do {
-                try connection.execute(statement.text)
+                try connection.execute(expansion.text)
             } catch let error as DuckDBError {
-                var message = redactor.redact(oneLine(error.message))
-                if message.localizedCaseInsensitiveContains("extension") {
-                    message += " (DuckDB's extensions are installed by scripts/bootstrap)"
-                }
-                throw OndatraError(.config, message, file: file.relativePath, line: statement.line)
+                throw configError(
+                    error, file: file.relativePath, line: statement.line, expansion: expansion,
+                    variables: expander.variables, redactor: redactor)
             }
         }
+    }
+
+    /// The error for a config statement that failed. When the statement pastes a variable outside
+    /// quotes, DuckDB read its value as SQL and may echo any piece of it, so the error names the
+    /// reference and how to quote it, and leaves DuckDB's text out.
+    static func configError(
+        _ error: DuckDBError, file: String, line: Int, expansion: VariableExpander.Expansion,
+        variables: [String: String], redactor: SecretRedactor
+    ) -> OndatraError {
+        let unquoted = expansion.references.first {
+            $0.context == .code && $0.name != projectDirectoryVariable && !isSQLConstant(variables[$0.name] ?? "")
+        }
+        if let unquoted {
+            let reference = "${\(unquoted.name)}"
+            let failure = errorClass(of: error.message).map { " (\($0))" } ?? ""
+            return OndatraError(
+                .config,
+                "\(reference) is used outside quotes, so DuckDB read its value as SQL and the statement failed\(failure); "
+                    + "write '\(reference)' where the value is text",
+                file: file, line: unquoted.line)
+        }
+        var message = redactor.redact(oneLine(error.message))
+        if message.localizedCaseInsensitiveContains("extension") {
+            message += " (DuckDB's extensions are installed by scripts/bootstrap)"
+        }
+        return OndatraError(.config, message, file: file, line: line)
+    }
+
+    /// Whether `value` is a number or a boolean: the values a config file pastes outside quotes on purpose.
+    static func isSQLConstant(_ value: String) -> Bool {
+        if ["true", "false"].contains(value.lowercased()) { return true }
+        let unsigned = value.hasPrefix("-") || value.hasPrefix("+") ? value.dropFirst() : value[...]
+        let parts = unsigned.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.contains(where: { !$0.isEmpty }) else { return false }
+        return parts.allSatisfy { $0.allSatisfy { $0.isASCII && $0.isNumber } }
+    }
+
+    /// DuckDB's error class (`Binder Error`) from the start of its message, if it has one.
+    static func errorClass(of message: String) -> String? {
+        guard let colon = message.firstIndex(of: ":") else { return nil }
+        let prefix = message[..<colon]
+        guard prefix.hasSuffix(" Error"), prefix.allSatisfy({ $0.isLetter || $0 == " " }) else { return nil }
+        return String(prefix)
     }
 
     /// The DuckLake database the catalog file attached, made the default with `USE`.
