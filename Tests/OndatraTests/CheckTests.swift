@@ -71,6 +71,30 @@ import Testing
         #expect(try session.query("SELECT x FROM raw.v").allRows() == [[.integer(1)]])
     }
 
+    /// As docs/project.md says: a plain `CREATE OR REPLACE MACRO` in config/macros replaces a
+    /// built-in check (it once went into the catalog, where the built-in one hid it).
+    @Test func projectsReplaceBuiltInChecks() throws {
+        try sandbox.write(
+            "config/macros/not_null.sql",
+            "CREATE OR REPLACE MACRO not_null(t, col) AS TABLE SELECT * FROM query_table(t) WHERE false;")
+        try sandbox.write("models/raw/n.sql", "-- @constraint: not_null(n)\nSELECT NULL::INTEGER AS n")
+        #expect(try run()["raw.n"]?.status == .ok)
+        try sandbox.write("models/raw/n.sql", "-- @constraint: not_null(n)\nSELECT NULL::BIGINT AS n")
+        #expect(try run()["raw.n"]?.status == .ok)
+    }
+
+    /// The docs' macro example, used by a model on two runs in a row.
+    @Test func aConfigMacroWorksOnEveryRun() throws {
+        try sandbox.write(
+            "config/macros/cents.sql", "CREATE MACRO cents(amount) AS CAST(round(amount * 100) AS BIGINT);")
+        try sandbox.write("models/raw/prices.sql", "SELECT cents(1.5) AS price")
+        #expect(try run()["raw.prices"]?.status == .ok)
+        try sandbox.write("models/raw/prices.sql", "SELECT cents(2.5) AS price")
+        #expect(try run()["raw.prices"]?.status == .ok)
+        let session = try Session(project: sandbox.project, environment: [:])
+        #expect(try session.query("SELECT price FROM raw.prices").allRows() == [[.bigint(250)]])
+    }
+
     @Test func projectsAddTheirOwnChecks() throws {
         try sandbox.write(
             "config/macros/positive.sql",

@@ -114,6 +114,48 @@ import Testing
         #expect(error?.description.contains("eyJhbGciOi") == false, "\(error?.description ?? "")")
     }
 
+    /// The example in docs/project.md: a plain `CREATE MACRO` in config/macros once went into the
+    /// catalog, and every later session failed with "already exists".
+    @Test func configMacrosLiveForTheSession() throws {
+        try sandbox.write(
+            "config/macros/cents.sql", "CREATE MACRO cents(amount) AS CAST(round(amount * 100) AS BIGINT);")
+        for _ in 0..<2 {
+            let session = try Session(project: project, environment: [:])
+            #expect(try session.connection.scalar("SELECT cents(1.5)") == .bigint(150))
+            #expect(
+                try session.connection.scalar(
+                    "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'cents' AND database_name = 'lake'")
+                    == .bigint(0))
+        }
+    }
+
+    /// A project whose macro an older version stored in the catalog: the config file's current
+    /// definition wins, and nothing fails.
+    @Test func aMacroStoredInTheCatalogIsHiddenByTheConfigFile() throws {
+        try Session(project: project, environment: [:]).execute("CREATE MACRO lake.main.cents(amount) AS -1")
+        try sandbox.write(
+            "config/macros/cents.sql", "CREATE MACRO cents(amount) AS CAST(round(amount * 100) AS BIGINT);")
+        let session = try Session(project: project, environment: [:])
+        #expect(try session.connection.scalar("SELECT cents(1.5)") == .bigint(150))
+    }
+
+    @Test func onlyMacroStatementsBecomeTemporary() {
+        let cases = [
+            ("CREATE MACRO m(x) AS x", "CREATE TEMP MACRO m(x) AS x"),
+            ("create or replace function m() as 1", "create or replace TEMP function m() as 1"),
+            ("CREATE /* c */ OR\nREPLACE MACRO \"m\"() AS 1", "CREATE /* c */ OR\nREPLACE TEMP MACRO \"m\"() AS 1"),
+            ("CREATE MACRO IF NOT EXISTS m() AS 1", "CREATE TEMP MACRO IF NOT EXISTS m() AS 1"),
+            ("CREATE TEMP MACRO m() AS 1", "CREATE TEMP MACRO m() AS 1"),
+            ("CREATE MACRO lake.main.m() AS 1", "CREATE MACRO lake.main.m() AS 1"),
+            ("CREATE MACRO \"a.b\" . m() AS 1", "CREATE MACRO \"a.b\" . m() AS 1"),
+            ("CREATE TABLE macro AS SELECT 1", "CREATE TABLE macro AS SELECT 1"),
+            ("SELECT 'CREATE MACRO m() AS 1'", "SELECT 'CREATE MACRO m() AS 1'"),
+        ]
+        for (statement, expected) in cases {
+            #expect(SessionMacros.temporary(statement) == expected)
+        }
+    }
+
     /// `'` in the project's folder name once ended the catalog file's string literal early.
     @Test func aFolderNameWithQuotesSpacesAndAccents() throws {
         let folder = try TemporaryDirectory()

@@ -156,7 +156,7 @@ public final class Session {
                 if let value = expander.variables[reference.name] { redactor.add(value) }
             }
             do {
-                try connection.execute(expansion.text)
+                try connection.execute(SessionMacros.temporary(expansion.text))
             } catch let error as DuckDBError {
                 throw configError(
                     error, file: file.relativePath, line: statement.line, expansion: expansion,
