@@ -215,6 +215,26 @@ import Testing
         #expect(stats.stdout.contains("staging.items,1,1,backfill,"))
     }
 
+    /// After a model file is renamed by case, its table, history and stats are still its own.
+    @Test func historyDescribeAndStatsAfterARenameByCase() throws {
+        try initProject()
+        let models = URL(filePath: project).appending(path: "models/staging")
+        try Data("SELECT 1 AS id".utf8).write(to: models.appending(path: "items.sql"))
+        #expect(try CLIRunner.run(["--project", project, "run"]).status == 0)
+        try FileManager.default.moveItem(
+            at: models.appending(path: "items.sql"), to: models.appending(path: "Items.sql"))
+        try Data("SELECT 2 AS id".utf8).write(to: models.appending(path: "Items.sql"))
+        let run = try CLIRunner.run(["--project", project, "run"])
+        #expect(run.stdout.contains("[OK] staging.Items (table, backfill, 1 rows"), "\(run.stdout)\(run.stderr)")
+        let history = try CLIRunner.run(["--project", project, "history", "staging.ITEMS", "--format", "csv"])
+        #expect(history.stdout.split(separator: "\n").count == 3, "\(history.stdout)")
+        let describe = try CLIRunner.run(["--project", project, "describe", "staging.items"])
+        #expect(describe.stdout.contains("staging.items  (models/staging/Items.sql)"), "\(describe.stdout)")
+        #expect(describe.stdout.contains("  id INTEGER"))
+        let stats = try CLIRunner.run(["--project", project, "stats", "--format", "csv"])
+        #expect(stats.stdout.contains("staging.items,1,2,backfill,"), "\(stats.stdout)")
+    }
+
     @Test(arguments: [
         ("models/staging/slow.sql", "SELECT sum(i) AS total FROM raw.first, range(100000000000) t(i)"),
         // A Starlark model that never ends: Ctrl-C cancels the script.

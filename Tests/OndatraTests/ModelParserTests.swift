@@ -16,6 +16,18 @@ import Testing
         #expect(throws: OndatraError.self) { try ModelParser.target(forPath: "models/9raw/x.sql") }
     }
 
+    /// DuckDB matches names without regard to case, and so do targets; each keeps its spelling.
+    @Test func targetsMatchWithoutRegardToCase() {
+        let lower = Target(schema: "staging", table: "orders")
+        let mixed = Target(schema: "Staging", table: "ORDERS")
+        #expect(lower == mixed)
+        #expect(Set([lower, mixed]).count == 1)
+        #expect(!(lower < mixed) && !(mixed < lower))
+        #expect(mixed.description == "Staging.ORDERS")
+        #expect(Target(schema: "a", table: "B") < Target(schema: "a", table: "c"))
+        #expect(Target(schema: "a", table: "x") != Target(schema: "b", table: "x"))
+    }
+
     @Test func headersAndBodies() throws {
         let model = try ModelParser.parse(
             path: "models/mart/customers.sql",

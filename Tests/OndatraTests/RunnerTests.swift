@@ -346,6 +346,41 @@ import Testing
         #expect(try run()["a.first"]?.status == .ok)
     }
 
+    /// Renaming a model file only by case (orders.sql → Orders.sql) once failed every later run
+    /// with "already exists": to DuckDB, `staging.Orders` is the catalog's `staging.orders`.
+    @Test func renamingAModelFileByCaseKeepsItsTableAndState() throws {
+        try sandbox.write("models/staging/orders.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT 1 AS id, 'a' AS v")
+        try sandbox.write("models/mart/totals.sql", "SELECT count(*) AS n FROM staging.orders")
+        #expect(try run().values.allSatisfy { $0.status == .ok })
+        let models = sandbox.project.url("models/staging")
+        try FileManager.default.moveItem(
+            at: models.appending(path: "orders.sql"), to: models.appending(path: "Orders.sql"))
+        // Not a first run: the catalog's state of staging.orders is this model's.
+        let renamed = try run()
+        #expect(renamed["staging.Orders"]?.status == .ok, "\(renamed["staging.Orders"]?.errors ?? [])")
+        #expect(renamed["staging.Orders"]?.runType == .incremental)
+        #expect(renamed["staging.Orders"]?.reason == "no dependencies")
+        #expect(renamed["mart.totals"]?.status == .skip)
+        #expect(try rows("SELECT id, v FROM staging.orders") == [[.integer(1), .varchar("a")]])
+        try sandbox.write("models/staging/Orders.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT 2 AS id, 'b' AS v")
+        let changed = try run()
+        #expect(changed["staging.Orders"]?.status == .ok, "\(changed["staging.Orders"]?.errors ?? [])")
+        #expect(changed["mart.totals"]?.status == .ok)
+        #expect(try rows("SELECT id, v FROM staging.orders WHERE id = 2") == [[.integer(2), .varchar("b")]])
+    }
+
+    /// Two files that differ only in case are one table to DuckDB: an error up front names both.
+    @Test func modelFilesThatDifferOnlyInCaseAreAnError() throws {
+        try sandbox.write("models/staging/orders.sql", "SELECT 1 AS id")
+        try sandbox.write("models/staging/Orders.sql", "SELECT 2 AS id")
+        let error = #expect(throws: OndatraError.self) { try run() }
+        #expect(
+            error?.message
+                == "models/staging/Orders.sql and models/staging/orders.sql both map to staging.Orders and "
+                + "staging.orders, one table to DuckDB (names ignore case); rename one of them")
+        #expect(try Session(project: sandbox.project, environment: [:]).catalogTables().isEmpty)
+    }
+
     /// Regression: an append model reading a source in full added identical rows only once.
     @Test func appendKeepsRepeatedRows() throws {
         try writeItems(["1,apple,10"])

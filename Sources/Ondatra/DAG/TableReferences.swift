@@ -233,10 +233,8 @@ public struct TableReferences: Sendable, Hashable {
 
     static func modelTarget(_ table: Table, catalog: String, models: Set<Target>) -> Target? {
         guard table.catalog.isEmpty || table.catalog.lowercased() == catalog.lowercased() else { return nil }
+        // Targets match without regard to case; the model's own spelling is returned.
         let named = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
-        if models.contains(named) { return named }
-        return models.first {
-            $0.schema.lowercased() == named.schema.lowercased() && $0.table.lowercased() == named.table.lowercased()
-        }
+        return models.firstIndex(of: named).map { models[$0] }
     }
 }

@@ -1,4 +1,8 @@
 /// A model's target: `schema.table` in the catalog.
+///
+/// Targets compare, hash and sort without regard to ASCII letter case, as DuckDB matches
+/// identifiers: `staging.Orders` and `staging.orders` are one table. A target keeps the spelling it
+/// was made with for display.
 public struct Target: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The schema (`raw`, `staging`, `main`, …).
     public let schema: String
@@ -21,11 +25,31 @@ public struct Target: Hashable, Sendable, Comparable, CustomStringConvertible, C
         }
     }
 
-    /// `schema.table`.
+    /// `schema.table`, as spelled.
     public var description: String { "\(schema).\(table)" }
 
-    /// Orders by schema, then table.
-    public static func < (lhs: Target, rhs: Target) -> Bool { (lhs.schema, lhs.table) < (rhs.schema, rhs.table) }
+    /// Whether both name the same table, without regard to case.
+    public static func == (lhs: Target, rhs: Target) -> Bool {
+        Self.folded(lhs.schema) == Self.folded(rhs.schema) && Self.folded(lhs.table) == Self.folded(rhs.table)
+    }
+
+    /// Hashes the case-folded names, consistent with ``==(_:_:)``.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(Self.folded(schema))
+        hasher.combine(Self.folded(table))
+    }
+
+    /// Orders by schema, then table, without regard to case.
+    public static func < (lhs: Target, rhs: Target) -> Bool {
+        let (left, right) = (folded(lhs.schema), folded(rhs.schema))
+        guard left == right else { return left.lexicographicallyPrecedes(right) }
+        return folded(lhs.table).lexicographicallyPrecedes(folded(rhs.table))
+    }
+
+    /// `name` with ASCII letters lower-cased, as DuckDB folds identifiers to compare them.
+    static func folded(_ name: String) -> [UInt8] {
+        name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+    }
 }
 
 /// One model file, parsed: its target, directives and body.

@@ -33,7 +33,9 @@ struct HistoryCommand: ParsableCommand {
         output.flush()
     }
 
-    /// The runs of `target` (or all), newest first, read from the commits (see ``CommitHistory``).
+    /// The runs of `target` (or all), newest first, read from the commits (see ``CommitHistory``);
+    /// a target matches without regard to case, so the runs from before a model file was renamed
+    /// by case are its runs too.
     static func query(_ session: Session, target: Target?, limit: Int) throws -> String {
         try CommitHistory.load(session)
         let filter = target.map { " WHERE lower(model) = lower(\(SQLLiteral.quote($0.description)))" } ?? ""
@@ -79,7 +81,8 @@ struct DescribeCommand: ParsableCommand {
         let columns = try session.query(
             """
             SELECT column_name, data_type FROM duckdb_columns()
-            WHERE database_name = ? AND schema_name = ? AND table_name = ? ORDER BY column_index
+            WHERE database_name = ? AND lower(schema_name) = lower(?) AND lower(table_name) = lower(?)
+            ORDER BY column_index
             """, [.varchar(session.catalog), .varchar(wanted.schema), .varchar(wanted.table)]
         ).allRows()
         if columns.isEmpty {
@@ -122,11 +125,12 @@ struct StatsCommand: ParsableCommand {
         try CommitHistory.load(session)
         let sql = """
             WITH runs AS (
-                SELECT model, count(*) AS runs, max("time") AS last_run, arg_max(run_type, snapshot) AS last_run_type
+                SELECT lower(model) AS model_key, count(*) AS runs, max("time") AS last_run,
+                       arg_max(run_type, snapshot) AS last_run_type
                 FROM \(CommitHistory.table) GROUP BY 1),
             sizes AS (\(counts.isEmpty ? "SELECT NULL::VARCHAR AS model, 0::BIGINT AS n WHERE false" : counts))
             SELECT s.model, s.n AS "rows", r.runs, r.last_run_type, r.last_run
-            FROM sizes s LEFT JOIN runs r USING (model) ORDER BY 1
+            FROM sizes s LEFT JOIN runs r ON r.model_key = lower(s.model) ORDER BY 1
             """
         let output = StandardOutput()
         try format.write(try session.query(sql), to: output)
