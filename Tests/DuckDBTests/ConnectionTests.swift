@@ -32,6 +32,19 @@ import Testing
         #expect(runtime.kind == .conversion)
     }
 
+    @Test func statementTypesComeFromDuckDBsParserWithoutRunning() throws {
+        try connection.execute("CREATE TABLE t AS SELECT 1 AS x")
+        let types = try connection.statementTypes(
+            "SELECT * FROM t; INSERT INTO t VALUES (2); SET threads = 1; CREATE TABLE u (y INT); SELECT * FROM u")
+        // The last statement reads a table the one before it would create: it cannot be prepared yet.
+        #expect(types == [.select, .insert, .set, .create, nil])
+        #expect(try connection.scalar("SELECT count(*) FROM t") == .bigint(1))
+        #expect(try connection.prepare("DELETE FROM t").statementType == .delete)
+        #expect(StatementType.call.description == "CALL")
+        let error = try #require(throws: DuckDBError.self) { try connection.statementTypes("SELEC 1") }
+        #expect(error.kind == .parser)
+    }
+
     @Test func badOptionsAndPathsAreClearErrors() {
         #expect(throws: DuckDBError.self) { try Database(options: ["no_such_option": "1"]) }
         let error = #expect(throws: DuckDBError.self) { try Database(path: "/nonexistent/dir/x.duckdb") }

@@ -150,6 +150,58 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: URL(filePath: odd).appending(path: "lake.sqlite").path))
     }
 
+    /// `sql` that writes while a run works on the project once made the run fail ("database is
+    /// locked"); now it takes the project's lock and fails at once, naming the run. Reads go ahead.
+    @Test func sqlWritesWaitForNoRun() throws {
+        try initProject()
+        let root = URL(filePath: project)
+        // A model that holds the run open until the test creates `release.flag`.
+        try Data(
+            """
+            # @kind: table
+            for _ in range(6000):
+                if query("SELECT count(*) AS n FROM glob('release.flag')")[0]["n"] > 0:
+                    break
+                sleep(0.05)
+            save.row({"id": 1})
+
+            """.utf8
+        ).write(to: root.appending(path: "models/raw/waits.star"))
+        let logs = try TemporaryDirectory()
+        let output = logs.url.appending(path: "run.out")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let running = Process()
+        running.executableURL = CLIRunner.binary
+        running.arguments = ["--project", project, "run"]
+        running.standardOutput = try FileHandle(forWritingTo: output)
+        running.standardError = FileHandle.nullDevice
+        try running.run()
+        defer {
+            if running.isRunning { running.terminate() }
+        }
+        let lockFile = root.appending(path: ".ondatra/run.lock")
+        for _ in 0..<600 where !((try? String(contentsOf: lockFile, encoding: .utf8)) ?? "").contains("run") {
+            usleep(100_000)
+        }
+
+        let write = try CLIRunner.run(["--project", project, "sql", "CREATE TABLE lake.main.t AS SELECT 1 AS x"])
+        #expect(write.status == 2, "\(write.stdout)\(write.stderr)")
+        #expect(
+            write.stderr
+                == "error: this SQL writes, and another ondatrasql run (pid \(running.processIdentifier)) is working "
+                + "on this project; wait for it to finish\n")
+        let read = try CLIRunner.run(["--project", project, "sql", "SELECT 42 AS answer", "--format", "csv"])
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stdout == "answer\n42\n")
+
+        try Data().write(to: root.appending(path: "release.flag"))
+        running.waitUntilExit()
+        #expect(running.terminationStatus == 0)
+        #expect(try String(contentsOf: output, encoding: .utf8).contains("[OK] raw.waits (table, backfill, 1 rows"))
+        let after = try CLIRunner.run(["--project", project, "sql", "CREATE TABLE lake.main.t AS SELECT 1 AS x"])
+        #expect(after.status == 0, "\(after.stderr)")
+    }
+
     @Test func versionAndHelp() throws {
         let version = try CLIRunner.run(["version"])
         #expect(version.status == 0)

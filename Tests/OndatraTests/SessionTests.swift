@@ -168,6 +168,27 @@ import Testing
         #expect(try Session(project: odd, environment: [:]).connection.scalar("SELECT x FROM t") == .integer(1))
     }
 
+    @Test func statementsThatWriteAreToldFromReadsByDuckDB() throws {
+        let session = try Session(project: project, environment: [:])
+        try session.execute("CREATE TABLE t AS SELECT 1 AS x")
+        for read in [
+            "SELECT * FROM t", "FROM t", "SET threads = 2", "SET VARIABLE v = 1", "PRAGMA version",
+            "SELECT 1; SELECT 2", "DESCRIBE t", "BEGIN; SELECT 1; COMMIT",
+        ] {
+            #expect(try !session.mayWrite(read), "\(read)")
+        }
+        for write in [
+            "INSERT INTO t VALUES (2)", "CREATE TABLE u (x INTEGER)", "DROP TABLE t", "UPDATE t SET x = 3",
+            "DELETE FROM t", "SELECT 1; DELETE FROM t", "CALL lake.expire_snapshots(older_than => now())",
+            "ALTER TABLE t ADD COLUMN y INTEGER", "COPY t TO '/dev/null'", "EXPLAIN ANALYZE DELETE FROM t",
+            // Cannot be prepared (here: before an earlier statement ran): counted as a write.
+            "SELECT * FROM not_there_yet",
+        ] {
+            #expect(try session.mayWrite(write), "\(write)")
+        }
+        #expect(throws: OndatraError.self) { try session.mayWrite("SELEC 1") }
+    }
+
     @Test func aCatalogFileThatAttachesNoDuckLakeIsRejected() throws {
         try sandbox.write("config/catalog.sql", "SELECT 1;")
         let error = #expect(throws: OndatraError.self) { try Session(project: project, environment: [:]) }

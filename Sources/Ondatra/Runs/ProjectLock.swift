@@ -4,14 +4,16 @@ import Foundation
     import Glibc
 #endif
 
-/// An exclusive lock on a project, so only one `run` works on it at a time. It is an advisory
-/// `flock` on `.ondatra/run.lock`, released when the process ends, even by a crash.
+/// An exclusive lock on a project, so only one process writes to it at a time: a `run`, or an
+/// `ondatrasql sql` whose statements write. It is an advisory `flock` on `.ondatra/run.lock`,
+/// released when the process ends, even by a crash; the file names the holder's pid and command.
 public final class ProjectLock {
     private let descriptor: Int32
 
     /// Takes the lock, failing at once when another process holds it.
+    /// - Parameter command: what takes it (`run`, `sql`), for the message another process shows.
     /// - Throws: ``OndatraError`` saying which process holds it.
-    public init(project: Project) throws {
+    public init(project: Project, command: String = "run") throws {
         let directory = project.stateDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appending(path: "run.lock").path
@@ -20,18 +22,24 @@ public final class ProjectLock {
             throw OndatraError(.io, "could not open \(path): \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder =
-                (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-                ?? ""
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             close(descriptor)
-            throw OndatraError(
-                .project,
-                "another ondatrasql run is working on this project\(holder.isEmpty ? "" : " (pid \(holder))"); wait for it to finish"
-            )
+            throw OndatraError(.project, Self.busyMessage(holder: holder))
         }
         _ = ftruncate(descriptor, 0)
-        let pid = "\(getpid())\n"
-        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+        let owner = "\(getpid()) \(command)\n"
+        _ = owner.withCString { write(descriptor, $0, strlen($0)) }
+    }
+
+    /// The message for a lock held by the process the lock file names (`pid command`, or only
+    /// `pid` as older versions wrote it).
+    static func busyMessage(holder: String) -> String {
+        let words = holder.split(whereSeparator: \.isWhitespace)
+        guard let pid = words.first, pid.allSatisfy(\.isNumber) else {
+            return "another ondatrasql process is working on this project; wait for it to finish"
+        }
+        let command = words.count > 1 ? words[1] : "run"
+        return "another ondatrasql \(command) (pid \(pid)) is working on this project; wait for it to finish"
     }
 
     deinit {

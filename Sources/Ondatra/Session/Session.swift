@@ -99,6 +99,26 @@ public final class Session {
         }
     }
 
+    /// Statement types that only read, or change nothing but this session's own state.
+    private static let readingStatements: Set<StatementType> = [
+        .select, .set, .variableSet, .transaction, .pragma, .load, .prepare,
+    ]
+
+    /// Whether `sql` may write to the project: whether any of its statements is of a type DuckDB's
+    /// parser does not count as a read (`SELECT`, `SET`, `PRAGMA`, `BEGIN`/`COMMIT`, `LOAD`,
+    /// `PREPARE`). `EXPLAIN` counts as a write (`EXPLAIN ANALYZE` runs its statement), and so does a
+    /// statement that cannot be prepared before the ones ahead of it have run.
+    /// - Throws: ``OndatraError`` when `sql` does not parse.
+    public func mayWrite(_ sql: String) throws -> Bool {
+        do {
+            return try connection.statementTypes(sql).contains { type in
+                type.map { !Self.readingStatements.contains($0) } ?? true
+            }
+        } catch let error as DuckDBError {
+            throw queryError(error)
+        }
+    }
+
     /// A DuckDB error as a one-line, redacted ``OndatraError``.
     public func queryError(_ error: DuckDBError) -> OndatraError {
         OndatraError(.query, redactor.redact(Self.oneLine(error.message)))
