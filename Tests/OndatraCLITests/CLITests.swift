@@ -52,6 +52,20 @@ import Testing
         #expect(empty.stdout == "[]\n")
     }
 
+    /// A value holding a Windows line break (`"\r\n"`, one Character in Swift) was not quoted in
+    /// CSV, and its `\r` reached the table and markdown output.
+    @Test func lineBreaksInValuesInEveryFormat() throws {
+        try initProject()
+        let sql = "SELECT 'a' || chr(13) || chr(10) || 'b' AS crlf, 'c' || chr(13) || 'd' AS cr"
+        let csv = try CLIRunner.run(["--project", project, "sql", sql, "--format", "csv"])
+        #expect(csv.stdout == "crlf,cr\n\"a\r\nb\",\"c\rd\"\n")
+        let markdown = try CLIRunner.run(["--project", project, "sql", sql, "--format", "markdown"])
+        #expect(markdown.stdout.hasSuffix("| a b | c d |\n"), "\(markdown.stdout.debugDescription)")
+        let table = try CLIRunner.run(["--project", project, "sql", sql])
+        #expect(table.stdout.contains(#"│ a\r\nb  │ c\rd    │"#), "\(table.stdout)")
+        #expect(!table.stdout.contains("\r"))
+    }
+
     @Test func discoversTheProjectFromASubfolder() throws {
         try initProject()
         let output = try CLIRunner.run(

@@ -36,7 +36,10 @@ enum CSVWriter {
     }
 
     static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        // By scalar: `"\r\n"` is one Character, equal to neither `"\n"` nor `"\r"`.
+        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else {
+            return text
+        }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
@@ -77,7 +80,8 @@ enum MarkdownWriter {
     }
 
     static func cell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        LineEndings.normalized(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(
+            of: "\n", with: " ")
     }
 }
 
@@ -137,8 +141,18 @@ enum TableWriter {
         output.write(text)
     }
 
-    private static func render(_ value: Value) -> String {
-        value.description.replacingOccurrences(of: "\n", with: "\\n")
+    /// The value on one line: line breaks shown as `\n` and `\r` (a bare `\r` would move the
+    /// terminal's cursor back over the box).
+    static func render(_ value: Value) -> String {
+        var text = ""
+        for scalar in value.description.unicodeScalars {
+            switch scalar {
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text
     }
 }
 
