@@ -188,14 +188,19 @@ import Testing
         running.executableURL = CLIRunner.binary
         running.arguments = ["--project", project, "run"]
         running.standardOutput = try FileHandle(forWritingTo: output)
-        running.standardError = FileHandle.nullDevice
+        running.standardError = try FileHandle(forWritingTo: output)
         try running.run()
         defer {
             if running.isRunning { running.terminate() }
         }
+        // Wait until the run holds the lock (minutes on a busy machine), or has ended.
         let lockFile = root.appending(path: ".ondatra/run.lock")
-        for _ in 0..<600 where !((try? String(contentsOf: lockFile, encoding: .utf8)) ?? "").contains("run") {
-            usleep(100_000)
+        func locked() -> Bool { ((try? String(contentsOf: lockFile, encoding: .utf8)) ?? "").contains(" run") }
+        let deadline = Date().addingTimeInterval(600)
+        while !locked(), running.isRunning, Date() < deadline { usleep(50_000) }
+        guard locked(), running.isRunning else {
+            Issue.record("the run did not take the lock: \((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
+            return
         }
 
         let write = try CLIRunner.run(["--project", project, "sql", "CREATE TABLE lake.main.t AS SELECT 1 AS x"])
@@ -210,7 +215,7 @@ import Testing
 
         try Data().write(to: root.appending(path: "release.flag"))
         running.waitUntilExit()
-        #expect(running.terminationStatus == 0)
+        #expect(running.terminationStatus == 0, "\((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
         #expect(try String(contentsOf: output, encoding: .utf8).contains("[OK] raw.waits (table, backfill, 1 rows"))
         let after = try CLIRunner.run(["--project", project, "sql", "CREATE TABLE lake.main.t AS SELECT 1 AS x"])
         #expect(after.status == 0, "\(after.stderr)")
