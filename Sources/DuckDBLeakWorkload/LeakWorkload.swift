@@ -56,6 +56,9 @@ struct LeakWorkload {
             .uuid(UUIDValue(bits: 42)), .decimal(DecimalValue(value: 12345, width: 20, scale: 3)),
         ])
         _ = try statement.execute().allRows()
+        _ = statement.statementType
+        // Typing statements prepares each one, including one that fails to prepare.
+        _ = try connection.statementTypes("SELECT 1; SELECT * FROM missing; INSERT INTO t (id) VALUES (1)")
 
         let early = try connection.query("SELECT * FROM range(100000)")
         _ = try early.nextChunk()
@@ -63,6 +66,7 @@ struct LeakWorkload {
 
         _ = try? connection.query("SELECT * FROM missing")
         _ = try? connection.execute("SELEC")
+        _ = try? connection.statementTypes("SELEC")
         _ = try? connection.query("SELECT 1::BIGNUM")
         _ = try? statement.bind([])
         _ = try? Appender(connection: connection, table: "missing")
