@@ -148,6 +148,30 @@ import Testing
         #expect(try rows("SELECT text FROM sync.slack ORDER BY 1") == [["new: again"], ["new: hello"], ["new: world"]])
     }
 
+    /// An append model over a file (whose past cannot be read back) keeps its last result, so it
+    /// adds exactly the rows new in the result since then: a line that comes back after a log
+    /// rotation is added again, and a file rewritten unchanged adds nothing.
+    @Test func appendOverAFileAddsWhatIsNewSinceTheLastRun() throws {
+        try source("log", kind: "append", ["line", "a", "b"])
+        expectOK(try run())
+        try source("log", kind: "append", ["line", "b", "c"])
+        var results = try run()
+        expectOK(results)
+        #expect(results["raw.log"]?.rowsAffected == 1)
+        try source("log", kind: "append", ["line", "c", "a", "a"])
+        results = try run()
+        #expect(results["raw.log"]?.rowsAffected == 2)
+        #expect(
+            try rows("SELECT line, count(*) FROM raw.log GROUP BY 1 ORDER BY 1") == [
+                ["a", "3"], ["b", "1"], ["c", "1"],
+            ])
+        try source("log", kind: "append", ["line", "c", "a", "a"])
+        results = try run()
+        #expect(results["raw.log"]?.rowsAffected == 0)
+        // The kept result is not a model's table.
+        #expect(!(results.keys.contains { $0.hasPrefix("__ondatra") }))
+    }
+
     /// A partition aggregate sees rows that moved from one partition to another.
     @Test func partitionAggregateSeesRowsMovingBetweenPartitions() throws {
         try source(
@@ -241,6 +265,26 @@ import Testing
         #expect(try rows("SELECT * FROM mart.prices") == [["1", "10"]])
         results = try run()
         #expect(results["mart.prices"]?.status == .ok)
+    }
+
+    /// A full refresh that also changes the columns says it rebuilt the table, not that it
+    /// evolved it in place.
+    @Test func aRebuildSaysWhatReallyHappened() throws {
+        try source("products", kind: "merge", key: "id", ["id,price", "1,10"])
+        try sandbox.write(
+            "models/mart/prices.sql", "-- @kind: scd2\n-- @unique_key: id\nSELECT id, price FROM raw.products")
+        expectOK(try run())
+        try sandbox.write(
+            "models/mart/prices.sql",
+            "-- @kind: scd2\n-- @unique_key: id\nSELECT id, price, 'eur' AS currency FROM raw.products")
+        let results = try run([Target(schema: "mart", table: "prices")], fullRefresh: true)
+        expectOK(results)
+        let warnings = results["mart.prices"]?.warnings ?? []
+        #expect(warnings == ["rebuilt the table (full refresh) with new columns: + currency (VARCHAR)"])
+        #expect(
+            try rows("SELECT name FROM pragma_table_info('lake.mart.prices')").map { $0[0] } == [
+                "id", "price", "currency", "valid_from_snapshot", "valid_to_snapshot", "is_current",
+            ])
     }
 
     /// A model that reads a file through an expression cannot be fingerprinted, so it runs.

@@ -18,6 +18,35 @@ enum AppendKind: ChangeFollowingKind {
         return .init(scope: .changedRows, nothingToWrite: rows == 0)
     }
 
+    /// The hidden table that keeps an append model's last result when its inputs cannot be read
+    /// as they were (files, lib functions, Starlark): the "result then" of its next run.
+    static func lastResultTable(of target: Target) -> Target {
+        Target(schema: hiddenSchema, table: "append__\(target.schema)__\(target.table)")
+    }
+
+    /// The catalog schema of tables OndatraSQL keeps for itself.
+    static let hiddenSchema = Session.internalSchema
+
+    /// Replaces the kept last result `table` (qualified) with the temporary table `now`, in the
+    /// run's transaction. An unchanged result writes nothing; a result whose columns changed
+    /// replaces the table.
+    static func keepResult(
+        _ now: String, in table: String, exists: Bool, unchanged: Bool, session: Session
+    ) throws {
+        guard !unchanged else { return }
+        if exists {
+            do {
+                try session.execute("DELETE FROM \(table)")
+                try session.execute("INSERT INTO \(table) SELECT * FROM \(now)")
+                return
+            } catch {
+                // The result's columns changed: keep it in a table of its new shape.
+                try session.execute("DROP TABLE \(table)")
+            }
+        }
+        try session.execute("CREATE TABLE \(table) AS SELECT * FROM \(now)")
+    }
+
     /// The rows of `now` that `then` does not hold, repeats counted.
     static func newRows(now: String, then: String) -> String {
         "(\(now)\n) EXCEPT ALL (\(then)\n)"

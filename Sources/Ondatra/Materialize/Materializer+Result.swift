@@ -38,6 +38,11 @@ extension Materializer {
         var queryHashes: String? = nil
         /// For a Starlark tracked model: the queries whose rows it saved.
         var savedQueries: [String]? = nil
+        /// For an append model whose inputs cannot be read as they were: the temporary table
+        /// holding its whole result, kept as the next run's "result then".
+        var wholeResultToKeep: String? = nil
+        /// That whole result equals the one kept from the last run.
+        var sameResultAsLastRun = false
     }
 
     /// Decides how to build the result, from the catalog state and the query's parsed shape.
@@ -93,14 +98,16 @@ extension Materializer {
         case .script:
             let outcome = try runScript(exists: exists, incremental: incremental)
             if outcome.aborted { return nil }
-            return BuiltResult(
-                scope: .whole, nothingToWrite: false, queryHashes: outcome.queryHashes,
-                savedQueries: outcome.savedQueries)
+            return try newSinceLastResult(
+                BuiltResult(
+                    scope: .whole, nothingToWrite: false, queryHashes: outcome.queryHashes,
+                    savedQueries: outcome.savedQueries), exists: exists)
         case .libCalls:
             guard let body = try fetchLibCalls(libCalls, incremental: incremental) else { return nil }
-            return wholeResult(rows: try createResult(body))
+            return try newSinceLastResult(wholeResult(rows: try createResult(body)), exists: exists)
         case .full:
-            return try buildFull(exists: exists, rewrites: rewrites)
+            guard appendKeepsItsResult else { return try buildFull(exists: exists, rewrites: rewrites) }
+            return try newSinceLastResult(wholeResult(rows: try createResult(model.body)), exists: exists)
         case .delta(let upstream):
             return try rewritten { try buildDelta(upstream) }
         case .affectedKeys(let upstreams):
@@ -108,9 +115,45 @@ extension Materializer {
         }
     }
 
+    /// An append model whose inputs cannot be read as they were at its last run (files, lib
+    /// functions, tables that are not models): its result is kept instead.
+    var appendKeepsItsResult: Bool {
+        guard model.kind.rules is AppendKind.Type else { return false }
+        return model.language == .starlark || !libCalls.isEmpty || !references.filePatterns.isEmpty
+            || references.readsComputedFilePaths
+            || !references.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets)
+    }
+
+    /// For an append model that keeps its result: the rows new since its last run, (result now)
+    /// minus (result kept from the last run), with the whole result kept for the next run. A
+    /// model without a kept result yet (or whose SQL changed) adds the rows not in its table.
+    func newSinceLastResult(_ whole: BuiltResult, exists: Bool) throws -> BuiltResult {
+        guard appendKeepsItsResult else { return whole }
+        var built = whole
+        let now = scratch.name("now")
+        let nowTable = SQLLiteral.qualified(["temp", "main", now])
+        let total = try session.createTableAs(
+            "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(now)) AS SELECT * FROM \(result)")
+        built.wholeResultToKeep = nowTable
+        let kept = AppendKind.lastResultTable(of: target)
+        guard exists, decision.runType == .incremental, state.tables.contains(kept) else { return built }
+        let keptTable = SQLLiteral.qualified([session.catalog, kept.schema, kept.table])
+        do {
+            let rows = try createResult(
+                AppendKind.newRows(now: "SELECT * FROM \(nowTable)", then: "SELECT * FROM \(keptTable)"))
+            let keptRows = try session.connection.scalar("SELECT count(*) FROM \(keptTable)")?.int64 ?? -1
+            built.scope = .changedRows
+            built.nothingToWrite = rows == 0
+            built.sameResultAsLastRun = rows == 0 && keptRows == total
+        } catch {
+            // The result's columns changed since: add the rows not in the table.
+            try createResult("SELECT * FROM \(nowTable)")
+        }
+        return built
+    }
+
     /// The full query. An append model that ran before adds the rows new since then: the query
-    /// now minus the same query over its inputs as of its last run (DuckLake time travel), when
-    /// everything it reads is a model table; otherwise rows not already in the table.
+    /// now minus the same query over its inputs as of its last run (DuckLake time travel).
     private func buildFull(exists: Bool, rewrites: Bool) throws -> BuiltResult {
         guard model.kind.rules is AppendKind.Type, exists, decision.runType != .backfill else {
             return wholeResult(rows: try createResult(model.body))
@@ -122,10 +165,7 @@ extension Materializer {
             )
         }
         let targets = Set(references.targets(catalog: session.catalog, models: modelTargets))
-        guard rewrites, references.filePatterns.isEmpty, !references.readsComputedFilePaths,
-            references.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets),
-            let queries = incrementalQueries(), try queries.roundTrips()
-        else {
+        guard rewrites, let queries = incrementalQueries(), try queries.roundTrips() else {
             let rows = try createResult(model.body)
             return BuiltResult(scope: .whole, nothingToWrite: rows == 0, warnings: warnings)
         }

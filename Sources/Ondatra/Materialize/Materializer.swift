@@ -56,6 +56,8 @@ struct Materializer {
         var writes: Bool
         /// A tracked Starlark model's saved queries, for the commit.
         var savedQueries: [String]?
+        /// The built result, for what the write keeps besides the table.
+        var built: BuiltResult?
     }
 
     /// A rewritten (incremental) query failed; the full query runs instead.
@@ -76,6 +78,7 @@ struct Materializer {
         // Outside the transaction, so a rollback cannot leave the session believing in a schema
         // that was never created.
         if !exists { try session.ensureSchema(target.schema) }
+        if appendKeepsItsResult { try session.ensureSchema(AppendKind.hiddenSchema) }
         let incremental = exists && decision.runType == .incremental
         do {
             var outcome = try materialize(exists: exists, plan: plan, rewrites: true)
@@ -120,7 +123,15 @@ struct Materializer {
             }
             // After schema evolution, so comparisons with the table see the columns it now has.
             try rules.prepare(context)
-            outcome.rows = exists ? try rules.write(context) : try rules.create(context)
+            if !(exists && context.runType != .backfill && prepared.built?.nothingToWrite == true) {
+                outcome.rows = exists ? try rules.write(context) : try rules.create(context)
+            }
+            if let built = prepared.built, let now = built.wholeResultToKeep {
+                let kept = AppendKind.lastResultTable(of: target)
+                try AppendKind.keepResult(
+                    now, in: SQLLiteral.qualified([session.catalog, kept.schema, kept.table]),
+                    exists: state.tables.contains(kept), unchanged: built.sameResultAsLastRun, session: session)
+            }
             // Audits look at the written table inside the transaction: a failure rolls it all back.
             if let failure = try ModelChecks.failures(
                 model.directives.audits, table: qualifiedTarget, session: session, file: model.path
@@ -183,7 +194,9 @@ struct Materializer {
         context.queryHashes = built.queryHashes
         let writes = !(exists && runType != .backfill && model.kind.rules.followsChanges && built.nothingToWrite)
         return Prepared(
-            context: context, current: current, warnings: warnings, writes: writes, savedQueries: built.savedQueries)
+            context: context, current: current, warnings: warnings,
+            writes: writes || (built.wholeResultToKeep != nil && !built.sameResultAsLastRun),
+            savedQueries: built.savedQueries, built: built)
     }
 
     /// The commit metadata of this run.

@@ -23,6 +23,10 @@ public final class Session {
     /// The scalar function names, read once (see ``rowWiseFunctions()``).
     private var scalarFunctions: Set<String>?
 
+    /// The catalog schema of the tables OndatraSQL keeps for itself (an append model's last
+    /// result); not a model's, and left out of listings.
+    public static let internalSchema = "__ondatra"
+
     /// The variable that holds the project's absolute root path in config files.
     public static let projectDirectoryVariable = "ONDATRA_PROJECT_DIR"
 

@@ -117,7 +117,9 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let project = try global.resolveProject()
         let session = try Session(project: project)
-        let tables = try session.catalogTables().sorted().map { ($0.schema, $0.table) }
+        let tables = try session.catalogTables().filter { $0.schema != Session.internalSchema }.sorted().map {
+            ($0.schema, $0.table)
+        }
         // Exact row counts: the catalog's size estimate also counts rows deleted since the last compaction.
         let counts = tables.map { schema, table in
             "SELECT \(SQLLiteral.quote(schema + "." + table)) AS model, count(*) AS n FROM \(SQLLiteral.qualified([session.catalog, schema, table]))"
