@@ -172,6 +172,23 @@ import Testing
         #expect(!(results.keys.contains { $0.hasPrefix("__ondatra") }))
     }
 
+    /// Kinds that compare with their table still write when the result is empty: every group
+    /// and key vanished.
+    @Test func anEmptyResultEmptiesTrackedAndClosesSCD2() throws {
+        try source("items", kind: "merge", key: "id", ["id,price", "1,10", "2,20"])
+        try sandbox.write(
+            "models/mart/groups.sql",
+            "-- @kind: tracked\n-- @unique_key: id\nSELECT id, price FROM raw.items WHERE price < 100")
+        try sandbox.write(
+            "models/mart/versions.sql",
+            "-- @kind: scd2\n-- @unique_key: id\nSELECT id, price FROM raw.items WHERE price < 100")
+        expectOK(try run())
+        try source("items", kind: "merge", key: "id", ["id,price", "1,100", "2,200"])
+        expectOK(try run())
+        #expect(try rows("SELECT count(*) FROM mart.groups") == [["0"]])
+        #expect(try rows("SELECT count(*) FROM mart.versions WHERE is_current") == [["0"]])
+    }
+
     /// A partition aggregate sees rows that moved from one partition to another.
     @Test func partitionAggregateSeesRowsMovingBetweenPartitions() throws {
         try source(

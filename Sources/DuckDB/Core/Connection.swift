@@ -68,27 +68,20 @@ public final class Connection {
     /// When `sql` holds several statements, all but the last run first and the last one streams.
     /// - Parameter parameters: values bound to `?`/`$1` placeholders of the last statement.
     public func query(_ sql: String, _ parameters: [Value] = []) throws -> QueryResult {
-        var extracted: duckdb_extracted_statements?
-        let count = duckdb_extract_statements(handle.raw, sql, &extracted)
-        defer { duckdb_destroy_extracted(&extracted) }
-        if let extracted, let error = duckdb_extract_statements_error(extracted) {
-            throw DuckDBError(kind: .parser, message: String(cString: error), sql: sql)
-        }
-        guard count > 0, let extracted else {
+        try withExtractedStatements(sql) { extracted, count in
+            // Each statement is prepared only after the previous one ran: it may use what that one created.
+            for index in 0..<count {
+                var prepared: duckdb_prepared_statement?
+                let state = duckdb_prepare_extracted_statement(handle.raw, extracted, index, &prepared)
+                let statement = try PreparedStatement(connection: self, handle: prepared, state: state, sql: sql)
+                if index == count - 1 {
+                    try statement.bind(parameters)
+                    return try statement.execute()
+                }
+                try statement.execute().close()
+            }
             throw DuckDBError(kind: .parser, message: "no SQL statement to run", sql: sql)
         }
-        // Each statement is prepared only after the previous one ran: it may use what that one created.
-        for index in 0..<count {
-            var prepared: duckdb_prepared_statement?
-            let state = duckdb_prepare_extracted_statement(handle.raw, extracted, index, &prepared)
-            let statement = try PreparedStatement(connection: self, handle: prepared, state: state, sql: sql)
-            if index == count - 1 {
-                try statement.bind(parameters)
-                return try statement.execute()
-            }
-            try statement.execute().close()
-        }
-        throw DuckDBError(kind: .parser, message: "no SQL statement to run", sql: sql)
     }
 
     /// Runs `sql` and collects every row; for small results only (use ``query(_:_:)`` to stream).
@@ -144,5 +137,24 @@ extension DuckDBError {
         let message = duckdb_result_error(&result).map { String(cString: $0) } ?? "unknown DuckDB error"
         let kind = Kind(rawValue: Int(duckdb_result_error_type(&result).rawValue))
         self.init(kind: kind, message: message, sql: sql)
+    }
+}
+
+extension Connection {
+    /// Splits `sql` into statements with DuckDB's parser and calls `body` with them and their count.
+    /// - Throws: ``DuckDBError`` when `sql` does not parse or holds no statement.
+    func withExtractedStatements<Result>(
+        _ sql: String, _ body: (duckdb_extracted_statements, idx_t) throws -> Result
+    ) throws -> Result {
+        var extracted: duckdb_extracted_statements?
+        let count = duckdb_extract_statements(handle.raw, sql, &extracted)
+        defer { duckdb_destroy_extracted(&extracted) }
+        if let extracted, let error = duckdb_extract_statements_error(extracted) {
+            throw DuckDBError(kind: .parser, message: String(cString: error), sql: sql)
+        }
+        guard count > 0, let extracted else {
+            throw DuckDBError(kind: .parser, message: "no SQL statement to run", sql: sql)
+        }
+        return try body(extracted, count)
     }
 }

@@ -100,21 +100,14 @@ extension Connection {
     /// an earlier statement creates, or names one that does not exist) is `nil`.
     /// - Throws: ``DuckDBError`` when `sql` does not parse or holds no statement.
     public func statementTypes(_ sql: String) throws -> [StatementType?] {
-        var extracted: duckdb_extracted_statements?
-        let count = duckdb_extract_statements(handle.raw, sql, &extracted)
-        defer { duckdb_destroy_extracted(&extracted) }
-        if let extracted, let error = duckdb_extract_statements_error(extracted) {
-            throw DuckDBError(kind: .parser, message: String(cString: error), sql: sql)
-        }
-        guard count > 0, let extracted else {
-            throw DuckDBError(kind: .parser, message: "no SQL statement to run", sql: sql)
-        }
-        return (0..<count).map { index in
-            var prepared: duckdb_prepared_statement?
-            let state = duckdb_prepare_extracted_statement(handle.raw, extracted, index, &prepared)
-            defer { duckdb_destroy_prepare(&prepared) }
-            guard state == DuckDBSuccess, let prepared else { return nil }
-            return StatementType(duckdb_prepared_statement_type(prepared))
+        try withExtractedStatements(sql) { extracted, count in
+            (0..<count).map { index in
+                var prepared: duckdb_prepared_statement?
+                let state = duckdb_prepare_extracted_statement(handle.raw, extracted, index, &prepared)
+                defer { duckdb_destroy_prepare(&prepared) }
+                guard state == DuckDBSuccess, let prepared else { return nil }
+                return StatementType(duckdb_prepared_statement_type(prepared))
+            }
         }
     }
 }

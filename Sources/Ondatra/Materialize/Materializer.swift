@@ -52,7 +52,9 @@ struct Materializer {
         /// The target's columns before this run; empty when it does not exist yet.
         var current: [SchemaEvolution.Column]
         var warnings: [String]
-        /// False when an incremental run found nothing to write.
+        /// False when an incremental run found nothing to write into the table.
+        var writesTable: Bool
+        /// False when the run writes nothing at all (neither the table nor a kept result).
         var writes: Bool
         /// A tracked Starlark model's saved queries, for the commit.
         var savedQueries: [String]?
@@ -123,7 +125,7 @@ struct Materializer {
             }
             // After schema evolution, so comparisons with the table see the columns it now has.
             try rules.prepare(context)
-            if !(exists && context.runType != .backfill && prepared.built?.nothingToWrite == true) {
+            if prepared.writesTable {
                 outcome.rows = exists ? try rules.write(context) : try rules.create(context)
             }
             if let built = prepared.built, let now = built.wholeResultToKeep {
@@ -157,7 +159,7 @@ struct Materializer {
                 context: WriteContext(
                     session: session, target: qualifiedTarget, result: result, columns: [], keys: [],
                     runType: decision.runType),
-                current: [], warnings: ["aborted: nothing written"], writes: false)
+                current: [], warnings: ["aborted: nothing written"], writesTable: false, writes: false)
         }
         let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: Self.resultTable)
         try validate(columns)
@@ -192,10 +194,10 @@ struct Materializer {
             keys: model.directives.uniqueKey, runType: runType)
         context.scope = built.scope
         context.queryHashes = built.queryHashes
-        let writes = !(exists && runType != .backfill && model.kind.rules.followsChanges && built.nothingToWrite)
+        let writesTable = !(exists && runType != .backfill && model.kind.rules.followsChanges && built.nothingToWrite)
         return Prepared(
-            context: context, current: current, warnings: warnings,
-            writes: writes || (built.wholeResultToKeep != nil && !built.sameResultAsLastRun),
+            context: context, current: current, warnings: warnings, writesTable: writesTable,
+            writes: writesTable || (built.wholeResultToKeep != nil && !built.sameResultAsLastRun),
             savedQueries: built.savedQueries, built: built)
     }
 
