@@ -189,6 +189,47 @@ import Testing
         #expect(try rows("SELECT count(*) FROM mart.versions WHERE is_current") == [["0"]])
     }
 
+    /// A column whose type changes (a CSV column that is empty one day reads as VARCHAR) keeps the
+    /// values the tables hold; downstream models read everything when an upstream's columns changed.
+    @Test func aTypeChangeKeepsStoredValues() throws {
+        try source("orders", kind: "merge", key: "id", ["id,amount", "1,10.5", "2,20.0"])
+        try sandbox.write("models/raw/log.sql", "-- @kind: append\nSELECT * FROM raw.orders")
+        try sandbox.write(
+            "models/mart/doubled.sql",
+            "-- @kind: partition\n-- @unique_key: id\nSELECT id, coalesce(amount::VARCHAR, '-') AS a FROM raw.orders")
+        expectOK(try run())
+        try source("orders", kind: "merge", key: "id", ["id,amount", "3,"])
+        let results = try run()
+        expectOK(results)
+        #expect(
+            try rows("SELECT id, amount FROM raw.orders ORDER BY 1") == [
+                ["1", "10.5"], ["2", "20.0"], ["3", "NULL"],
+            ])
+        #expect(try rows("SELECT typeof(amount) FROM raw.orders LIMIT 1") == [["VARCHAR"]])
+        #expect(try rows("SELECT count(*) FROM raw.log WHERE amount IS NOT NULL") == [["2"]])
+        #expect(results["mart.doubled"]?.strategy == "full query")
+        #expect(try rows("SELECT id, a FROM mart.doubled ORDER BY 1") == [["1", "10.5"], ["2", "20.0"], ["3", "-"]])
+    }
+
+    /// When the snapshots of a model's last run were expired, its table stays: a kind that keeps
+    /// history is not rebuilt without `--full-refresh`.
+    @Test func expiredSnapshotsDoNotRebuildHistory() throws {
+        try source("items", kind: "merge", key: "id", ["id,v", "1,a", "2,b"])
+        expectOK(try run())
+        try source("items", kind: "merge", key: "id", ["id,v", "2,b", "3,c"])
+        expectOK(try run())
+        // A later commit of another model: expiring keeps only the newest snapshot.
+        try source("other", ["id", "1"])
+        expectOK(try run())
+        let session = try Session(project: sandbox.project, environment: [:])
+        _ = try session.query("SELECT count(*) FROM ducklake_expire_snapshots('lake', older_than => now())").allRows()
+        let results = try run()
+        expectOK(results)
+        #expect(results["raw.items"]?.runType == .full)
+        #expect(results["raw.items"]?.reason == "no run recorded")
+        #expect(try rows("SELECT id FROM raw.items ORDER BY 1") == [["1"], ["2"], ["3"]])
+    }
+
     /// A partition aggregate sees rows that moved from one partition to another.
     @Test func partitionAggregateSeesRowsMovingBetweenPartitions() throws {
         try source(

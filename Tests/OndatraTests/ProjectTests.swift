@@ -56,3 +56,25 @@ import Testing
             ])
     }
 }
+
+/// What model discovery reads and what it leaves alone.
+@Suite struct ModelDiscoveryTests {
+    /// Editor lock files (a dangling link or a file named `.#x.sql`) and hidden files are not
+    /// models; a model that is not UTF-8 is an error naming the file and the byte.
+    @Test func hiddenFilesAreSkippedAndNonUTF8IsNamed() throws {
+        let sandbox = try TemporaryProject()
+        try sandbox.write("models/raw/a.sql", "SELECT 1 AS x")
+        try sandbox.write("models/raw/.#a.sql", "not a model")
+        try sandbox.write("models/raw/.hidden.sql", "not a model either")
+        try FileManager.default.createSymbolicLink(
+            atPath: sandbox.project.url("models/raw/.#b.sql").path, withDestinationPath: "/nowhere/b.sql")
+        #expect(try ModelDiscovery.models(in: sandbox.project).map(\.target.description) == ["raw.a"])
+
+        try Data("-- @kind: table\nSELECT 'caf\u{E9}' AS x, '".utf8 + [0xE9] + Array("' AS y\n".utf8)).write(
+            to: sandbox.project.url("models/raw/latin.sql"))
+        let error = #expect(throws: OndatraError.self) { try ModelDiscovery.models(in: sandbox.project) }
+        #expect(error?.code == .project)
+        #expect(error?.description.contains("models/raw/latin.sql") == true)
+        #expect(error?.message.contains("byte 0xE9 at offset 38 is not valid UTF-8") == true)
+    }
+}

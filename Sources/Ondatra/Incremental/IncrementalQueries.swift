@@ -41,6 +41,21 @@ struct IncrementalQueries {
         return sql
     }
 
+    /// Whether `upstream`'s columns (names or types) differ now from what they were at `through`.
+    func columnsChanged(of upstream: Target) throws -> Bool {
+        let now = try SchemaEvolution.columns(
+            session, database: session.catalog, schema: upstream.schema, table: upstream.table)
+        guard
+            let then = try? session.query("DESCRIBE SELECT * FROM \(qualified(upstream)) AT (VERSION => \(through))")
+                .allRows()
+        else { return true }
+        let before = then.compactMap { row -> SchemaEvolution.Column? in
+            guard let name = row[0].string, let type = row[1].string else { return nil }
+            return SchemaEvolution.Column(name: name, type: type)
+        }
+        return before != now
+    }
+
     /// Loads the new rows of `upstream` into the temporary table `name`.
     func loadNewRows(of upstream: Target, into name: String) throws {
         let table = qualified(upstream)

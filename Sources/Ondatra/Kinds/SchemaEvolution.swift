@@ -55,9 +55,14 @@ enum SchemaEvolution {
                     try session.execute(
                         "ALTER TABLE \(qualifiedTarget) ALTER COLUMN \(name) SET DATA TYPE \(column.type)")
                 } catch {
-                    // Not a lossless promotion: drop and re-add, the rows get the new values on insert.
-                    try session.execute("ALTER TABLE \(qualifiedTarget) DROP COLUMN \(name)")
-                    try session.execute("ALTER TABLE \(qualifiedTarget) ADD COLUMN \(name) \(column.type)")
+                    // Not a promotion DuckLake does in place.
+                    if keepingOrder {
+                        // Every row is rewritten next: drop and re-add.
+                        try session.execute("ALTER TABLE \(qualifiedTarget) DROP COLUMN \(name)")
+                        try session.execute("ALTER TABLE \(qualifiedTarget) ADD COLUMN \(name) \(column.type)")
+                    } else {
+                        try convert(session, qualifiedTarget: qualifiedTarget, column: existing, to: column.type)
+                    }
                 }
                 notes.append("~ \(column.name) (\(existing.type) → \(column.type))")
             } else {
@@ -73,6 +78,29 @@ enum SchemaEvolution {
         guard !notes.isEmpty else { return nil }
         if keepingOrder { try reorder(session, qualifiedTarget: qualifiedTarget, wanted: wanted) }
         return notes.joined(separator: "; ")
+    }
+
+    /// Changes a column's type keeping the values the table holds (rows merge never deletes, scd2
+    /// versions, appended rows): a new column takes each value cast to the new type, then replaces
+    /// the old one (it moves to the end of the table).
+    /// - Throws: ``OndatraError`` naming the column and a few values when some stored value cannot be
+    ///   cast: nothing is changed then.
+    private static func convert(_ session: Session, qualifiedTarget: String, column: Column, to type: String) throws {
+        let name = SQLLiteral.identifier(column.name)
+        let lost = try session.query(
+            "SELECT DISTINCT \(name)::VARCHAR FROM \(qualifiedTarget) WHERE \(name) IS NOT NULL AND TRY_CAST(\(name) AS \(type)) IS NULL LIMIT 3"
+        ).allRows().compactMap { $0.first?.string }
+        guard lost.isEmpty else {
+            throw OndatraError(
+                .query,
+                "column \(column.name) changed type (\(column.type) → \(type)), but values the table keeps cannot be converted (\(lost.map { "'\($0)'" }.joined(separator: ", "))); cast the column in the model's SQL to keep its type, or run `ondatrasql run --full-refresh` on the model to rebuild it"
+            )
+        }
+        let converted = SQLLiteral.identifier("__ondatra_converted")
+        try session.execute("ALTER TABLE \(qualifiedTarget) ADD COLUMN \(converted) \(type)")
+        try session.execute("UPDATE \(qualifiedTarget) SET \(converted) = TRY_CAST(\(name) AS \(type))")
+        try session.execute("ALTER TABLE \(qualifiedTarget) DROP COLUMN \(name)")
+        try session.execute("ALTER TABLE \(qualifiedTarget) RENAME COLUMN \(converted) TO \(name)")
     }
 
     /// Puts the columns in `wanted`'s order by dropping every column from the first one out of

@@ -58,6 +58,11 @@ extension Materializer {
         let changed = dependencies.filter { (state.commits[$0]?.snapshot ?? 0) > recorded.processedThrough }
         guard !changed.isEmpty else { return .nothing }
         guard model.kind.rules.followsChanges else { return .full }
+        // Rows an upstream's schema evolution changed (a column converted, dropped or added) are
+        // not all in its change feed: read everything.
+        if let queries = incrementalQueries(), try changed.contains(where: { try queries.columnsChanged(of: $0) }) {
+            return .full
+        }
         let shape = try queryShape()
         switch IncrementalStrategy.choose(
             kind: model.kind, keys: model.directives.uniqueKey, shape: shape, changed: changed)
@@ -139,8 +144,7 @@ extension Materializer {
         guard exists, decision.runType == .incremental, state.tables.contains(kept) else { return built }
         let keptTable = SQLLiteral.qualified([session.catalog, kept.schema, kept.table])
         do {
-            let rows = try createResult(
-                AppendKind.newRows(now: "SELECT * FROM \(nowTable)", then: "SELECT * FROM \(keptTable)"))
+            let rows = try createResult(try newRows(inTable: now, then: "SELECT * FROM \(keptTable)"))
             let keptRows = try session.connection.scalar("SELECT count(*) FROM \(keptTable)")?.int64 ?? -1
             built.scope = .changedRows
             built.nothingToWrite = rows == 0
@@ -152,10 +156,21 @@ extension Materializer {
         return built
     }
 
+    /// The rows of the temporary table `now` that the query `then` does not return, matching
+    /// columns by name (a column an upstream renamed or moved is not compared with another).
+    private func newRows(inTable now: String, then: String) throws -> String {
+        let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: now)
+        let list = columns.map { SQLLiteral.identifier($0.name) }.joined(separator: ", ")
+        return AppendKind.newRows(
+            now: "SELECT * FROM \(SQLLiteral.qualified(["temp", "main", now]))", then: "SELECT \(list) FROM (\(then)\n)"
+        )
+    }
+
     /// The full query. An append model that ran before adds the rows new since then: the query
     /// now minus the same query over its inputs as of its last run (DuckLake time travel).
     private func buildFull(exists: Bool, rewrites: Bool) throws -> BuiltResult {
-        guard model.kind.rules is AppendKind.Type, exists, decision.runType != .backfill else {
+        guard model.kind.rules is AppendKind.Type, exists, decision.runType != .backfill, state.commits[target] != nil
+        else {
             return wholeResult(rows: try createResult(model.body))
         }
         var warnings: [String] = []
@@ -171,7 +186,10 @@ extension Materializer {
         }
         var built = try rewritten {
             let then = try queries.asOfLastRun(targets)
-            let rows = try createResult(AppendKind.newRows(now: model.body, then: then))
+            let now = scratch.name("now")
+            try session.createTableAs(
+                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(now)) AS \(model.body)\n")
+            let rows = try createResult(try newRows(inTable: now, then: then))
             return BuiltResult(scope: .changedRows, nothingToWrite: rows == 0)
         }
         built.warnings = warnings

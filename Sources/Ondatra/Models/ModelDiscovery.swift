@@ -2,12 +2,15 @@ import Foundation
 
 /// Finds and parses every model of a project.
 public enum ModelDiscovery {
-    /// Every `models/**/*.sql` and `models/**/*.star`, parsed, sorted by target.
+    /// Every `models/**/*.sql` and `models/**/*.star`, parsed, sorted by target. Hidden files and
+    /// folders (names starting with `.`, such as an editor's `.#orders.sql` lock file) are not models.
     /// - Throws: the first parse error, or an error naming both files when two map to one target
     ///   (targets match without regard to case, as DuckDB's names do).
     public static func models(in project: Project) throws -> [Model] {
         let root = project.url("models")
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        guard
+            let walker = FileManager.default.enumerator(
+                at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
         else {
             return []
         }
@@ -15,11 +18,22 @@ public enum ModelDiscovery {
         var byTarget: [Target: (path: String, target: Target)] = [:]
         for case let url as URL in walker where url.pathExtension == "sql" || url.pathExtension == "star" {
             let path = project.relativePath(of: url)
-            let text: String
+            // A dangling link (an editor's lock file elsewhere) is nothing to read.
+            guard !url.lastPathComponent.hasPrefix("."),
+                (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+            else { continue }
+            let data: Data
             do {
-                text = try String(contentsOf: url, encoding: .utf8)
+                data = try Data(contentsOf: url)
             } catch {
                 throw OndatraError(.io, "could not read: \(error.localizedDescription)", file: path)
+            }
+            guard let text = String(validating: data, as: UTF8.self) else {
+                let offset = Self.firstInvalidUTF8Byte(in: data)
+                throw OndatraError(
+                    .project,
+                    "is not UTF-8 text (byte 0x\(String(format: "%02X", data[offset])) at offset \(offset) is not valid UTF-8); save the file as UTF-8",
+                    file: path)
             }
             let model = try ModelParser.parse(path: path, text: text)
             if let other = byTarget[model.target] {
@@ -35,5 +49,21 @@ public enum ModelDiscovery {
             models.append(model)
         }
         return models.sorted { $0.target < $1.target }
+    }
+
+    /// The offset of the first byte of `data` that does not begin a valid UTF-8 sequence.
+    static func firstInvalidUTF8Byte(in data: Data) -> Int {
+        let bytes = [UInt8](data)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let length =
+                byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
+            guard length > 0, index + length <= bytes.count,
+                bytes[(index + 1)..<(index + length)].allSatisfy({ $0 >> 6 == 0b10 })
+            else { return index }
+            index += length
+        }
+        return max(0, bytes.count - 1)
     }
 }

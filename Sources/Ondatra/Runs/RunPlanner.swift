@@ -101,7 +101,15 @@ public enum RunPlanner {
     /// - Throws: ``Refusal`` when its kind or key changed and the old or new kind keeps history.
     public static func decide(_ inputs: Inputs, recorded: Recorded?, target: Target) throws -> RunDecision {
         let kind = inputs.kind
-        guard inputs.targetExists, let recorded else { return RunDecision(runType: .backfill, reason: "first run") }
+        guard inputs.targetExists else { return RunDecision(runType: .backfill, reason: "first run") }
+        guard let recorded else {
+            // The table exists but no commit of it is left (its snapshots were expired): what it
+            // keeps stays, and the query goes through the kind's own path.
+            if inputs.fullRefresh { return RunDecision(runType: .backfill, reason: ModelResult.fullRefreshReason) }
+            return kind.keepsHistory && kind != .events
+                ? RunDecision(runType: .full, reason: "no run recorded")
+                : RunDecision(runType: .backfill, reason: "no run recorded")
+        }
         if inputs.fullRefresh { return RunDecision(runType: .backfill, reason: ModelResult.fullRefreshReason) }
         if let change = definitionChange(inputs, recorded: recorded) {
             let oldKeepsHistory = recorded.kind?.keepsHistory ?? false

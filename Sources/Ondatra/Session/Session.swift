@@ -115,12 +115,40 @@ public final class Session {
     /// - Throws: ``OndatraError`` when `sql` does not parse.
     public func mayWrite(_ sql: String) throws -> Bool {
         do {
-            return try connection.statementTypes(sql).contains { type in
+            let writes = try connection.statementTypes(sql).contains { type in
                 type.map { !Self.readingStatements.contains($0) } ?? true
             }
+            return try writes || callsCatalogMaintenance(sql)
         } catch let error as DuckDBError {
             throw queryError(error)
         }
+    }
+
+    /// Whether a query calls one of DuckLake's functions that change the catalog
+    /// (`ducklake_expire_snapshots`, `ducklake_merge_adjacent_files`, …), which a `SELECT` can do:
+    /// any `ducklake_…` function but the ones known only to read.
+    private func callsCatalogMaintenance(_ sql: String) throws -> Bool {
+        let reading: Set<String> = [
+            "ducklake_table_changes", "ducklake_table_insertions", "ducklake_table_deletions", "ducklake_snapshots",
+            "ducklake_table_info", "ducklake_list_files", "ducklake_current_snapshot",
+            "ducklake_last_committed_snapshot",
+            "ducklake_options",
+        ]
+        var found = false
+        for text in try connection.rows("SELECT json_serialize_sql(\(SQLLiteral.quote(sql)))").compactMap({
+            $0.first?.string
+        }) {
+            guard let tree = try? JSONValue.parse(text) else { continue }
+            found =
+                found
+                || PlanTree.contains(tree) { node in
+                    guard node["class"]?.stringValue == "FUNCTION" || node["function_name"] != nil,
+                        let name = node["function_name"]?.stringValue?.lowercased()
+                    else { return false }
+                    return name.hasPrefix("ducklake_") && !reading.contains(name)
+                }
+        }
+        return found
     }
 
     /// A DuckDB error as a one-line, redacted ``OndatraError``.
