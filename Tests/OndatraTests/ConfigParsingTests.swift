@@ -155,6 +155,18 @@ import Testing
         #expect(redactor.redact("tok-abcdef_12") == "***")
     }
 
+    /// DuckDB cuts long values in its messages; the beginning of a secret before the cut is hidden.
+    @Test func hidesTheBeginningOfASecretCutShort() {
+        let key = "1c886089e1dc1a456a55aed3135fbfe772cb68ba19ee0af0123456789abcdef0"
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0cmlhbC11c2VyIn0.c2lnbmF0dXJlLXRleHQ"
+        let redactor = SecretRedactor(secrets: [key, jwt])
+        #expect(
+            redactor.redact("Malformed JSON Input: \"\(key.prefix(47))...\"") == "Malformed JSON Input: \"***...\"")
+        #expect(redactor.redact("Input: \"***.\(jwt.dropFirst(21).prefix(26))...\"") == "Input: \"***.***...\"")
+        // Ordinary text before an ellipsis stays.
+        #expect(redactor.redact("loading rows...") == "loading rows...")
+    }
+
     @Test func hidesPercentEncodedAndJSONEscapedForms() {
         let secret = "p@ss word/ünï\"x"
         let redactor = SecretRedactor(secrets: [secret])

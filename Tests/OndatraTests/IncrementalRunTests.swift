@@ -230,6 +230,21 @@ import Testing
         #expect(try rows("SELECT id FROM raw.items ORDER BY 1") == [["1"], ["2"], ["3"]])
     }
 
+    /// A run that reads changed inputs and writes nothing records that it is up to date, even
+    /// when no later commit of the run carries the record: the next run reads nothing.
+    @Test func aRunThatWritesNothingIsNotRepeated() throws {
+        try source("items", kind: "merge", key: "id", ["id,v", "1,a"])
+        expectOK(try run())
+        // Rewritten with the same content: read once, nothing to write.
+        try source("items", kind: "merge", key: "id", ["id,v", "1,a"])
+        var results = try run()
+        #expect(results["raw.items"]?.reason == "source files changed")
+        #expect(results["raw.items"]?.rowsAffected == 0)
+        results = try run()
+        #expect(results["raw.items"]?.reason == "no dependencies")
+        #expect(results["raw.items"]?.strategy == nil)
+    }
+
     /// A partition aggregate sees rows that moved from one partition to another.
     @Test func partitionAggregateSeesRowsMovingBetweenPartitions() throws {
         try source(

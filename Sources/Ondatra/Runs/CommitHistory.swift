@@ -16,7 +16,9 @@ public enum CommitHistory {
             """)
         let appender = try Appender(connection: session.connection, table: "__ondatra_history", catalog: "temp")
         for snapshot in try session.snapshots() {
-            guard let metadata = CommitMetadata(snapshot: snapshot) else { continue }
+            guard let metadata = CommitMetadata(snapshot: snapshot),
+                Target(parsing: metadata.model)?.schema != Session.internalSchema
+            else { continue }
             try appender.appendRow([
                 .bigint(snapshot.id), snapshot.time, .varchar(metadata.model), .varchar(metadata.kind),
                 .varchar(metadata.runType), .bigint(metadata.rowsAffected), .bigint(metadata.durationMs),

@@ -67,10 +67,39 @@ public final class Runner {
             results.append(result)
             onResult(result)
         }
+        if !stopRequested.load(ordering: .relaxed) { commitPendingWatermarks(runID: runID) }
         return RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000))
     }
 
     static let upstreamFailed = "upstream model failed"
+
+    /// The table whose commits carry the watermarks no model commit of a run carried.
+    static let watermarkTable = Target(schema: Session.internalSchema, table: "watermarks")
+
+    /// Records the watermarks of models that read their inputs and wrote nothing when no later
+    /// commit of the run carried them, in a commit of their own (one row rewritten in a table
+    /// kept for it), so the next run does not read the same changes again. Best effort: when it
+    /// fails, the next run only reads those changes once more.
+    private func commitPendingWatermarks(runID: String) {
+        guard !pendingWatermarks.isEmpty else { return }
+        let table = SQLLiteral.qualified([session.catalog, Self.watermarkTable.schema, Self.watermarkTable.table])
+        let metadata = CommitMetadata(
+            model: Self.watermarkTable.description, modelHash: "", kind: "", uniqueKey: nil, runType: "watermarks",
+            rowsAffected: 0, columns: [], lineage: [:], dependencies: [], runID: runID, durationMs: 0,
+            watermarks: Dictionary(uniqueKeysWithValues: pendingWatermarks.map { ($0.key.description, $0.value) }))
+        do {
+            try session.ensureSchema(Self.watermarkTable.schema)
+            try session.transaction { session -> CommitMessage? in
+                try session.execute("CREATE TABLE IF NOT EXISTS \(table) (run_id VARCHAR)")
+                try session.execute("DELETE FROM \(table)")
+                try session.execute("INSERT INTO \(table) VALUES (\(SQLLiteral.quote(runID)))")
+                return metadata.commitMessage
+            }
+            pendingWatermarks = [:]
+        } catch {
+            // Nothing is lost: the models read those changes again next time.
+        }
+    }
 
     /// Lib functions are `lib/NAME.star` files; a model reading one (`FROM name(…)`) reads outside the catalog.
     static func libFunctionNames(_ project: Project) -> Set<String> {

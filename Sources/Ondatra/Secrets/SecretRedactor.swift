@@ -53,7 +53,43 @@ public struct SecretRedactor: Sendable {
         var bytes = Array(text.utf8)
         var changed = false
         for form in forms where Self.replace(form, in: &bytes) { changed = true }
+        if maskCutBeginnings(in: &bytes) { changed = true }
         return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    /// DuckDB cuts long values short in its messages (`Input: "1c88…0af..."`): the beginning of
+    /// a secret (at least ``minimumFragmentLength`` long) right before a `...` or `…` is hidden too.
+    private func maskCutBeginnings(in bytes: inout [UInt8]) -> Bool {
+        let markers = [Array("...".utf8), Array("…".utf8)]
+        var changed = false
+        var index = 0
+        while index < bytes.count {
+            guard
+                let marker = markers.first(where: {
+                    bytes.count - index >= $0.count && bytes[index..<(index + $0.count)].elementsEqual($0)
+                })
+            else {
+                index += 1
+                continue
+            }
+            var longest = 0
+            for form in forms where form.count > Self.minimumFragmentLength {
+                var length = min(form.count - 1, index)
+                while length >= Self.minimumFragmentLength
+                    && !bytes[(index - length)..<index].elementsEqual(form[0..<length])
+                {
+                    length -= 1
+                }
+                if length >= Self.minimumFragmentLength { longest = max(longest, length) }
+            }
+            if longest > 0 {
+                bytes.replaceSubrange((index - longest)..<index, with: Self.mask.utf8)
+                index += Self.mask.utf8.count - longest
+                changed = true
+            }
+            index += marker.count
+        }
+        return changed
     }
 
     /// Replaces every occurrence of `form` in `bytes` by the mask; says whether there was one.
