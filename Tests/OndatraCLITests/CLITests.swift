@@ -154,6 +154,9 @@ import Testing
         let odd = directory.url.appending(path: "it's a ünïcode folder").path
         let created = try CLIRunner.run(["init", odd])
         #expect(created.status == 0, "\(created.stderr)")
+        // The hint it prints can be pasted into a shell.
+        #expect(created.stdout.contains("--project '\(odd.replacingOccurrences(of: "'", with: "'\\''"))' sql"))
+        #expect(try CLIRunner.run(["history", "--limit", "0"], in: URL(filePath: odd)).status == 2)
         try Data("SELECT 1 AS id".utf8).write(
             to: URL(filePath: odd).appending(path: "models/raw/items.sql"))
         let run = try CLIRunner.run(["--project", odd, "run"])

@@ -34,6 +34,11 @@ enum AppendKind: ChangeFollowingKind {
         _ now: String, in table: String, exists: Bool, unchanged: Bool, session: Session
     ) throws {
         guard !unchanged else { return }
+        if !exists {
+            // In the run's transaction, so the schema makes no snapshot of its own.
+            try session.execute(
+                "CREATE SCHEMA IF NOT EXISTS \(SQLLiteral.qualified([session.catalog, hiddenSchema]))")
+        }
         if exists {
             do {
                 try session.execute("DELETE FROM \(table)")

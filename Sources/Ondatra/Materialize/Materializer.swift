@@ -80,7 +80,6 @@ struct Materializer {
         // Outside the transaction, so a rollback cannot leave the session believing in a schema
         // that was never created.
         if !exists { try session.ensureSchema(target.schema) }
-        if appendKeepsItsResult { try session.ensureSchema(AppendKind.hiddenSchema) }
         let incremental = exists && decision.runType == .incremental
         do {
             var outcome = try materialize(exists: exists, plan: plan, rewrites: true)

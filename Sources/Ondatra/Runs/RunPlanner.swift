@@ -114,9 +114,13 @@ public enum RunPlanner {
         if let change = definitionChange(inputs, recorded: recorded) {
             let oldKeepsHistory = recorded.kind?.keepsHistory ?? false
             guard !kind.keepsHistory && !oldKeepsHistory else {
+                let consequence =
+                    oldKeepsHistory
+                    ? "a rebuild would throw away what the \(recorded.kind?.rawValue ?? "") table keeps"
+                    : "the \(kind.rawValue) table would start its history from a rebuild"
                 throw Refusal(
                     message:
-                        "\(change): a rebuild would throw away what the table keeps; run `ondatrasql run --full-refresh \(target)` to rebuild it from scratch, or undo the change"
+                        "\(change): \(consequence); run `ondatrasql run --full-refresh \(target)` to rebuild it from scratch, or undo the change"
                 )
             }
             return RunDecision(runType: .backfill, reason: change)

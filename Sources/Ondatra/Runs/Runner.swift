@@ -88,8 +88,11 @@ public final class Runner {
             rowsAffected: 0, columns: [], lineage: [:], dependencies: [], runID: runID, durationMs: 0,
             watermarks: Dictionary(uniqueKeysWithValues: pendingWatermarks.map { ($0.key.description, $0.value) }))
         do {
-            try session.ensureSchema(Self.watermarkTable.schema)
             try session.transaction { session -> CommitMessage? in
+                // In the transaction, so no snapshot of its own is made for the schema.
+                try session.execute(
+                    "CREATE SCHEMA IF NOT EXISTS \(SQLLiteral.qualified([session.catalog, Self.watermarkTable.schema]))"
+                )
                 try session.execute("CREATE TABLE IF NOT EXISTS \(table) (run_id VARCHAR)")
                 try session.execute("DELETE FROM \(table)")
                 try session.execute("INSERT INTO \(table) VALUES (\(SQLLiteral.quote(runID)))")

@@ -14,8 +14,12 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Only this model (schema.table).", valueName: "TARGET"))
     var target: String?
 
-    @Option(help: "How many runs to show.")
+    @Option(help: "How many runs to show (at least 1).")
     var limit = 20
+
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be 1 or more, got \(limit)") }
+    }
 
     @Option(help: "Output format: table, csv, json or markdown.")
     var format: ResultFormat = .table

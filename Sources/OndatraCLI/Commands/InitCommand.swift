@@ -23,6 +23,16 @@ struct InitCommand: ParsableCommand {
         print("  config/catalog.sql  DuckLake catalog (lake.sqlite + lake.files/)")
         print("  models/             raw/, staging/, mart/, sync/")
         print("  lib/                Starlark lib functions")
-        print("Try: ondatrasql --project \(project.root.path) sql \"SELECT * FROM lake.snapshots()\"")
+        print("Try: ondatrasql --project \(Self.shellQuoted(project.root.path)) sql \"SELECT * FROM lake.snapshots()\"")
+    }
+
+    /// `text` as one shell word: in single quotes (each `'` closed, escaped and reopened) unless it
+    /// holds only characters a shell leaves alone.
+    static func shellQuoted(_ text: String) -> String {
+        let plain = text.unicodeScalars.allSatisfy {
+            $0.isASCII
+                && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/._-+=:@%".unicodeScalars.contains($0))
+        }
+        return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
