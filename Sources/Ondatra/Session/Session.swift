@@ -166,6 +166,20 @@ public final class Session {
             .joined(separator: " ")
     }
 
+    /// Runs `body`, again while an SQLite catalog is locked by another process's transaction
+    /// (attaching reads and sets up the catalog): up to about five seconds, then the error stands.
+    static func waitingWhileLocked(_ body: () throws -> Void) throws {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch let error as DuckDBError where error.message.contains("database is locked") && attempt < 50 {
+                attempt += 1
+                usleep(100_000)
+            }
+        }
+    }
+
     /// The lower-cased names of the functions known to work row by row (DuckDB's scalar
     /// functions), read from `duckdb_functions()` once per session. Anything else a query calls
     /// (aggregates, macros that may hide one) counts as not row by row.
@@ -208,7 +222,7 @@ public final class Session {
                 if let value = expander.variables[reference.name] { redactor.add(value) }
             }
             do {
-                try connection.execute(SessionMacros.temporary(expansion.text))
+                try Self.waitingWhileLocked { try connection.execute(SessionMacros.temporary(expansion.text)) }
             } catch let error as DuckDBError {
                 throw configError(
                     error, file: file.relativePath, line: statement.line, expansion: expansion,
