@@ -27,19 +27,31 @@ import Testing
             "data/customers.csv", (["customer_id,email,name,plan,active"] + lines).joined(separator: "\n") + "\n")
     }
 
+    /// The sync tests' common start: a server answering ok, the token in `.env`, three customers
+    /// (two active) and the `mart.customers` model reading them.
+    private func startCustomerSync() async throws -> TestHTTPServer {
+        let server = try await TestHTTPServer.start { _ in .json(#"{"status": "ok"}"#) }
+        do {
+            try sandbox.write(".env", "HUBSPOT_TOKEN=hub-s3cret-token\n")
+            try writeCustomers([
+                "1,ann@example.com,Ann,pro,true", "2,bob@example.com,Bob,free,true", "3,cy@example.com,Cy,free,false",
+            ])
+            try sandbox.write(
+                "models/mart/customers.sql",
+                "SELECT * FROM read_csv('\(sandbox.project.root.path)/data/customers.csv')")
+            return server
+        } catch {
+            server.stop()
+            throw error
+        }
+    }
+
     /// The second seed's `models/sync/hubspot_contacts.star`, as written, with its URL pointed at
     /// the test server: the first run posts every active customer, a run with no change posts
     /// nothing, and after a change only new and changed customers are posted.
     @Test func theTrackedSyncModelPostsOnlyNewAndChangedCustomers() async throws {
-        let server = try await TestHTTPServer.start { _ in .json(#"{"status": "ok"}"#) }
+        let server = try await startCustomerSync()
         defer { server.stop() }
-        try sandbox.write(".env", "HUBSPOT_TOKEN=hub-s3cret-token\n")
-        try writeCustomers([
-            "1,ann@example.com,Ann,pro,true", "2,bob@example.com,Bob,free,true", "3,cy@example.com,Cy,free,false",
-        ])
-        try sandbox.write(
-            "models/mart/customers.sql",
-            "SELECT * FROM read_csv('\(sandbox.project.root.path)/data/customers.csv')")
         try sandbox.write(
             "models/sync/hubspot_contacts.star",
             """
@@ -103,15 +115,8 @@ import Testing
     /// so the lookup lost rows and the sync posted every customer again on every run. Only the
     /// query the saved rows came from is filtered; lookups, before and after the loop, see every row.
     @Test func aTrackedModelWithLookupsPostsOnlyChangedCustomers() async throws {
-        let server = try await TestHTTPServer.start { _ in .json(#"{"status": "ok"}"#) }
+        let server = try await startCustomerSync()
         defer { server.stop() }
-        try sandbox.write(".env", "HUBSPOT_TOKEN=hub-s3cret-token\n")
-        try writeCustomers([
-            "1,ann@example.com,Ann,pro,true", "2,bob@example.com,Bob,free,true", "3,cy@example.com,Cy,free,false",
-        ])
-        try sandbox.write(
-            "models/mart/customers.sql",
-            "SELECT * FROM read_csv('\(sandbox.project.root.path)/data/customers.csv')")
         try sandbox.write(
             "models/sync/hubspot_contacts.star",
             """

@@ -146,9 +146,7 @@ struct WriteContext {
     /// A scratch temporary table name for this run, bare (for `CREATE TEMP TABLE`).
     static func scratchName(_ name: String) -> String { "__ondatra_" + name }
 
-    /// Every scratch table a run may make, for cleaning up.
-    static let scratchNames = [
-        "groups", "prepared", "changed", "vanished", "scd2_changed", "scd2_vanished", "touched", "full", "keys",
-        "new_rows", "old_rows",
-    ]
+    /// The scratch tables the kinds' writers make, for cleaning up (the materializer's own are
+    /// registered in ``ScratchTables``).
+    static let scratchNames = ["groups", "prepared", "changed", "vanished", "scd2_changed", "scd2_vanished", "touched"]
 }
