@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The sync delivery store: SQLite, many small durable transactions (docs/sync.md says why).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // DuckDB 1.5.5's C API, found with pkg-config (`duckdb.pc` written by scripts/bootstrap).
@@ -38,7 +40,11 @@ let package = Package(
         .target(name: "Starlark", dependencies: [.product(name: "BigInt", package: "BigInt")]),
         // `starlark FILE` runs a program; `starlark --test FILE…` runs chunked conformance files.
         .executableTarget(name: "StarlarkCLI", dependencies: ["Starlark"]),
-        .target(name: "Ondatra", dependencies: ["DuckDB", .product(name: "Crypto", package: "swift-crypto")]),
+        // Outbound sync's delivery state and drain logic: knows nothing of DuckDB or Starlark.
+        .target(name: "OndatraSync", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Ondatra",
+            dependencies: ["DuckDB", "OndatraSync", "RateLimit", .product(name: "Crypto", package: "swift-crypto")]),
         // Starlark's `http` and `url` modules over AsyncHTTPClient: retries, backoff, rate limits.
         .target(
             name: "StarlarkHTTP",
@@ -70,6 +76,7 @@ let package = Package(
         .executableTarget(name: "DuckDBLeakWorkload", dependencies: ["DuckDB"]),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
+        .testTarget(name: "OndatraSyncTests", dependencies: ["OndatraSync", "OndatraTesting"]),
         .testTarget(name: "StarlarkHTTPTests", dependencies: ["StarlarkHTTP", "OndatraTesting"]),
         .testTarget(name: "OndatraStarlarkTests", dependencies: ["OndatraStarlark", "OndatraTesting"]),
         .testTarget(name: "StarlarkTests", dependencies: ["Starlark"], exclude: ["testdata"]),
@@ -77,7 +84,7 @@ let package = Package(
         .target(
             name: "OndatraTesting",
             dependencies: [
-                "Ondatra", .product(name: "Hummingbird", package: "hummingbird"),
+                "Ondatra", "RateLimit", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 // Graceful shutdown of the test server, so a request still in flight ends cleanly.

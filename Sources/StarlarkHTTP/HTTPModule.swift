@@ -49,7 +49,7 @@ public struct HTTPModule: Sendable {
     /// Where requests go.
     public var transport: any HTTPTransport
     /// What waits for rate limits and backoff.
-    public var clock: any RequestClock
+    public var clock: any RuntimeClock
     /// Jitter source, a value in 0..<1.
     public var random: @Sendable () -> Double
     /// Hides secrets in URLs quoted by errors.
@@ -58,7 +58,7 @@ public struct HTTPModule: Sendable {
     /// Creates a module over the shared network transport and the system clock.
     public init(
         settings: HTTPSettings = HTTPSettings(), transport: any HTTPTransport = AsyncHTTPClientTransport.shared,
-        clock: any RequestClock = SystemRequestClock(),
+        clock: any RuntimeClock = SystemClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         redact: @escaping @Sendable (String) -> String = { $0 }
     ) {
@@ -219,7 +219,7 @@ public struct HTTPModule: Sendable {
                 guard RetryPolicy.isRetryable(status: response.status), attempt < policy.retries else {
                     return response
                 }
-                retryAfter = response.header("Retry-After").flatMap { RetryPolicy.retryAfter($0, now: Date()) }
+                retryAfter = response.header("Retry-After").flatMap { RetryPolicy.retryAfter($0, now: clock.wallTime) }
                 failure = HTTPNetworkError("status \(response.status)")
             } catch let error as HTTPNetworkError {
                 // A request cancelled with the script (Ctrl-C) ends it, as the script's own error.

@@ -48,10 +48,9 @@ public final class OAuthTokens: Sendable {
     let settings: Settings
     let cacheFile: URL?
     let transport: any HTTPTransport
-    let now: @Sendable () -> Date
     /// The lib's limiter: token requests count as requests of the lib.
     let rateLimiter: RateLimiter?
-    let clock: any RequestClock
+    let clock: any RuntimeClock
     private let current = Mutex<Token?>(nil)
 
     /// Creates a token source; nothing is requested until ``accessToken()``.
@@ -59,13 +58,12 @@ public final class OAuthTokens: Sendable {
     ///   - rateLimiter: the limiter of the lib the tokens are for, waited on with `clock`.
     public init(
         settings: Settings, cacheFile: URL?, transport: any HTTPTransport = AsyncHTTPClientTransport.shared,
-        now: @escaping @Sendable () -> Date = { Date() }, rateLimiter: RateLimiter? = nil,
-        clock: any RequestClock = SystemRequestClock()
+        rateLimiter: RateLimiter? = nil,
+        clock: any RuntimeClock = SystemClock()
     ) {
         self.settings = settings
         self.cacheFile = cacheFile
         self.transport = transport
-        self.now = now
         self.rateLimiter = rateLimiter
         self.clock = clock
         Self.remember([settings.clientSecret, settings.refreshToken].compactMap { $0 })
@@ -91,7 +89,7 @@ public final class OAuthTokens: Sendable {
     public func accessToken() throws -> String {
         try current.withLock { token in
             if token == nil { token = readCache().flatMap { $0.settings == settingsKey ? $0 : nil } }
-            if let valid = token, valid.expiresAt.timeIntervalSince(now()) > Self.margin {
+            if let valid = token, valid.expiresAt.timeIntervalSince(clock.wallTime) > Self.margin {
                 Self.remember([valid.accessToken, valid.refreshToken].compactMap { $0 })
                 return valid.accessToken
             }
@@ -150,7 +148,7 @@ public final class OAuthTokens: Sendable {
             (object["expires_in"] as? NSNumber)?.doubleValue ?? (object["expires_in"] as? String).flatMap(Double.init)
             ?? 3600
         return Token(
-            accessToken: access, expiresAt: now().addingTimeInterval(lifetime),
+            accessToken: access, expiresAt: clock.wallTime.addingTimeInterval(lifetime),
             refreshToken: (object["refresh_token"] as? String) ?? refreshToken)
     }
 

@@ -6,25 +6,6 @@ import StarlarkHTTP
 import Synchronization
 import Testing
 
-/// A clock that never sleeps: `sleep(until:)` records the deadline and moves time forward.
-final class ManualClock: RequestClock {
-    private let state = Mutex<(now: ContinuousClock.Instant, sleeps: [Duration])>((ContinuousClock.now, []))
-    let start: ContinuousClock.Instant
-
-    init() { start = state.withLock { $0.now } }
-
-    var now: ContinuousClock.Instant { state.withLock { $0.now } }
-    /// How far from `start` each sleep ended.
-    var wakeUps: [Duration] { state.withLock { $0.sleeps } }
-
-    func sleep(until deadline: ContinuousClock.Instant) {
-        state.withLock { state in
-            if deadline > state.now { state.now = deadline }
-            state.sleeps.append(state.now - start)
-        }
-    }
-}
-
 @Suite struct HTTPModuleTests {
     /// Runs `source` with `module` as `http` and returns its globals.
     private func run(_ source: String, _ module: HTTPModule) async throws -> [String: Value] {
@@ -196,12 +177,13 @@ final class ManualClock: RequestClock {
         let server = try await TestHTTPServer.start { _ in .json("{}") }
         defer { server.stop() }
         /// The real clock, recording every instant a request was allowed to start.
-        final class RecordingClock: RequestClock {
+        final class RecordingClock: RuntimeClock {
             let starts = Mutex<[ContinuousClock.Instant]>([])
             var now: ContinuousClock.Instant { ContinuousClock.now }
+            var wallTime: Date { Date() }
             func sleep(until deadline: ContinuousClock.Instant) {
                 starts.withLock { $0.append(deadline) }
-                SystemRequestClock().sleep(until: deadline)
+                SystemClock().sleep(until: deadline)
             }
         }
         let clock = RecordingClock()

@@ -27,9 +27,9 @@ import Testing
         defer { server.stop() }
         let folder = try TemporaryDirectory()
         let cache = folder.url.appending(path: "oauth/lib.json")
-        let clock = Mutex(Date(timeIntervalSince1970: 1_000_000))
+        let clock = ManualClock(wallTime: Date(timeIntervalSince1970: 1_000_000))
         let settings = OAuthTokens.Settings(tokenURL: server.baseURL + "/token", clientID: "app", clientSecret: "sh!")
-        let tokens = OAuthTokens(settings: settings, cacheFile: cache, now: { clock.withLock { $0 } })
+        let tokens = OAuthTokens(settings: settings, cacheFile: cache, clock: clock)
         let first = try await runBlocking { try tokens.accessToken() }
         #expect(first == "token-1")
         #expect(try await runBlocking { try tokens.accessToken() } == "token-1")
@@ -39,12 +39,12 @@ import Testing
         #expect(mode == 0o600)
 
         // A new source (the next run) reads the cached token instead of asking.
-        let again = OAuthTokens(settings: settings, cacheFile: cache, now: { clock.withLock { $0 } })
+        let again = OAuthTokens(settings: settings, cacheFile: cache, clock: clock)
         #expect(try await runBlocking { try again.accessToken() } == "token-1")
         #expect(server.requests.count == 1)
 
         // Within a minute of expiry it renews, with the refresh token it was given.
-        clock.withLock { $0 = $0.addingTimeInterval(3600 - 30) }
+        clock.advance(by: .seconds(3600 - 30))
         #expect(try await runBlocking { try again.accessToken() } == "token-2")
         #expect(server.requests.count == 2)
         #expect(server.requests[1].body.hasPrefix("grant_type=refresh_token&refresh_token=refresh-1&"))

@@ -67,7 +67,7 @@ enum HostBuiltins {
     ]
 
     /// `sleep(seconds)` on `clock`.
-    static func sleep(clock: any RequestClock) -> Builtin {
+    static func sleep(clock: any RuntimeClock) -> Builtin {
         Builtin("sleep") { thread, builtin, arguments in
             let bound = try arguments.bind(builtin.name, ["seconds"])
             guard let seconds = bound[0]?.doubleValue, seconds >= 0, seconds <= HTTPLimits.maxSeconds else {

@@ -8,7 +8,7 @@ import StarlarkHTTP
 enum ScriptEnvironment {
     /// `http`, `url`, `json`, `time`, `math`, `csv`, `xml`, `env`, `crypto` and its functions as builtins,
     /// `sleep` and `abort`. `query` and `save` depend on the run and are added by the caller.
-    static func predeclared(http: HTTPModule, variables: [String: String], clock: any RequestClock) -> [String: Value] {
+    static func predeclared(http: HTTPModule, variables: [String: String], clock: any RuntimeClock) -> [String: Value] {
         var names: [String: Value] = [
             "http": .object(http.value),
             // `oauth.token(…)` is `http.oauth(…)` by another name.

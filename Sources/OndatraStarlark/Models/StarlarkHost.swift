@@ -11,7 +11,7 @@ import Synchronization
 public final class StarlarkHost: ScriptHost {
     let project: Project
     let transport: any HTTPTransport
-    let clock: any RequestClock
+    let clock: any RuntimeClock
     /// Receives each line a script prints, secrets already hidden.
     let log: @Sendable (String) -> Void
     /// The project's lib functions, by lowercased name.
@@ -31,7 +31,7 @@ public final class StarlarkHost: ScriptHost {
     /// - Throws: ``OndatraError`` naming the file and key of a bad `API` dict.
     public init(
         project: Project, transport: any HTTPTransport = AsyncHTTPClientTransport.shared,
-        clock: any RequestClock = SystemRequestClock(), log: @escaping @Sendable (String) -> Void
+        clock: any RuntimeClock = SystemClock(), log: @escaping @Sendable (String) -> Void
     ) throws {
         self.project = project
         self.transport = transport
@@ -155,6 +155,8 @@ public final class StarlarkHost: ScriptHost {
         predeclared["incremental"] = .object(IncrementalModule(incremental))
         let loader = ProjectLoader(project: project, predeclared: predeclared, entry: path)
         let thread = StarlarkThread(name: label)
+        let clock = self.clock
+        TimeModule.setNow(thread) { clock.wallTime }
         let log = self.log
         thread.print = { _, text in log("\(label): \(Self.redact(redactor, text))") }
         thread.load = { thread, module in try loader.load(thread, module) }
