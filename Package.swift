@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(name: "DuckDBLeakWorkload", dependencies: ["DuckDB"]),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
-        .testTarget(name: "OndatraSyncTests", dependencies: ["OndatraSync", "OndatraTesting"]),
+        .testTarget(name: "OndatraSyncTests", dependencies: ["OndatraSync"]),
         .testTarget(name: "StarlarkHTTPTests", dependencies: ["StarlarkHTTP", "OndatraTesting"]),
         .testTarget(name: "OndatraStarlarkTests", dependencies: ["OndatraStarlark", "OndatraTesting"]),
         .testTarget(name: "StarlarkTests", dependencies: ["Starlark"], exclude: ["testdata"]),
