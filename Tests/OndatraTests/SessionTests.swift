@@ -22,6 +22,26 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: project.url("lake.sqlite").path))
     }
 
+    /// A further session on the same project context is a new connection with the per-connection
+    /// config replayed: settings, variables, temporary macros and views, and the catalog in use.
+    @Test func aFurtherSessionReplaysThePerConnectionConfig() throws {
+        try sandbox.write("config/settings.sql", "SET threads = 1;")
+        try sandbox.write("config/macros/cents.sql", "CREATE MACRO cents(x) AS x * 100;")
+        try sandbox.write("config/variables/region.sql", "SET VARIABLE region = '${REGION}';")
+        try sandbox.write("config/sources.sql", "CREATE TEMP VIEW answers AS SELECT 42 AS answer;")
+        let first = try Session(project: project, environment: ["REGION": "eu"])
+        try first.execute("CREATE SCHEMA raw; CREATE TABLE raw.t AS SELECT 1 AS id")
+        let second = try first.context.makeSession()
+        #expect(second.connection !== first.connection)
+        let row = try second.connection.rows(
+            "SELECT cents(2), getvariable('region'), (SELECT answer FROM answers), current_setting('threads'), (SELECT count(*) FROM raw.t)"
+        ).first
+        #expect(row?.map(\.description) == ["200", "eu", "42", "1", "1"])
+        // Each session keeps its own per-connection state.
+        try second.execute("SET VARIABLE region = 'us'")
+        #expect(try first.connection.scalar("SELECT getvariable('region')")?.string == "eu")
+    }
+
     @Test func catalogTablesListsTheTablesThatExistNow() throws {
         let session = try Session(project: project, environment: [:])
         try session.execute(

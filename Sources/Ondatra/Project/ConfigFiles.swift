@@ -11,6 +11,13 @@ public struct ConfigFiles: Sendable {
         public let relativePath: String
         /// Whether this is the catalog file that attaches DuckLake.
         public let isCatalog: Bool
+
+        /// Whether every statement of the file sets up one connection (settings, macros,
+        /// variables), so it runs again on each further connection of the project's database.
+        public var isPerConnection: Bool {
+            relativePath == "config/settings.sql" || relativePath.hasPrefix("config/macros/")
+                || relativePath.hasPrefix("config/variables/")
+        }
     }
 
     /// The files that exist, in run order.

@@ -30,47 +30,48 @@ public final class Session {
     /// The variable that holds the project's absolute root path in config files.
     public static let projectDirectoryVariable = "ONDATRA_PROJECT_DIR"
 
-    /// Opens a session.
+    /// The project, config and attached catalog this session was made from; it makes more
+    /// sessions on the same database (``ProjectContext/makeSession()``).
+    public let context: ProjectContext
+
+    /// Opens a project (``ProjectContext``) and a first session on it.
     ///
     /// - Parameter environment: the process environment; its values win over `.env`.
     /// - Throws: ``OndatraError`` naming the config file and line that failed, with secrets redacted.
-    public init(project: Project, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        self.project = project
-        let dotEnv = try DotEnv.load(from: project.root)
-        var variables = dotEnv.merging(environment) { _, real in real }
-        variables[Self.projectDirectoryVariable] = project.root.path
-        self.variables = variables
-        var redactor = SecretRedactor(secrets: dotEnv.values)
+    public convenience init(project: Project, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws
+    {
+        try self.init(context: ProjectContext(project: project, environment: environment))
+    }
 
-        var options = ["autoinstall_known_extensions": "false"]
-        if let directory = environment["DUCKDB_EXTENSION_DIR"] { options["extension_directory"] = directory }
-        let database: Database
+    /// Opens a session on `context`'s database: a new connection with the per-connection config
+    /// statements replayed and the catalog selected with `USE`.
+    /// - Throws: ``OndatraError`` when a replayed statement fails.
+    public init(context: ProjectContext) throws {
+        self.context = context
+        project = context.project
+        variables = context.variables
+        redactor = context.redactor
+        catalog = context.catalog
         do {
-            database = try Database(options: options)
-            connection = try database.connect()
+            connection = try context.database.connect()
         } catch let error as DuckDBError {
-            throw OndatraError(.config, redactor.redact(error.message))
+            throw OndatraError(.config, context.redactor.redact(error.message))
         }
-
-        // The built-in checks exist before config/macros, so a project can replace them there.
         do {
             try connection.execute(ModelChecks.builtins)
         } catch let error as DuckDBError {
             throw OndatraError(.config, "could not create the built-in checks: \(error.message)")
         }
-        let expander = VariableExpander(variables: variables)
-        var attached: String?
-        for file in try ConfigFiles(project: project).files {
-            try Self.run(file: file, project: project, expander: expander, connection: connection, redactor: &redactor)
-            if file.isCatalog {
-                attached = try Self.attachedCatalog(connection: connection, redactor: redactor)
+        for statement in context.connectionStatements {
+            do {
+                try connection.execute(statement.sql)
+            } catch let error as DuckDBError {
+                throw OndatraError(
+                    .config, context.redactor.redact(Self.oneLine(error.message)), file: statement.file,
+                    line: statement.line)
             }
         }
-        self.redactor = redactor
-        guard let attached else {
-            throw OndatraError(.config, "no DuckLake catalog attached", file: Project.markerPath)
-        }
-        catalog = attached
     }
 
     /// Runs `sql` (one or more statements) and returns the rows the last one changed.
@@ -203,10 +204,13 @@ public final class Session {
 
     /// Runs one config file statement by statement, each with its `${NAME}`s expanded, and adds
     /// every value it pastes in to `redactor` before the statement runs.
-    private static func run(
+    /// - Returns: the statements, as run, that each further connection must run too (see
+    ///   ``ProjectContext/connectionStatements``).
+    static func run(
         file: ConfigFiles.File, project: Project, expander: VariableExpander, connection: Connection,
         redactor: inout SecretRedactor
-    ) throws {
+    ) throws -> [ProjectContext.ConnectionStatement] {
+        var replayed: [ProjectContext.ConnectionStatement] = []
         let text: String
         do {
             text = try String(contentsOf: project.url(file.relativePath), encoding: .utf8)
@@ -221,14 +225,19 @@ public final class Session {
             for reference in expansion.references where reference.name != projectDirectoryVariable {
                 if let value = expander.variables[reference.name] { redactor.add(value) }
             }
+            let sql = SessionMacros.temporary(expansion.text)
             do {
-                try Self.waitingWhileLocked { try connection.execute(SessionMacros.temporary(expansion.text)) }
+                try Self.waitingWhileLocked { try connection.execute(sql) }
             } catch let error as DuckDBError {
                 throw configError(
                     error, file: file.relativePath, line: statement.line, expansion: expansion,
                     variables: expander.variables, redactor: redactor)
             }
+            if file.isPerConnection || SessionMacros.isTemporary(sql) {
+                replayed.append(.init(file: file.relativePath, line: statement.line, sql: sql))
+            }
         }
+        return replayed
     }
 
     /// The error for a config statement that failed. When the statement pastes a variable outside
@@ -275,7 +284,7 @@ public final class Session {
     }
 
     /// The DuckLake database the catalog file attached, made the default with `USE`.
-    private static func attachedCatalog(connection: Connection, redactor: SecretRedactor) throws -> String {
+    static func attachedCatalog(connection: Connection, redactor: SecretRedactor) throws -> String {
         let names = try connection.rows(
             "SELECT database_name FROM duckdb_databases() WHERE type = 'ducklake' ORDER BY 1"
         )

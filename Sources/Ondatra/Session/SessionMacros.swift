@@ -33,6 +33,19 @@ enum SessionMacros {
         return String(output)
     }
 
+    /// Whether `statement` creates something that lives only as long as its connection
+    /// (`CREATE [OR REPLACE] TEMP|TEMPORARY …`).
+    static func isTemporary(_ statement: String) -> Bool {
+        var scanner = HeadScanner(statement.unicodeScalars)
+        guard scanner.keyword() == "create" else { return false }
+        var keyword = scanner.keyword()
+        if keyword == "or" {
+            guard scanner.keyword() == "replace" else { return false }
+            keyword = scanner.keyword()
+        }
+        return keyword == "temp" || keyword == "temporary"
+    }
+
     /// Reads the words at the start of a statement, skipping white space and comments.
     private struct HeadScanner {
         let scalars: String.UnicodeScalarView
