@@ -206,6 +206,7 @@ public struct HTTPModule: Sendable {
         -> HTTPResponseData
     {
         var attempt = 0
+        var politeWaits = 0
         while true {
             // Waiting for the limiter does not spend a retry.
             if let limiter = settings.rateLimiter {
@@ -216,10 +217,17 @@ public struct HTTPModule: Sendable {
             try thread.checkCancellation()
             do {
                 let response = try transport.send(request, cancellation: thread)
-                guard RetryPolicy.isRetryable(status: response.status), attempt < policy.retries else {
-                    return response
-                }
+                guard RetryPolicy.isRetryable(status: response.status) else { return response }
                 retryAfter = response.header("Retry-After").flatMap { RetryPolicy.retryAfter($0, now: clock.wallTime) }
+                // A server that says when to come back is waited for without spending a retry
+                // (a bounded number of times, so one that always says so still ends).
+                if let wait = retryAfter, politeWaits < Self.maxRetryAfterWaits {
+                    politeWaits += 1
+                    try clock.sleep(
+                        until: clock.now + min(wait, policy.maxRetryAfter), checking: thread.checkCancellation)
+                    continue
+                }
+                guard attempt < policy.retries else { return response }
                 failure = HTTPNetworkError("status \(response.status)")
             } catch let error as HTTPNetworkError {
                 // A request cancelled with the script (Ctrl-C) ends it, as the script's own error.
@@ -228,8 +236,10 @@ public struct HTTPModule: Sendable {
             }
             guard attempt < policy.retries else {
                 let tries = attempt == 0 ? "" : " (after \(attempt + 1) attempts)"
-                throw StarlarkError(
+                var error = StarlarkError(
                     "\(function) \(redact(request.url)): \(redact(failure.message))\(tries)")
+                error.cause = HTTPRequestFailure(url: redact(request.url), message: redact(failure.message) + tries)
+                throw error
             }
             try clock.sleep(
                 until: clock.now + policy.delay(afterAttempt: attempt, retryAfter: retryAfter, random: random()),
@@ -237,6 +247,9 @@ public struct HTTPModule: Sendable {
             attempt += 1
         }
     }
+
+    /// How many `Retry-After` waits one request may take without spending its retries.
+    public static let maxRetryAfterWaits = 10
 
     /// Whether `url` starts with a scheme (`https://…`), as opposed to a path relative to the base URL.
     static func hasScheme(_ url: String) -> Bool {

@@ -74,8 +74,40 @@ import Testing
         let globals = try await run(#"done = http.get("/x").json["done"]"#, module)
         #expect(globals["done"] == .bool(true))
         #expect(server.requests.count == 3)
-        // Retry-After 7 s beats the first backoff (0.5 s); the second waits 1 s (0.5 × 2).
-        #expect(clock.wakeUps == [.seconds(7), .seconds(8)])
+        // Retry-After's 7 s wait spends no retry, so the 503 is the first retry: 0.5 s (1 s × 0.5).
+        #expect(clock.wakeUps == [.seconds(7), .milliseconds(7500)])
+    }
+
+    /// A server that says when to come back is waited for even with no retries configured, a
+    /// bounded number of times.
+    @Test func retryAfterWaitsSpendNoRetry() async throws {
+        let server = try await TestHTTPServer.start { _ in .json("{}", status: 429, headers: ["Retry-After": "2"]) }
+        defer { server.stop() }
+        let clock = ManualClock()
+        let module = HTTPModule(settings: HTTPSettings(baseURL: server.baseURL), clock: clock, random: { 0.5 })
+        let globals = try await run(#"status = http.get("/x").status_code"#, module)
+        #expect(globals["status"] == .int(429))
+        #expect(server.requests.count == HTTPModule.maxRetryAfterWaits + 1)
+        #expect(clock.wakeUps.count == HTTPModule.maxRetryAfterWaits)
+    }
+
+    /// The host that ran the script can tell a network failure and an HTTP status apart from
+    /// the script's own errors.
+    @Test func failuresCarryTheirCause() async throws {
+        let server = try await TestHTTPServer.start { _ in .json(#"{"error": "nope"}"#, status: 422) }
+        defer { server.stop() }
+        let module = HTTPModule(settings: HTTPSettings(baseURL: server.baseURL), clock: ManualClock())
+        let status = await #expect(throws: StarlarkError.self) {
+            _ = try await run(#"http.post("/x", json={}).raise_for_status()"#, module)
+        }
+        #expect((status?.cause as? HTTPStatusFailure)?.status == 422)
+        #expect(status?.message.contains("answered 422") == true)
+        let network = await #expect(throws: StarlarkError.self) {
+            _ = try await run(#"http.get("http://127.0.0.1:9/x")"#, module)
+        }
+        #expect(network?.cause is HTTPRequestFailure)
+        let ok = try await run(#"r = http.get("http://127.0.0.1:\#(server.port)/x")"#, module)
+        #expect(ok["r"] != nil)
     }
 
     @Test func aStatusStillFailingAfterRetriesIsReturnedNotRaised() async throws {

@@ -23,6 +23,10 @@ public struct StarlarkError: Error, CustomStringConvertible, Sendable {
     public var isFailure = false
     /// Set by cancellation and step limits: not catchable by `catch`-style builtins.
     public var isCancellation = false
+    /// What a host builtin knows of the failure beyond its message (a network failure, an HTTP
+    /// status), so the host that called the script can tell failures apart; nil for errors of
+    /// the language itself.
+    public var cause: (any Error & Sendable)?
 
     /// Creates an error with a message.
     public init(_ message: String) {
