@@ -1,4 +1,5 @@
 import DuckDB
+import OndatraSync
 
 /// A model's incremental cursor (`@incremental`, `@incremental_initial`): what SQL reads as
 /// `getvariable('incremental_…')` and Starlark as the `incremental` module.
@@ -104,6 +105,16 @@ public protocol ScriptHost: AnyObject {
         _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model,
         incremental: IncrementalState?
     ) throws -> Int64?
+
+    /// Checks a model's `@sink` without running anything: the lib exists, has a `push` section
+    /// and function (and `poll` in async mode), the call's arguments match `API["push"]["args"]`.
+    /// - Throws: ``OndatraError`` naming the model, the lib and the key at fault.
+    func sink(for model: Model) throws -> SinkDefinition
+
+    /// A caller of `definition`'s lib for one drain of `model`, with up to the sink's
+    /// `max_concurrent` calls at once.
+    func sinkCaller(for definition: SinkDefinition, model: SinkModelInfo, context: ProjectContext) throws
+        -> any SinkCaller
 }
 
 /// The content hash the `tracked` kind keeps per group, as SQL shared by the kind's writer and by

@@ -68,6 +68,10 @@ public struct LibAPI: Sendable, Equatable {
         public var pollTimeout: Duration?
         /// Names of the extra arguments the function takes.
         public var arguments: [String] = []
+        /// Failed deliveries after which a row moves to the dead letters (`max_attempts`).
+        public var maxAttempts: Int?
+        /// The wait before a failed row's first retry, doubled for each further one (`retry_backoff`).
+        public var retryBackoff: Duration?
     }
 
     /// Prefixed to relative URLs.

@@ -205,7 +205,10 @@ public enum LibRegistry {
 
         private func push(_ value: LiteralValue, _ path: String) throws -> LibAPI.PushSettings {
             var settings = LibAPI.PushSettings()
-            let allowed = ["batch_size", "batch_mode", "max_concurrent", "poll_interval", "poll_timeout", "args"]
+            let allowed = [
+                "batch_size", "batch_mode", "max_concurrent", "poll_interval", "poll_timeout", "args", "max_attempts",
+                "retry_backoff",
+            ]
             for (key, member) in try members(value, path, allowed: allowed) {
                 let memberPath = "\(path).\(key)"
                 switch key {
@@ -219,8 +222,15 @@ public enum LibRegistry {
                 case "max_concurrent": settings.maxConcurrent = try int(member, memberPath, minimum: 1)
                 case "poll_interval": settings.pollInterval = try duration(member, memberPath)
                 case "poll_timeout": settings.pollTimeout = try duration(member, memberPath)
+                case "max_attempts": settings.maxAttempts = try int(member, memberPath, minimum: 1)
+                case "retry_backoff": settings.retryBackoff = try duration(member, memberPath)
                 default: settings.arguments = try strings(member, memberPath)
                 }
+            }
+            if settings.maxConcurrent > 1 && settings.mode != .sync {
+                throw fail(
+                    "\(path).max_concurrent",
+                    "is \(settings.maxConcurrent), but only batch_mode \"sync\" runs batches at once (this lib's is \"\(settings.mode.rawValue)\"); remove max_concurrent or use sync")
             }
             return settings
         }

@@ -129,7 +129,7 @@ public final class StarlarkHost: ScriptHost {
                 || fetchSettings.columns.isEmpty)
     }
 
-    private func limiter(for lib: LibFunction) -> RateLimiter? {
+    func limiter(for lib: LibFunction) -> RateLimiter? {
         guard let settings = lib.api.rateLimit else { return nil }
         if let existing = limiters[lib.name] { return existing }
         let limiter = RateLimiter(requests: settings.requests, per: settings.period)
@@ -141,7 +141,20 @@ public final class StarlarkHost: ScriptHost {
     /// - Parameters:
     ///   - label: what its printed lines start with.
     ///   - path: the file, project-relative (loading it again from itself is a cycle).
-    private func environment(
+    func environment(
+        for label: String, path: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings,
+        collector: RowCollector,
+        incremental: IncrementalState?, tracked: QueryFunction? = nil
+    ) throws -> (predeclared: [String: Starlark.Value], thread: StarlarkThread) {
+        try Self.environment(
+            project: project, transport: transport, clock: clock, log: log, for: label, path: path, session: session,
+            redactor: redactor, settings: settings, collector: collector, incremental: incremental, tracked: tracked)
+    }
+
+    /// The predeclared names and thread a script runs with, from the host's parts alone (so
+    /// threads of their own can make one).
+    static func environment(
+        project: Project, transport: any HTTPTransport, clock: any RuntimeClock, log: @escaping @Sendable (String) -> Void,
         for label: String, path: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings,
         collector: RowCollector,
         incremental: IncrementalState?, tracked: QueryFunction? = nil
@@ -155,9 +168,7 @@ public final class StarlarkHost: ScriptHost {
         predeclared["incremental"] = .object(IncrementalModule(incremental))
         let loader = ProjectLoader(project: project, predeclared: predeclared, entry: path)
         let thread = StarlarkThread(name: label)
-        let clock = self.clock
         TimeModule.setNow(thread) { clock.wallTime }
-        let log = self.log
         thread.print = { _, text in log("\(label): \(Self.redact(redactor, text))") }
         thread.load = { thread, module in try loader.load(thread, module) }
         return (predeclared, thread)
