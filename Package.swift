@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "OndatraCLI",
             dependencies: [
-                "Ondatra", "OndatraStarlark",
+                "Ondatra", "OndatraStarlark", "OndatraSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -4,7 +4,8 @@ import DuckDB
 /// whose rows changed with all of that partition's current rows, and removes partitions that
 /// vanished, so the table always equals the query's result. The materializer either lists the
 /// touched partitions (``ResultScope/keys(_:)``, the result then holds all their rows) or hands
-/// over the whole result, and the partitions whose content differs are found here by hash.
+/// over the whole result; either way only the partitions whose content differs (by hash) are
+/// replaced.
 enum PartitionKind: ChangeFollowingKind {
     static var keepsHistory: Bool { false }
     static var recomputesByKey: Bool { true }
@@ -26,22 +27,27 @@ enum PartitionKind: ChangeFollowingKind {
     static func write(_ context: WriteContext) throws -> Int64 {
         if context.rebuilds { return try replaceAll(context) }
         let session = context.session
-        let partitions: String
+        // Partitions whose content differs, or that exist on one side only: among the touched
+        // ones when the materializer listed them, else among all. An unchanged partition is left
+        // alone, so a sink is not sent its rows again.
+        let mine = context.groupHashes(of: context.result)
+        let theirs: String
         switch context.scope {
         case .keys(let table):
-            partitions = table
+            theirs = context.groupHashes(
+                of:
+                    "(SELECT t.* FROM \(context.target) t WHERE EXISTS (SELECT 1 FROM \(table) p WHERE \(context.keyMatch("t", "p"))))"
+            )
         case .whole, .changedRows:
-            // Partitions whose content differs, or that exist on one side only.
-            let mine = context.groupHashes(of: context.result)
-            let theirs = context.groupHashes(of: context.target)
-            let keys = context.keyList()
-            try session.execute(
-                """
-                CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("touched")) AS
-                SELECT \(keys) FROM ((\(mine)) EXCEPT (\(theirs))) UNION SELECT \(keys) FROM ((\(theirs)) EXCEPT (\(mine)))
-                """)
-            partitions = touched
+            theirs = context.groupHashes(of: context.target)
         }
+        let keys = context.keyList()
+        try session.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE \(WriteContext.scratchName("touched")) AS
+            SELECT \(keys) FROM ((\(mine)) EXCEPT (\(theirs))) UNION SELECT \(keys) FROM ((\(theirs)) EXCEPT (\(mine)))
+            """)
+        let partitions = touched
         try session.execute(
             "DELETE FROM \(context.target) t WHERE EXISTS (SELECT 1 FROM \(partitions) p WHERE \(context.keyMatch("t", "p")))"
         )

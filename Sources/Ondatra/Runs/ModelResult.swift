@@ -24,6 +24,10 @@ public struct ModelResult: Sendable {
     /// How an incremental run read its inputs: `delta` (only the changed rows of one upstream),
     /// `affected keys` (only the groups the changes touch) or `full query`; nil otherwise.
     public var strategy: String? = nil
+    /// What syncing the model's `@sink` did; nil for a model without one.
+    public var sync: SyncSummary? = nil
+    /// Whether the run made a DuckLake commit for the model.
+    public var committed = false
 
     /// One line for the terminal, e.g. `[OK] raw.countries (table, backfill, 53 rows, 1.1s)`.
     public var line: String {
@@ -32,8 +36,9 @@ public struct ModelResult: Sendable {
             // A full refresh says so: it threw away what the table kept.
             let type = reason == Self.fullRefreshReason ? "\(runType.rawValue): \(reason)" : runType.rawValue
             return "[OK] \(target) (\(kind.rawValue), \(type), \(rowsAffected) rows, \(Self.seconds(durationMs)))"
+                + (sync.map { " \($0.line)" } ?? "")
         case .skip:
-            return "[SKIP] \(target) (\(kind.rawValue), skip: \(reason))"
+            return "[SKIP] \(target) (\(kind.rawValue), skip: \(reason))" + (sync.map { " \($0.line)" } ?? "")
         case .error:
             return "[FAILED] \(target): \(errors.first ?? "failed")"
         }
@@ -46,7 +51,7 @@ public struct ModelResult: Sendable {
             "run_reason": .string(reason), "rows_affected": .int(rowsAffected), "duration_ms": .int(Int64(durationMs)),
             "status": .string(status.rawValue), "errors": .array(errors.map(JSONValue.string)),
             "warnings": .array(warnings.map(JSONValue.string)),
-            "strategy": strategy.map(JSONValue.string) ?? .null,
+            "strategy": strategy.map(JSONValue.string) ?? .null, "sync": sync?.json ?? .null,
         ])
     }
 

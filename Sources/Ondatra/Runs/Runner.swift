@@ -1,5 +1,6 @@
 import DuckDB
 import Foundation
+import OndatraSync
 import Synchronization
 
 /// Runs a project's models in dependency order, each by its kind and run type.
@@ -17,6 +18,12 @@ public final class Runner {
     public let stopRequested = Atomic<Bool>(false)
     /// Runs Starlark models; without it they are listed and skipped.
     let scripts: ScriptHost?
+    /// How `@sink` models are synced.
+    public var syncOptions = SyncOptions()
+    /// The delivery store, once a sink needed it.
+    var openStore: (any DeliveryStore)?
+    /// The drain in progress, so ``requestStop()`` can cancel it from another thread.
+    let drainTask = Mutex<Task<Void, Never>?>(nil)
 
     /// Creates a runner on an open session; `scripts` runs the project's Starlark models.
     public init(project: Project, session: Session, scripts: ScriptHost? = nil) {
@@ -48,14 +55,16 @@ public final class Runner {
         let dependencies = graph.dependencies
         let libFunctions = scripts?.libFunctions ?? Self.libFunctionNames(project)
         let configText = try ModelHash.configText(project)
+        let wanted = Set(selection)
         let runID = UUID().uuidString.lowercased()
+        let sinks = try validateSinks(
+            graph.order.compactMap { wanted.isEmpty || wanted.contains($0) ? byTarget[$0] : nil })
         var failed: Set<Target> = []
         var results: [ModelResult] = []
-        let wanted = Set(selection)
         for target in graph.order where wanted.isEmpty || wanted.contains(target) {
             guard let model = byTarget[target] else { continue }
             if stopRequested.load(ordering: .relaxed) { break }
-            let result = runOne(
+            var result = runOne(
                 model, dependencies: dependencies[target] ?? [], references: references[target],
                 parseError: parseErrors[target],
                 failedUpstream: (dependencies[target] ?? []).first { failed.contains($0) },
@@ -63,6 +72,10 @@ public final class Runner {
                 fullRefresh: fullRefresh)
             if result.status == .error || (result.status == .skip && result.reason == Self.upstreamFailed) {
                 failed.insert(target)
+            }
+            // A skipped model still drains what is pending; a failed one leaves its queue as it is.
+            if let definition = sinks[target], result.status != .error, result.reason != "refused" {
+                result.sync = sync(model, definition, committed: result.committed, runID: runID)
             }
             results.append(result)
             onResult(result)
@@ -197,6 +210,7 @@ public final class Runner {
             }
             var result = finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
             result.strategy = outcome.strategy
+            result.committed = outcome.commit != nil
             return result
         } catch let refusal as RunPlanner.Refusal {
             return finish(

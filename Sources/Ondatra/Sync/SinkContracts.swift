@@ -78,4 +78,7 @@ public protocol SinkCaller: Sendable {
     func cancel()
     /// Lets the caller's threads go once the drain is over.
     func close()
+    /// `text` with every secret the lib can see hidden (`.env` values, its auth settings, OAuth
+    /// tokens): statuses and payloads pass through it before they are stored or shown.
+    func redact(_ text: String) -> String
 }

@@ -36,6 +36,12 @@ struct RunCommand: ParsableCommand {
         ))
     var fullRefresh = false
 
+    @Flag(help: "Queue @sink models' changes but push nothing (a later run, or sync retry, pushes them).")
+    var noSync = false
+
+    @Flag(help: "Fail the run (exit 1) when a @sink change failed or was rejected.")
+    var strictSync = false
+
     func run() throws {
         let project = try global.resolveProject()
         let selection = try targets.map { text -> Target in
@@ -58,12 +64,25 @@ struct RunCommand: ParsableCommand {
             }
         }
         let runner = Runner(project: project, session: session, scripts: scripts)
+        runner.syncOptions.push = !noSync
+        if isatty(STDERR_FILENO) == 1 {
+            // One line per sink, rewritten in place after each batch.
+            runner.syncOptions.progress = { target, report in
+                let seconds = Double(report.duration.components.seconds)
+                let rate = seconds > 0 ? " \(Int(Double(report.rows) / seconds)) rows/s" : ""
+                let failures = report.retried + report.dead
+                FileHandle.standardError.write(
+                    Data(
+                        "\r\u{1B}[K  \(target) sync: \(report.batches) batch(es), \(report.rows) row(s)\(rate), \(failures) failed"
+                            .utf8))
+            }
+        }
         let interrupt = session.connection.interruptHandle
         // Ctrl-C: stop the running statement (its transaction rolls back) and run nothing more.
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler {
-            runner.stopRequested.store(true, ordering: .relaxed)
+            runner.requestStop()
             interrupt.interrupt()
             scripts.cancel()
         }
@@ -97,5 +116,12 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure(message: message, exitCode: 130)
         }
         if summary.failed > 0 { throw CommandFailure(message: "\(summary.failed) model(s) failed", exitCode: 1) }
+        let failingSyncs = summary.results.filter { $0.sync?.hasFailures ?? false }
+        if strictSync && !failingSyncs.isEmpty {
+            throw CommandFailure(
+                message:
+                    "sync failed for \(failingSyncs.map(\.target.description).joined(separator: ", ")) (--strict-sync); see ondatrasql sync status",
+                exitCode: 1)
+        }
     }
 }

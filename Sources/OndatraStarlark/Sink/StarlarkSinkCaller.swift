@@ -37,7 +37,8 @@ final class StarlarkSinkCaller: SinkCaller {
     private let context: ProjectContext
     private let pool: BlockingPool
     private let functions: SinkFunctions
-    private let redactor: SecretRedactor
+    /// The project's secrets plus the lib's auth secrets, once a lane has read them.
+    private let redactor: Mutex<SecretRedactor>
     private let idle = Mutex<[SinkLane]>([])
     private let busy = Mutex<[ObjectIdentifier: SinkLane]>([:])
     private let cancelled = Atomic<Bool>(false)
@@ -57,7 +58,7 @@ final class StarlarkSinkCaller: SinkCaller {
         self.context = context
         let source = try String(contentsOf: host.project.url(definition.libPath), encoding: .utf8)
         functions = try SinkFunctions(source: source, file: definition.libPath)
-        redactor = context.redactor
+        redactor = Mutex(context.redactor)
         pool = BlockingPool(size: definition.settings.maxConcurrent, name: "push")
     }
 
@@ -104,6 +105,10 @@ final class StarlarkSinkCaller: SinkCaller {
 
     func close() { pool.shutdown() }
 
+    func redact(_ text: String) -> String {
+        StarlarkHost.redact(redactor.withLock { $0 }, text)
+    }
+
     /// Runs `body` on a pool thread with a lane, turning every failure into a ``PushFailure``.
     private func onLane<Result: Sendable>(_ body: @escaping @Sendable (SinkLane) throws -> Result) async throws
         -> Result
@@ -138,6 +143,8 @@ final class StarlarkSinkCaller: SinkCaller {
                 file: lib.path, variables: session.variables, rateLimiter: limiter,
                 oauthCache: project.stateDirectory.appending(path: "oauth/\(lib.name).json"), transport: transport)
             for secret in secrets { redactor.add(secret) }
+            let known = redactor
+            self.redactor.withLock { $0 = known }
             let environment = try StarlarkHost.environment(
                 project: project, transport: transport, clock: clock, log: log, for: "\(model.target) push",
                 path: lib.path, session: session, redactor: redactor, settings: settings,
@@ -156,7 +163,7 @@ final class StarlarkSinkCaller: SinkCaller {
 
     /// An error of a call, classified and redacted.
     private func failure(_ error: any Error) -> PushFailure {
-        let redact = { (text: String) in StarlarkHost.redact(self.redactor, text) }
+        let redact = { (text: String) in self.redact(text) }
         switch error {
         case let error as StarlarkError:
             if error.isCancellation { return .cancelled }
