@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+
+extension SQLiteDeliveryStore {
+    /// The earliest next attempt after `now` among `target`'s changes in no batch; nil when there
+    /// is none. Two index seeks (changes in backoff, and the rare ones queued with a later `now`).
+    public func nextDue(target: String, after now: Date) throws -> Date? {
+        let nowMS = StoreTime.milliseconds(now)
+        return try queue.read { db -> Date? in
+            guard let targetID = try Self.targetID(db, name: target) else { return nil }
+            let earliest = try [0, 1].compactMap { inBackoff in
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT next_attempt FROM pending
+                        WHERE target_id = ? AND batch_id IS NULL AND in_backoff = ? AND next_attempt > ?
+                        ORDER BY next_attempt LIMIT 1
+                        """, arguments: [targetID, inBackoff, nowMS])
+            }.min()
+            return earliest.map(StoreTime.date)
+        }
+    }
+
+    /// Makes `target`'s changes that wait for a later attempt (in no batch) due at `now`, keeping
+    /// their attempt counts; with `includeDead`, moves its dead letters back to the queue with no
+    /// attempts (a key already queued keeps the later snapshot). Returns the changes made due plus
+    /// the dead letters moved.
+    @discardableResult
+    public func retry(target: String, includeDead: Bool, now: Date) throws -> Int {
+        let nowMS = StoreTime.milliseconds(now)
+        return try queue.write { db -> Int in
+            guard let targetID = try Self.targetID(db, name: target) else { return 0 }
+            // INDEXED BY here and below: without statistics the planner would read every queued change.
+            try db.execute(
+                sql: """
+                    UPDATE pending INDEXED BY pending_schedule SET next_attempt = ?1, in_backoff = 0
+                    WHERE target_id = ?2 AND batch_id IS NULL AND in_backoff IN (0, 1) AND next_attempt > ?1
+                    """, arguments: [nowMS, targetID])
+            var touched = db.changesCount
+            guard includeDead else { return touched }
+            let revived =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM dead_letters WHERE target_id = ?", arguments: [targetID]) ?? 0
+            guard revived > 0 else { return touched }
+            // Oldest first, so when a key was buried twice its later letter is written last.
+            try db.execute(
+                sql: """
+                    INSERT INTO pending (target_id, row_id, change_type, snapshot, next_attempt, queued_at)
+                    SELECT target_id, row_id, change_type, snapshot, ?1, ?1 FROM dead_letters
+                    WHERE target_id = ?2 ORDER BY id
+                    """ + Self.upsertConflictClause, arguments: [nowMS, targetID])
+            try db.execute(sql: "DELETE FROM dead_letters WHERE target_id = ?", arguments: [targetID])
+            touched += revived
+            return touched
+        }
+    }
+
+    /// Every target with state, sorted by name.
+    public func targets() throws -> [String] {
+        try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM targets ORDER BY name") }
+    }
+
+    /// `target`'s counts, oldest pending change and last errors, read in one transaction so they
+    /// agree. Counting pending changes reads each of them once (about a tenth of a second for a
+    /// million); the last errors are sought among the newest 1,000 failures of each kind (failing
+    /// changes, dead letters, failed batches). A target with no state has zero counts.
+    /// `now` is not needed: the counts do not depend on it.
+    public func status(of target: String, now: Date) throws -> TargetStatus {
+        try queue.read { db -> TargetStatus in
+            guard let targetID = try Self.targetID(db, name: target) else {
+                return TargetStatus(
+                    target: target, watermark: nil, pending: 0, inFlight: 0, dead: 0, failing: 0, oldestPending: nil,
+                    openJobs: 0, lastErrors: [])
+            }
+            let watermark = try Int64.fetchOne(
+                db, sql: "SELECT watermark FROM targets WHERE id = ?", arguments: [targetID])
+            let queued = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(queued_at) FROM pending WHERE target_id = ? AND batch_id IS NULL",
+                arguments: [targetID])
+            let count = { (sql: String) throws -> Int in
+                try Int.fetchOne(db, sql: sql, arguments: [targetID]) ?? 0
+            }
+            let oldest: Int64? = queued?[1]
+            return TargetStatus(
+                target: target, watermark: watermark, pending: queued?[0] ?? 0,
+                inFlight: try count(
+                    "SELECT COUNT(*) FROM pending WHERE batch_id IN (SELECT id FROM batches WHERE target_id = ?)"),
+                dead: try count("SELECT COUNT(*) FROM dead_letters WHERE target_id = ?"),
+                failing: try count(
+                    """
+                    SELECT COUNT(*) FROM pending INDEXED BY pending_failing
+                    WHERE target_id = ? AND attempts > 0 AND batch_id IS NULL
+                    """),
+                oldestPending: oldest.map(StoreTime.date),
+                openJobs: try count("SELECT COUNT(*) FROM batches WHERE target_id = ? AND job IS NOT NULL"),
+                lastErrors: try String.fetchAll(db, sql: Self.lastErrorsSQL, arguments: [targetID]))
+        }
+    }
+
+    /// The five most recent distinct errors of target `?1`, newest first, among its newest 1,000
+    /// failing changes, dead letters and failed batches (a failed batch dates from when it ended).
+    private static let lastErrorsSQL = """
+        SELECT error FROM (
+            SELECT * FROM (
+                SELECT last_error AS error, last_failed_at AS at FROM pending
+                WHERE target_id = ?1 AND attempts > 0 AND last_error IS NOT NULL
+                ORDER BY last_failed_at DESC LIMIT 1000)
+            UNION ALL
+            SELECT * FROM (
+                SELECT error, failed_at AS at FROM dead_letters WHERE target_id = ?1 ORDER BY id DESC LIMIT 1000)
+            UNION ALL
+            SELECT * FROM (
+                SELECT error, started + duration_ms AS at FROM batch_log
+                WHERE target_id = ?1 AND error IS NOT NULL ORDER BY id DESC LIMIT 1000)
+        )
+        GROUP BY error ORDER BY MAX(at) DESC, error LIMIT 5
+        """
+
+    /// The `limit` dead letters of `target` moved there last, newest first.
+    public func deadLetters(of target: String, limit: Int) throws -> [DeadLetter] {
+        try queue.read { db -> [DeadLetter] in
+            guard let targetID = try Self.targetID(db, name: target), limit > 0 else { return [] }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT row_id, change_type, snapshot, attempts, error, payload, failed_at FROM dead_letters
+                    WHERE target_id = ? ORDER BY id DESC LIMIT ?
+                    """, arguments: [targetID, limit])
+            return try rows.map { row in
+                let code: Int64 = row[1]
+                guard let type = ChangeType(storeCode: code) else {
+                    throw SQLiteDeliveryStoreError.unreadableRow("change type code \(code)")
+                }
+                return DeadLetter(
+                    change: Change(key: ChangeKey(rowid: row[0], type: type), snapshot: row[2]), attempts: row[3],
+                    error: row[4], payload: row[5], failedAt: StoreTime.date(row[6]))
+            }
+        }
+    }
+
+    /// The `limit` batches of `target` logged last, newest first (the log keeps ``batchLogLimit``).
+    public func batches(of target: String, limit: Int) throws -> [BatchLogEntry] {
+        try queue.read { db -> [BatchLogEntry] in
+            guard let targetID = try Self.targetID(db, name: target), limit > 0 else { return [] }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT batch, started, duration_ms, rows, delivered, retried, dead, error FROM batch_log
+                    WHERE target_id = ? ORDER BY id DESC LIMIT ?
+                    """, arguments: [targetID, limit])
+            return rows.map { row in
+                BatchLogEntry(
+                    batch: row[0], started: StoreTime.date(row[1]), duration: .milliseconds(row[2] as Int64),
+                    rows: row[3], delivered: row[4], retried: row[5], dead: row[6], error: row[7])
+            }
+        }
+    }
+}
