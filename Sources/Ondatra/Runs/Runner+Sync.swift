@@ -56,7 +56,10 @@ extension Runner {
 
     /// Queues `model`'s changes since its watermark, then drains its queue (unless the run does
     /// not push). Failures are reported in the summary, never as the model's failure.
-    func sync(_ model: Model, _ definition: SinkDefinition, committed: Bool, runID: String) -> SyncSummary {
+    /// - Parameter rebuilt: the run rebuilt the table (a backfill run that committed).
+    func sync(_ model: Model, _ definition: SinkDefinition, committed: Bool, rebuilt: Bool, runID: String)
+        -> SyncSummary
+    {
         var summary = SyncSummary()
         if committed { FaultPoint.afterCommit.reach() }
         let key = Self.syncKey(model.target)
@@ -66,7 +69,7 @@ extension Runner {
             let snapshot = try session.currentSnapshot()
             let enqueued = try SinkEnqueuer(
                 session: session, store: store, target: model.target, key: key, now: syncOptions.clock.wallTime
-            ).enqueue(through: snapshot)
+            ).enqueue(through: snapshot, rebuilt: rebuilt)
             summary.queued = enqueued.queued
             summary.backfill = enqueued.backfill
             if let warning = enqueued.warning { summary.warnings.append(warning) }

@@ -75,7 +75,9 @@ public final class Runner {
             }
             // A skipped model still drains what is pending; a failed one leaves its queue as it is.
             if let definition = sinks[target], result.status != .error, result.reason != "refused" {
-                result.sync = sync(model, definition, committed: result.committed, runID: runID)
+                result.sync = sync(
+                    model, definition, committed: result.committed,
+                    rebuilt: result.committed && result.runType == .backfill, runID: runID)
             }
             results.append(result)
             onResult(result)

@@ -6,8 +6,9 @@ import OndatraSync
 /// docs/sync.md): `ducklake_table_changes(watermark + 1, snapshot)` streamed into the store in
 /// the same store transaction that moves the watermark to `snapshot`.
 ///
-/// A backfill (no watermark yet, the table was created again since, or the watermark's snapshot
-/// was expired) queues the table's current rows as inserts and supersedes what was pending.
+/// A backfill (no watermark yet, the run rebuilt the table, the table was created again since, or
+/// the watermark's snapshot was expired) queues the table's current rows as inserts and supersedes
+/// what was pending.
 struct SinkEnqueuer {
     /// What one enqueue did.
     struct Outcome: Sendable, Equatable {
@@ -27,12 +28,16 @@ struct SinkEnqueuer {
     let now: Date
 
     /// Queues the changes up to `snapshot` (read once by the caller: the one the watermark moves to).
-    func enqueue(through snapshot: Int64) throws -> Outcome {
+    /// - Parameter rebuilt: this run rebuilt the table (a backfill run): its current rows
+    ///   supersede whatever was pending.
+    func enqueue(through snapshot: Int64, rebuilt: Bool = false) throws -> Outcome {
         let watermark = try store.watermark(of: key)
         if let watermark, watermark >= snapshot { return Outcome() }
         guard try tableExists(at: snapshot) else { return Outcome() }
         var outcome = Outcome()
-        if let watermark {
+        if rebuilt {
+            outcome.backfill = true
+        } else if let watermark {
             if try oldestSnapshot() > watermark {
                 outcome.backfill = true
                 outcome.warning =

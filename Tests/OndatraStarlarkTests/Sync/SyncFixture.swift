@@ -42,7 +42,7 @@ final class SyncFixture {
     /// Runs every model with the Starlark host; returns the results by target and what scripts printed.
     func run(
         environment: [String: String] = [:], clock: (any RuntimeClock)? = nil, push: Bool = true,
-        selection: [Target] = []
+        selection: [Target] = [], fullRefresh: Bool = false
     ) async throws -> (results: [String: ModelResult], printed: [String]) {
         let project = self.project
         return try await runBlocking {
@@ -54,7 +54,7 @@ final class SyncFixture {
             let runner = Runner(project: project, session: session, scripts: host)
             runner.syncOptions.push = push
             if let clock { runner.syncOptions.clock = clock }
-            let summary = try runner.run(selection: selection)
+            let summary = try runner.run(selection: selection, fullRefresh: fullRefresh)
             let results = Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
             return (results, printed.withLock { $0 })
         }

@@ -1,0 +1,133 @@
+import DuckDB
+import Foundation
+import Ondatra
+import OndatraSync
+import OndatraTesting
+import Testing
+
+/// How changes get into the queue and how `push` is called: arguments, declared keyword
+/// parameters, backfills after a rebuild or expired snapshots, and failures told apart.
+@Suite struct SyncQueueTests {
+    let recorder = """
+        def push(rows, batch_number, kind, key_columns, columns, list_id):
+            http.post("/calls", json={"n": len(rows), "batch": batch_number, "kind": kind, "keys": key_columns, "columns": columns, "list": list_id})
+            return {str(r["__ondatra_rowid"]) + ":" + r["__ondatra_change_type"]: "ok" for r in rows}
+        """
+
+    func source(_ fixture: SyncFixture, _ ids: ClosedRange<Int>) throws {
+        try fixture.write(
+            "models/raw/src.sql", "-- @kind: table\nSELECT range AS id, 'v' || range AS val FROM range(\(ids.lowerBound), \(ids.upperBound + 1))\n")
+    }
+
+    @Test func pushGetsTheArgumentsAndKeywordParametersItDeclares() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(
+            "lib/lists.star",
+            "API = {\"base_url\": \"\(fixture.server.baseURL)\", \"push\": {\"batch_size\": 2, \"args\": [\"list_id\"]}}\n\n"
+                + recorder)
+        try source(fixture, 1...3)
+        try fixture.write(
+            "models/sync/members.sql", "-- @kind: merge\n-- @unique_key: id\n-- @push: lists('list-42')\nSELECT * FROM raw.src\n")
+        let run = try await fixture.run()
+        #expect(run.results["sync.members"]?.sync?.ok == 3)
+        let calls = fixture.bodies("/calls").compactMap { $0 as? [String: Any] }
+        #expect(calls.map { $0["batch"] as? Int } == [1, 2])
+        #expect(calls.map { $0["n"] as? Int } == [2, 1])
+        #expect(calls.first?["kind"] as? String == "merge")
+        #expect(calls.first?["keys"] as? [String] == ["id"])
+        #expect(calls.first?["list"] as? String == "list-42")
+        #expect(calls.first?["columns"] as? [String] == ["id", "val", "__ondatra_rowid", "__ondatra_change_type"])
+    }
+
+    @Test func wrongArgumentsOrParametersAreRefusedBeforeAnythingRuns() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(
+            "lib/lists.star",
+            "API = {\"base_url\": \"\(fixture.server.baseURL)\", \"push\": {\"args\": [\"list_id\"]}}\n\n" + recorder)
+        try source(fixture, 1...3)
+        try fixture.write(
+            "models/sync/members.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: lists\nSELECT * FROM raw.src\n")
+        let missing = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
+        #expect(missing?.description.contains("lists takes 1 argument(s) (API[\"push\"][\"args\"]: list_id), got 0") == true)
+
+        try fixture.write(
+            "lib/lists.star",
+            "API = {\"push\": {\"batch_mode\": \"atomic\", \"max_concurrent\": 4}}\n\ndef push(rows):\n    pass\n")
+        try fixture.write(
+            "models/sync/members.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: lists\nSELECT * FROM raw.src\n")
+        let concurrent = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
+        #expect(concurrent?.description.contains("API.push.max_concurrent: is 4, but only batch_mode \"sync\"") == true)
+
+        try fixture.write("lib/lists.star", "API = {\"push\": {\"retry_backoff\": \"soon\"}}\n\ndef push(rows):\n    pass\n")
+        let duration = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
+        #expect(duration?.description.contains("API.push.retry_backoff: 'soon' is not a positive duration") == true)
+
+        try fixture.write("lib/lists.star", "API = {\"push\": {}}\n\ndef push(rows, page_token):\n    pass\n")
+        let parameter = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
+        #expect(parameter?.description.contains("push(…) declares 'page_token'") == true)
+        #expect(fixture.server.requests.isEmpty)
+    }
+
+    @Test func aFullRefreshSupersedesWhatWasPending() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write("lib/recorder.star", SyncFixture.recordingLib(url: fixture.server.baseURL))
+        try source(fixture, 1...3)
+        try fixture.write(
+            "models/sync/out.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: recorder\nSELECT * FROM raw.src\n")
+        _ = try await fixture.run(push: false)
+        #expect(try fixture.store().status(of: "sync.out", now: Date()).pending == 3)
+        // The rebuilt table's row ids start over: what was queued against the old table goes,
+        // and the new table's rows are queued as inserts.
+        try source(fixture, 5...6)
+        let rebuilt = try await fixture.run(fullRefresh: true).results["sync.out"]?.sync
+        #expect(rebuilt?.backfill == true)
+        #expect(rebuilt?.ok == 2)
+        let ids = fixture.bodies("/batch").flatMap { ($0 as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int } }
+        #expect(ids.sorted() == [5, 6])
+    }
+
+    @Test func anExpiredWatermarkSnapshotMeansABackfillWithAWarning() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write("lib/recorder.star", SyncFixture.recordingLib(url: fixture.server.baseURL))
+        try source(fixture, 1...2)
+        try fixture.write(
+            "models/sync/out.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: recorder\nSELECT * FROM raw.src\n")
+        _ = try await fixture.run()
+        // Another writer moves the catalog on, and maintenance expires the watermark's snapshot.
+        let session = try Session(project: fixture.project, environment: [:])
+        try session.execute("CREATE TABLE lake.main.other AS SELECT 1 AS x")
+        _ = try session.query(
+            "SELECT count(*) FROM ducklake_expire_snapshots('lake', older_than => now() + INTERVAL 1 MINUTE)"
+        ).allRows()
+        let again = try await fixture.run()
+        let sync = try #require(again.results["sync.out"]?.sync)
+        #expect(sync.backfill)
+        #expect(sync.warnings.contains { $0.contains("was expired") && $0.contains("backfill") })
+        #expect(sync.ok == 2)
+    }
+
+    @Test func failuresAreToldApart() async throws {
+        let fixture = try await SyncFixture { _ in .json(#"{"error": "unprocessable"}"#, status: 422) }
+        try fixture.write(
+            "lib/status.star",
+            """
+            API = {"base_url": "\(fixture.server.baseURL)", "push": {"batch_mode": "atomic", "max_attempts": 1}}
+
+            def push(rows):
+                if rows[0]["id"] == 1:
+                    http.post("/x", json={}).raise_for_status()
+                elif rows[0]["id"] == 2:
+                    http.get("http://127.0.0.1:9/unreachable")
+                else:
+                    return rows[0]["missing_column"]
+            """)
+        try source(fixture, 1...3)
+        try fixture.write(
+            "models/sync/out.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: status\nSELECT * FROM raw.src\n")
+        _ = try await fixture.run(clock: ManualClock())
+        let errors = try fixture.store().deadLetters(of: "sync.out", limit: 10).map(\.error)
+        #expect(errors.contains { $0.contains("HTTP 422") && $0.contains("unprocessable") })
+        #expect(errors.contains { $0.contains("network error") && $0.contains("127.0.0.1:9") })
+        #expect(errors.contains { $0.contains("script error") && $0.contains("missing_column") })
+    }
+}
