@@ -48,8 +48,10 @@ extension Runner {
         guard problems.isEmpty else {
             throw OndatraError(
                 .project,
-                (problems.count == 1 ? problems[0] : "\(problems.count) models have a bad @sink:\n  "
-                    + problems.joined(separator: "\n  ")) + "\nNothing was run.")
+                (problems.count == 1
+                    ? problems[0]
+                    : "\(problems.count) models have a bad @sink:\n  "
+                        + problems.joined(separator: "\n  ")) + "\nNothing was run.")
         }
         return sinks
     }
@@ -117,7 +119,8 @@ extension Runner {
         if stopRequested.load(ordering: .relaxed) { task.cancel() }
         done.wait()
         drainTask.withLock { $0 = nil }
-        return box.withLock { $0 } ?? SinkDrainer.Outcome(report: DrainReport(), error: "the drain ended without a report")
+        return box.withLock { $0 }
+            ?? SinkDrainer.Outcome(report: DrainReport(), error: "the drain ended without a report")
     }
 
     /// Stops the run from any thread (Ctrl-C): no further model runs, and a drain in progress

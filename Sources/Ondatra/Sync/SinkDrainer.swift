@@ -59,7 +59,7 @@ struct SinkDrainer: Sendable {
                     do {
                         if let event = try perform(action, reader: reader, inFlight: &inFlight, group: &group) {
                             queue += machine.handle(event)
-                            if case .completed = event { progress?(machine.report) }
+                            if case .completed = event { report(machine.report, since: started) }
                         }
                     } catch {
                         // The store or DuckDB failed: stop here; what is committed stays consistent.
@@ -77,11 +77,19 @@ struct SinkDrainer: Sendable {
                 }
                 guard let event = await group.next() else { return machine.report }
                 queue += machine.handle(event)
-                if case .completed = event { progress?(machine.report) }
+                if case .completed = event { report(machine.report, since: started) }
             }
         }
         caller.close()
         return Outcome(report: finished(result ?? machine.report, since: started), error: failure)
+    }
+
+    /// Hands the counts so far, with the time spent, to ``progress``.
+    private func report(_ report: DrainReport, since started: ContinuousClock.Instant) {
+        guard let progress else { return }
+        var report = report
+        report.duration = clock.now - started
+        progress(report)
     }
 
     /// The report with its duration set and its messages redacted.
@@ -142,7 +150,8 @@ struct SinkDrainer: Sendable {
                     let reply = try await caller.push(sinkBatch)
                     FaultPoint.afterPush.reach()
                     if case .statuses(let statuses) = reply {
-                        return .pushReturned(id, .statuses(statuses.merging(Self.ok(absent)) { a, _ in a }), now: clock.wallTime)
+                        return .pushReturned(
+                            id, .statuses(statuses.merging(Self.ok(absent)) { a, _ in a }), now: clock.wallTime)
                     }
                     return .pushReturned(id, reply, now: clock.wallTime)
                 } catch let failure as PushFailure {
@@ -180,14 +189,17 @@ struct SinkDrainer: Sendable {
             // Statuses are the script's text and may quote a response holding a secret.
             var filled = outcomes
             for (key, disposition) in outcomes {
-                filled[key] = redacted(disposition, row: state.flatMap { state in
-                    state.rows[key].map { Self.json(columns: state.columns, values: $0) }
-                })
+                filled[key] = redacted(
+                    disposition,
+                    row: state.flatMap { state in
+                        state.rows[key].map { Self.json(columns: state.columns, values: $0) }
+                    })
             }
             var batchError: String?
             if let error = log.error { batchError = caller.redact(error) }
             let redactedLog = BatchLogEntry(
-                batch: log.batch, started: log.started, duration: log.duration, rows: log.rows, delivered: log.delivered,
+                batch: log.batch, started: log.started, duration: log.duration, rows: log.rows,
+                delivered: log.delivered,
                 retried: log.retried, dead: log.dead, error: batchError)
             try store.complete(batch: id, outcomes: filled, log: redactedLog)
             return .completed(id, now: clock.wallTime)

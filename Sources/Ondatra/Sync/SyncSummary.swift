@@ -41,7 +41,11 @@ public struct SyncSummary: Sendable, Equatable {
     /// `sync: 3 ok, 0 failed, 0 rejected (1 batches, 120 rows/s)`, or `sync: 3 queued` with `--no-sync`.
     public var line: String {
         guard pushed else { return "sync: \(queued) queued, not pushed (--no-sync)" }
-        var text = "sync: \(ok) ok, \(failed) failed, \(rejected) rejected (\(batches) batches, \(rowsPerSecond) rows/s)"
+        if batches == 0 && ok == 0 && failed == 0 && rejected == 0 && errors.isEmpty && !interrupted {
+            return "sync: nothing to push"
+        }
+        var text =
+            "sync: \(ok) ok, \(failed) failed, \(rejected) rejected (\(batches) batches, \(rowsPerSecond) rows/s)"
         if interrupted { text += ", interrupted" }
         return text
     }

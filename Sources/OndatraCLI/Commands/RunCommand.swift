@@ -68,7 +68,8 @@ struct RunCommand: ParsableCommand {
         if isatty(STDERR_FILENO) == 1 {
             // One line per sink, rewritten in place after each batch.
             runner.syncOptions.progress = { target, report in
-                let seconds = Double(report.duration.components.seconds)
+                let (whole, fraction) = report.duration.components
+                let seconds = Double(whole) + Double(fraction) / 1e18
                 let rate = seconds > 0 ? " \(Int(Double(report.rows) / seconds)) rows/s" : ""
                 let failures = report.retried + report.dead
                 FileHandle.standardError.write(

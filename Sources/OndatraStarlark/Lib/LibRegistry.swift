@@ -230,7 +230,8 @@ public enum LibRegistry {
             if settings.maxConcurrent > 1 && settings.mode != .sync {
                 throw fail(
                     "\(path).max_concurrent",
-                    "is \(settings.maxConcurrent), but only batch_mode \"sync\" runs batches at once (this lib's is \"\(settings.mode.rawValue)\"); remove max_concurrent or use sync")
+                    "is \(settings.maxConcurrent), but only batch_mode \"sync\" runs batches at once (this lib's is \"\(settings.mode.rawValue)\"); remove max_concurrent or use sync"
+                )
             }
             return settings
         }

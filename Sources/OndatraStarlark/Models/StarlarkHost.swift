@@ -154,7 +154,8 @@ public final class StarlarkHost: ScriptHost {
     /// The predeclared names and thread a script runs with, from the host's parts alone (so
     /// threads of their own can make one).
     static func environment(
-        project: Project, transport: any HTTPTransport, clock: any RuntimeClock, log: @escaping @Sendable (String) -> Void,
+        project: Project, transport: any HTTPTransport, clock: any RuntimeClock,
+        log: @escaping @Sendable (String) -> Void,
         for label: String, path: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings,
         collector: RowCollector,
         incremental: IncrementalState?, tracked: QueryFunction? = nil

@@ -51,7 +51,8 @@ extension StarlarkHost {
             throw fail("an events model cannot push (it collects); sink a model that reads from it instead")
         }
         if [.merge, .tracked].contains(model.kind) && model.directives.uniqueKey.isEmpty {
-            throw fail("a \(model.kind.rawValue) model that pushes needs @unique_key, so changes can be matched to keys")
+            throw fail(
+                "a \(model.kind.rawValue) model that pushes needs @unique_key, so changes can be matched to keys")
         }
         let (name, values) = try Self.parseSinkCall(written, fail: fail)
         guard let lib = libs[name.lowercased()] else {

@@ -1,8 +1,8 @@
 import DuckDB
 import Foundation
 import Ondatra
-import RateLimit
 import OndatraSync
+import RateLimit
 import Starlark
 import StarlarkHTTP
 import Synchronization
@@ -73,7 +73,9 @@ final class StarlarkSinkCaller: SinkCaller {
             if declared.contains("key_columns") {
                 named.append(("key_columns", .list(self.model.keyColumns.map(Starlark.Value.string))))
             }
-            if declared.contains("columns") { named.append(("columns", .list(batch.columns.map(Starlark.Value.string)))) }
+            if declared.contains("columns") {
+                named.append(("columns", .list(batch.columns.map(Starlark.Value.string))))
+            }
             for argument in self.definition.arguments where declared.contains(argument.name) {
                 named.append((argument.name, argument.value.starlark))
             }
@@ -167,7 +169,9 @@ final class StarlarkSinkCaller: SinkCaller {
         switch error {
         case let error as StarlarkError:
             if error.isCancellation { return .cancelled }
-            if let cause = error.cause as? HTTPRequestFailure { return .network(redact("\(cause.url): \(cause.message)")) }
+            if let cause = error.cause as? HTTPRequestFailure {
+                return .network(redact("\(cause.url): \(cause.message)"))
+            }
             if let cause = error.cause as? HTTPStatusFailure {
                 return .httpStatus(cause.status, redact("\(cause.url): \(cause.body)"))
             }
@@ -214,7 +218,8 @@ final class StarlarkSinkCaller: SinkCaller {
 
     /// What `poll` returned: pending, done with per-row statuses, or something else.
     private static func pollReply(_ result: Starlark.Value) -> PollReply {
-        let shape = "poll must return {\"done\": True, \"per_row\": {\"<rowid>:<change_type>\": status}} or {\"done\": False}"
+        let shape =
+            "poll must return {\"done\": True, \"per_row\": {\"<rowid>:<change_type>\": status}} or {\"done\": False}"
         guard let entries = result.dictEntries else {
             return .invalid("\(shape), got \(result.typeName) \(String(result.repr.prefix(200)))")
         }

@@ -64,7 +64,8 @@ import Testing
                 "models/mart/customers.sql",
                 "-- @kind: table\nSELECT * FROM (VALUES \(rows)) t(customer_id, email, name, plan, active)\n")
         }
-        try customers("(1, 'a@x.io', 'Ann', 'pro', true), (2, 'b@x.io', 'Bob', 'free', true), (3, 'c@x.io', 'Cy', 'free', false)")
+        try customers(
+            "(1, 'a@x.io', 'Ann', 'pro', true), (2, 'b@x.io', 'Bob', 'free', true), (3, 'c@x.io', 'Cy', 'free', false)")
         try fixture.write(
             "models/sync/hubspot.sql",
             """
@@ -89,7 +90,8 @@ import Testing
         #expect(fixture.server.requests[0].headers["authorization"] == "Bearer hs-secret-token-42")
 
         // Bob upgrades, Cy becomes active: one PATCH (the pre-image is skipped) and one POST.
-        try customers("(1, 'a@x.io', 'Ann', 'pro', true), (2, 'b@x.io', 'Bob', 'pro', true), (3, 'c@x.io', 'Cy', 'free', true)")
+        try customers(
+            "(1, 'a@x.io', 'Ann', 'pro', true), (2, 'b@x.io', 'Bob', 'pro', true), (3, 'c@x.io', 'Cy', 'free', true)")
         let second = try await fixture.run()
         #expect(second.results["sync.hubspot"]?.sync?.ok == 3)
         let calls = fixture.server.requests.dropFirst(2).map { "\($0.method) \($0.path)" }.sorted()
@@ -116,7 +118,8 @@ import Testing
         try fixture.write("lib/recorder.star", SyncFixture.recordingLib(url: fixture.server.baseURL))
         try source(fixture, [(1, "a", "x"), (2, "a", "y"), (3, "b", "z")])
         try fixture.write(
-            "models/sync/out.sql", "-- @kind: \(kind)\n\(directives)-- @sink: recorder\nSELECT id, grp, val FROM raw.src\n")
+            "models/sync/out.sql",
+            "-- @kind: \(kind)\n\(directives)-- @sink: recorder\nSELECT id, grp, val FROM raw.src\n")
         _ = try await fixture.run()
         let firstRows = pushed(fixture, since: 0)
         #expect(firstRows.sorted() == ["1:insert", "2:insert", "3:insert"])

@@ -16,7 +16,9 @@ import Testing
 
     func source(_ fixture: SyncFixture, _ ids: ClosedRange<Int>) throws {
         try fixture.write(
-            "models/raw/src.sql", "-- @kind: table\nSELECT range AS id, 'v' || range AS val FROM range(\(ids.lowerBound), \(ids.upperBound + 1))\n")
+            "models/raw/src.sql",
+            "-- @kind: table\nSELECT range AS id, 'v' || range AS val FROM range(\(ids.lowerBound), \(ids.upperBound + 1))\n"
+        )
     }
 
     @Test func pushGetsTheArgumentsAndKeywordParametersItDeclares() async throws {
@@ -27,7 +29,8 @@ import Testing
                 + recorder)
         try source(fixture, 1...3)
         try fixture.write(
-            "models/sync/members.sql", "-- @kind: merge\n-- @unique_key: id\n-- @push: lists('list-42')\nSELECT * FROM raw.src\n")
+            "models/sync/members.sql",
+            "-- @kind: merge\n-- @unique_key: id\n-- @push: lists('list-42')\nSELECT * FROM raw.src\n")
         let run = try await fixture.run()
         #expect(run.results["sync.members"]?.sync?.ok == 3)
         let calls = fixture.bodies("/calls").compactMap { $0 as? [String: Any] }
@@ -48,7 +51,9 @@ import Testing
         try fixture.write(
             "models/sync/members.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: lists\nSELECT * FROM raw.src\n")
         let missing = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
-        #expect(missing?.description.contains("lists takes 1 argument(s) (API[\"push\"][\"args\"]: list_id), got 0") == true)
+        #expect(
+            missing?.description.contains("lists takes 1 argument(s) (API[\"push\"][\"args\"]: list_id), got 0") == true
+        )
 
         try fixture.write(
             "lib/lists.star",
@@ -58,7 +63,8 @@ import Testing
         let concurrent = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
         #expect(concurrent?.description.contains("API.push.max_concurrent: is 4, but only batch_mode \"sync\"") == true)
 
-        try fixture.write("lib/lists.star", "API = {\"push\": {\"retry_backoff\": \"soon\"}}\n\ndef push(rows):\n    pass\n")
+        try fixture.write(
+            "lib/lists.star", "API = {\"push\": {\"retry_backoff\": \"soon\"}}\n\ndef push(rows):\n    pass\n")
         let duration = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
         #expect(duration?.description.contains("API.push.retry_backoff: 'soon' is not a positive duration") == true)
 

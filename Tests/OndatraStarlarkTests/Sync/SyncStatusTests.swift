@@ -34,7 +34,8 @@ import Testing
         try fixture.write("lib/people_push.star", lib)
         try people(fixture, rows)
         try fixture.write(
-            "models/sync/people.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: people_push\nSELECT * FROM raw.people\n")
+            "models/sync/people.sql",
+            "-- @kind: merge\n-- @unique_key: id\n-- @sink: people_push\nSELECT * FROM raw.people\n")
     }
 
     func people(_ fixture: SyncFixture, _ rows: [Int]) throws {
@@ -243,7 +244,8 @@ import Testing
         let fixture = try await SyncFixture()
         try project(fixture, lib: Self.perRowLib(fixture.server.baseURL))
         // A table model is skipped when its inputs did not change.
-        try fixture.write("models/sync/people.sql", "-- @kind: table\n-- @sink: people_push\nSELECT * FROM raw.people\n")
+        try fixture.write(
+            "models/sync/people.sql", "-- @kind: table\n-- @sink: people_push\nSELECT * FROM raw.people\n")
         let queued = try await fixture.run(clock: ManualClock(), push: false)
         #expect(queued.results["sync.people"]?.sync?.queued == 3)
         #expect(queued.results["sync.people"]?.sync?.pushed == false)
@@ -259,8 +261,10 @@ import Testing
         let fixture = try await SyncFixture()
         try project(fixture, lib: Self.perRowLib(fixture.server.baseURL))
         try fixture.write(
-            "models/sync/typo.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: peple_push\nSELECT * FROM raw.people\n")
-        try fixture.write("lib/reader.star", "API = {\"fetch\": {}}\n\ndef fetch(page):\n    return {\"rows\": [], \"next\": None}\n")
+            "models/sync/typo.sql",
+            "-- @kind: merge\n-- @unique_key: id\n-- @sink: peple_push\nSELECT * FROM raw.people\n")
+        try fixture.write(
+            "lib/reader.star", "API = {\"fetch\": {}}\n\ndef fetch(page):\n    return {\"rows\": [], \"next\": None}\n")
         try fixture.write("models/sync/reader.sql", "-- @kind: table\n-- @sink: reader\nSELECT * FROM raw.people\n")
         let error = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
         let message = error?.description ?? ""
