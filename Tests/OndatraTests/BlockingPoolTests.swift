@@ -43,8 +43,9 @@ import Testing
     @Test func bodiesRunOffTheCooperativePoolAndErrorsComeBack() async throws {
         let pool = BlockingPool(size: 1, name: "worker")
         defer { pool.shutdown() }
-        let name = try await pool.run { Thread.current.name ?? "" }
-        #expect(name == "worker-1")
+        let onPool = try await pool.run { BlockingPool.current === pool }
+        #expect(onPool)
+        #expect(BlockingPool.current == nil)
         await #expect(throws: Boom.self) { try await pool.run { throw Boom() } }
     }
 

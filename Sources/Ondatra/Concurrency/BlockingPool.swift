@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A fixed set of threads of its own for work that blocks its thread: Starlark (whose `http`
 /// calls and `sleep` wait synchronously) and anything else that must stay off Swift's cooperative
 /// pool and off event loops. Async callers await ``run(_:)``; at most `threads` bodies run at
@@ -14,7 +18,8 @@ public final class BlockingPool: @unchecked Sendable {
     private var shuttingDown = false
     /// How many bodies may run at once.
     public let size: Int
-    private let name: String
+    /// Names the threads (`name-1`, `name-2`, …) for debuggers and logs.
+    public let name: String
 
     /// Creates a pool of `size` threads (at least one), started on first use and named `name-N`.
     public init(size: Int, name: String) {
@@ -38,6 +43,19 @@ public final class BlockingPool: @unchecked Sendable {
             onCancel()
         }
     }
+
+    /// The pool whose thread the caller runs on, if any: a check that blocking work stays off
+    /// Swift's cooperative pool.
+    public static var current: BlockingPool? {
+        pthread_getspecific(threadKey).map { Unmanaged<BlockingPool>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Marks the pool's threads (``current``).
+    private static let threadKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// Stops the threads once the queued work is done; work submitted afterwards fails.
     public func shutdown() {
@@ -73,6 +91,9 @@ public final class BlockingPool: @unchecked Sendable {
     }
 
     private func work() {
+        // Unretained: the thread itself keeps the pool alive until it leaves this loop.
+        pthread_setspecific(Self.threadKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(Self.threadKey, nil) }
         condition.lock()
         while true {
             if let job = queue.first {

@@ -38,13 +38,20 @@ struct SinkDrainer: Sendable {
 
     /// Drains until the machine finishes.
     func run() async -> Outcome {
-        let session: Session
+        // Store calls and DuckDB reads block their thread: they run on one thread of their own,
+        // never on the cooperative pool, and that thread alone touches the reader's session.
+        let io = BlockingPool(size: 1, name: "sync-io")
+        defer { io.shutdown() }
+        let reader: IOConfined<SinkRowReader>
         do {
-            session = try context.makeSession()
+            let (context, target) = (context, target)
+            reader = try await io.run {
+                IOConfined(SinkRowReader(session: try context.makeSession(), target: target))
+            }
         } catch {
+            caller.close()
             return Outcome(report: DrainReport(), error: "\(error)")
         }
-        let reader = SinkRowReader(session: session, target: target)
         let started = clock.now
         var machine = DrainMachine(target: key, settings: settings, now: clock.wallTime)
         var queue = machine.start()
@@ -57,7 +64,9 @@ struct SinkDrainer: Sendable {
                     let action = queue.removeFirst()
                     if case .finish(let report) = action { return report }
                     do {
-                        if let event = try perform(action, reader: reader, inFlight: &inFlight, group: &group) {
+                        if let event = try await perform(
+                            action, io: io, reader: reader, inFlight: &inFlight, group: &group)
+                        {
                             queue += machine.handle(event)
                             if case .completed = event { report(machine.report, since: started) }
                         }
@@ -108,26 +117,31 @@ struct SinkDrainer: Sendable {
 
     /// Performs `action`; returns the event it produced at once, or nil when a child task will.
     private func perform(
-        _ action: DrainMachine.Action, reader: SinkRowReader, inFlight: inout [BatchID: InFlight],
-        group: inout TaskGroup<DrainMachine.Event>
-    ) throws -> DrainMachine.Event? {
+        _ action: DrainMachine.Action, io: BlockingPool, reader: IOConfined<SinkRowReader>,
+        inFlight: inout [BatchID: InFlight], group: inout TaskGroup<DrainMachine.Event>
+    ) async throws -> DrainMachine.Event? {
         let now = clock.wallTime
         let leaseUntil = clock.wallTime(after: settings.lease)
+        let (store, key, owner, settings) = (store, key, owner, settings)
         switch action {
         case .recover:
-            let batches = try store.recover(
-                target: key, owner: owner, takeOver: .allOtherOwners, now: now, leaseUntil: leaseUntil)
+            let batches = try await io.run {
+                try store.recover(
+                    target: key, owner: owner, takeOver: .allOtherOwners, now: now, leaseUntil: leaseUntil)
+            }
             return .recovered(batches, now: now)
         case .claim:
-            let batch = try store.claim(
-                target: key, limit: settings.batchSize, owner: owner, now: now, leaseUntil: leaseUntil)
-            let nextDue = batch == nil ? try store.nextDue(target: key, after: now) : nil
+            let (batch, nextDue) = try await io.run {
+                let batch = try store.claim(
+                    target: key, limit: settings.batchSize, owner: owner, now: now, leaseUntil: leaseUntil)
+                return (batch, batch == nil ? try store.nextDue(target: key, after: now) : nil)
+            }
             return .claimed(batch, nextDue: nextDue, now: now)
         case .push(let batch, let number):
             FaultPoint.midBatch.reach()
             let rows: SinkRowReader.Rows
             do {
-                rows = try reader.read(batch)
+                rows = try await io.run { IOConfined(try reader.value.read(batch)) }.value
             } catch {
                 return .pushFailed(batch.id, .scriptError("\(error)"), now: now)
             }
@@ -162,7 +176,7 @@ struct SinkDrainer: Sendable {
             }
             return nil
         case .saveJob(let id, let job):
-            try store.saveJob(batch: id, job: job)
+            try await io.run { try store.saveJob(batch: id, job: job) }
             return .jobSaved(id, now: now)
         case .poll(let id, let job, let at):
             let state = inFlight[id]
@@ -201,11 +215,12 @@ struct SinkDrainer: Sendable {
                 batch: log.batch, started: log.started, duration: log.duration, rows: log.rows,
                 delivered: log.delivered,
                 retried: log.retried, dead: log.dead, error: batchError)
-            try store.complete(batch: id, outcomes: filled, log: redactedLog)
+            let settled = filled
+            try await io.run { try store.complete(batch: id, outcomes: settled, log: redactedLog) }
             return .completed(id, now: clock.wallTime)
         case .release(let id):
             inFlight[id] = nil
-            try store.release(batch: id)
+            try await io.run { try store.release(batch: id) }
             return .released(id, now: now)
         case .wait(let until):
             let clock = clock
@@ -269,4 +284,12 @@ struct SinkDrainer: Sendable {
         }
         return output + "}"
     }
+}
+
+/// A value that is not `Sendable` (a DuckDB session, rows of DuckDB values) handed between the
+/// drain's task and its one I/O thread. Safe because the I/O pool has a single thread and the
+/// drain awaits each call: the value is never used by two threads at once.
+struct IOConfined<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -29,15 +29,17 @@ struct SinkRowReader {
     ///   snapshot was expired).
     func read(_ batch: ClaimedBatch) throws -> Rows {
         let table = SQLLiteral.qualified([session.catalog, target.schema, target.table])
+        // Columns by name: an earlier version may have had other columns than the table now.
         var columns: [String] = []
-        var found: [ChangeKey: [DuckDB.Value]] = [:]
+        var found: [ChangeKey: [String: DuckDB.Value]] = [:]
         // Current rows once for all changes that read them; earlier versions once per snapshot.
         var groups: [Int64?: [ChangeKey]] = [:]
         for pending in batch.changes {
             groups[pending.key.type.readsPreviousVersion ? pending.change.snapshot - 1 : nil, default: []].append(
                 pending.key)
         }
-        for (version, keys) in groups.sorted(by: { ($0.key ?? .max) < ($1.key ?? .max) }) {
+        // The current table first, so its columns come first and in its order.
+        for (version, keys) in groups.sorted(by: { ($0.key ?? .max) > ($1.key ?? .max) }) {
             let ids = Set(keys.map(\.rowid)).sorted().map(String.init).joined(separator: ",")
             let at = version.map { " AT (VERSION => \($0))" } ?? ""
             let result: QueryResult
@@ -48,24 +50,28 @@ struct SinkRowReader {
                 throw OndatraError(
                     .query, "could not read \(what) of \(target): \(session.queryError(error).message)")
             }
-            if columns.isEmpty { columns = Array(result.columnNames.dropFirst()) }
-            var byRowid: [Int64: [DuckDB.Value]] = [:]
+            let names = Array(result.columnNames.dropFirst())
+            for name in names where !columns.contains(name) { columns.append(name) }
+            var byRowid: [Int64: [String: DuckDB.Value]] = [:]
             while let chunk = try result.nextChunk() {
                 let rowids = try chunk.column(0).primitives(as: Int64.self)
                 let vectors = (1..<result.columnCount).map { chunk.column($0) }
                 for row in 0..<chunk.count {
                     guard let rowid = rowids[row] else { continue }
-                    byRowid[rowid] = vectors.map { $0.value(at: row) }
+                    var values: [String: DuckDB.Value] = [:]
+                    for (name, vector) in zip(names, vectors) { values[name] = vector.value(at: row) }
+                    byRowid[rowid] = values
                 }
             }
             for key in keys { if let values = byRowid[key.rowid] { found[key] = values } }
         }
         var rows = Rows(columns: columns + [Self.rowidColumn, Self.changeTypeColumn], rows: [], absent: [])
         for pending in batch.changes {
-            guard var values = found[pending.key] else {
+            guard let named = found[pending.key] else {
                 rows.absent.insert(pending.key)
                 continue
             }
+            var values = columns.map { named[$0] ?? .null }
             values.append(.bigint(pending.key.rowid))
             values.append(.varchar(pending.key.type.rawValue))
             rows.rows.append((pending.key, values))

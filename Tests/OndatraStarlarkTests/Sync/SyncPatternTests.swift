@@ -158,4 +158,32 @@ import Testing
         #expect(opened?["val"] as? String == "y2")
         #expect(closed?.keys.contains { $0.hasPrefix("valid_to") } == true)
     }
+
+    /// A column added between runs: the pre-image is read from the old version, which lacks it,
+    /// and still lines up with the current columns by name.
+    @Test func aPreImageFromBeforeAColumnWasAddedLinesUpByName() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write("lib/recorder.star", SyncFixture.recordingLib(url: fixture.server.baseURL))
+        try source(fixture, [(1, "a", "x"), (2, "b", "y")])
+        try fixture.write(
+            "models/sync/out.sql",
+            "-- @kind: merge\n-- @unique_key: id\n-- @sink: recorder\nSELECT id, val FROM raw.src\n")
+        _ = try await fixture.run()
+        let before = fixture.bodies("/batch").count
+        try source(fixture, [(1, "a", "x2"), (2, "b", "y")])
+        try fixture.write(
+            "models/sync/out.sql",
+            "-- @kind: merge\n-- @unique_key: id\n-- @sink: recorder\nSELECT id, val, grp FROM raw.src\n")
+        let run = try await fixture.run()
+        #expect(run.results["sync.out"]?.status == .ok)
+        let rows = fixture.bodies("/batch").dropFirst(before).flatMap { $0 as? [[String: Any]] ?? [] }
+        let preimage = try #require(
+            rows.first { $0["__ondatra_change_type"] as? String == "update_preimage" && $0["id"] as? Int == 1 })
+        #expect(preimage["val"] as? String == "x")
+        #expect(preimage["grp"] is NSNull)
+        let postimage = try #require(
+            rows.first { $0["__ondatra_change_type"] as? String == "update_postimage" && $0["id"] as? Int == 1 })
+        #expect(postimage["val"] as? String == "x2")
+        #expect(postimage["grp"] as? String == "a")
+    }
 }
