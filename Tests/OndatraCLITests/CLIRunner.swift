@@ -4,7 +4,7 @@ import Testing
 
 /// Runs the built `ondatrasql` binary as a subprocess, the way a user does.
 struct CLIRunner {
-    struct Output {
+    struct Output: Sendable {
         let status: Int32
         let stdout: String
         let stderr: String
@@ -17,6 +17,14 @@ struct CLIRunner {
         if folder.lastPathComponent.hasSuffix(".xctest") { folder = folder.deletingLastPathComponent() }
         return folder.appending(path: "ondatrasql")
     }()
+
+    /// Runs the binary from async code on a thread of its own: waiting for the process must not
+    /// hold one of the few cooperative threads, which a test's HTTP server needs to answer it.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:])
+        async throws -> Output
+    {
+        try await runBlocking { try run(arguments, in: directory, environment: environment) }
+    }
 
     static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
         -> Output

@@ -392,7 +392,7 @@ import Testing
         #expect(!printed.contains("[OK] raw.items"), "\(printed)")
         #expect(printed.contains("[FAILED] raw.items"), "\(printed)")
         #expect(printed.contains("interrupted"), "\(printed)")
-        let tables = try CLIRunner.run(
+        let tables = try await CLIRunner.run(
             [
                 "--project", project, "sql",
                 "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake' ORDER BY 1", "--format", "csv",

@@ -14,8 +14,8 @@ import Testing
 
     /// A project whose `sync.people` model pushes each row to the server, which rejects id 3 and
     /// fails id 2 (with the token in its answer).
-    func project(_ server: TestHTTPServer) throws {
-        #expect(try CLIRunner.run(["init", root.path]).status == 0)
+    func project(_ server: TestHTTPServer) async throws {
+        #expect(try await CLIRunner.run(["init", root.path]).status == 0)
         func write(_ path: String, _ text: String) throws {
             let url = root.appending(path: path)
             try FileManager.default.createDirectory(
@@ -59,10 +59,10 @@ import Testing
             return .json("{}")
         }
         defer { server.stop() }
-        try project(server)
-        #expect(try CLIRunner.run(["sync", "status"], in: root).stdout.contains("No sync state yet"))
+        try await project(server)
+        #expect(try await CLIRunner.run(["sync", "status"], in: root).stdout.contains("No sync state yet"))
 
-        let run = try CLIRunner.run(["run", "--json"], in: root)
+        let run = try await CLIRunner.run(["run", "--json"], in: root)
         #expect(run.status == 0)
         let line = run.stdout.split(separator: "\n").first { $0.contains("\"sync.people\"") }.map(String.init) ?? ""
         let object = try #require(
@@ -75,43 +75,43 @@ import Testing
         #expect(!(run.stdout + run.stderr).contains("pt-secret-value-777"))
 
         // --strict-sync fails the run while anything failed; nothing new is pushed here.
-        let strict = try CLIRunner.run(["run", "--strict-sync"], in: root)
+        let strict = try await CLIRunner.run(["run", "--strict-sync"], in: root)
         #expect(strict.status == 0)
 
-        let status = try CLIRunner.run(["sync", "status", "sync.people"], in: root)
+        let status = try await CLIRunner.run(["sync", "status", "sync.people"], in: root)
         #expect(status.status == 0)
         #expect(status.stdout.contains("dead: 2 (ondatrasql sync retry sync.people --dead)"))
         #expect(status.stdout.contains("bad name"))
         #expect(!status.stdout.contains("pt-secret-value-777"))
-        let json = try CLIRunner.run(["sync", "status", "--json"], in: root)
+        let json = try await CLIRunner.run(["sync", "status", "--json"], in: root)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(parsed["dead"] as? Int == 2)
         #expect(parsed["target"] as? String == "sync.people")
 
         // Retry the dead letters with the API fixed for row 2: only row 3 stays dead.
         broken.withLock { $0 = false }
-        let retry = try CLIRunner.run(["sync", "retry", "sync.people", "--dead"], in: root)
+        let retry = try await CLIRunner.run(["sync", "retry", "sync.people", "--dead"], in: root)
         #expect(retry.stdout.contains("2 change(s) of sync.people are due now"))
-        let again = try CLIRunner.run(["run", "--strict-sync"], in: root)
+        let again = try await CLIRunner.run(["run", "--strict-sync"], in: root)
         #expect(again.status == 1)
         #expect(again.stdout.contains("sync: 1 ok, 0 failed, 1 rejected"))
         #expect(again.stderr.contains("sync failed for sync.people (--strict-sync)"))
 
-        let unknown = try CLIRunner.run(["sync", "retry", "sync.nobody"], in: root)
+        let unknown = try await CLIRunner.run(["sync", "retry", "sync.nobody"], in: root)
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("no sync state for sync.nobody"))
-        let bad = try CLIRunner.run(["sync", "status", "not a target."], in: root)
+        let bad = try await CLIRunner.run(["sync", "status", "not a target."], in: root)
         #expect(bad.status == 2)
     }
 
     @Test func noSyncQueuesWithoutPushing() async throws {
         let server = try await TestHTTPServer.start { _ in .json("{}") }
         defer { server.stop() }
-        try project(server)
-        let queued = try CLIRunner.run(["run", "--no-sync"], in: root)
+        try await project(server)
+        let queued = try await CLIRunner.run(["run", "--no-sync"], in: root)
         #expect(queued.status == 0)
         #expect(queued.stdout.contains("sync: 3 queued, not pushed (--no-sync)"))
         #expect(server.requests.isEmpty)
-        #expect(try CLIRunner.run(["sync", "status"], in: root).stdout.contains("pending: 3"))
+        #expect(try await CLIRunner.run(["sync", "status"], in: root).stdout.contains("pending: 3"))
     }
 }
