@@ -465,11 +465,14 @@ private typealias F = StoreFixture
     }
 }
 
-/// A large enqueue, on its own so its memory reading is not mixed with other work of this suite.
-/// 200,000 changes by default; `ONDATRA_STORE_SOAK=1` enqueues a million.
+/// A large enqueue: 200,000 changes by default. `ONDATRA_STORE_SOAK=1` enqueues a million and
+/// checks resident memory stays flat; that check is meaningful only when nothing else runs in the
+/// process (`swift test --filter SQLiteDeliveryStoreSoakTests`), so the default run leaves it out
+/// (`ondatra-bench sync` measures the whole sync's memory at 100k and 1M changes).
 @Suite struct SQLiteDeliveryStoreSoakTests {
     @Test func enqueueingManyChangesKeepsMemoryFlat() throws {
-        let count = ProcessInfo.processInfo.environment["ONDATRA_STORE_SOAK"] == nil ? 200_000 : 1_000_000
+        let soak = ProcessInfo.processInfo.environment["ONDATRA_STORE_SOAK"] != nil
+        let count = soak ? 1_000_000 : 200_000
         let dir = try F.Directory()
         let store = try SQLiteDeliveryStore.open(dir)
         #if os(Linux)
@@ -486,7 +489,7 @@ private typealias F = StoreFixture
         let after = try #require(F.Memory.residentBytes())
         #expect(written == count)
         print("enqueued \(count) changes; resident memory grew by \((after - before) >> 20) MiB")
-        #expect(after - before < 100 << 20, "resident memory grew by \((after - before) >> 20) MiB")
+        if soak { #expect(after - before < 100 << 20, "resident memory grew by \((after - before) >> 20) MiB") }
         #expect(try store.status("main.big").pending == count)
         let batch = try #require(
             try store.claim(target: "main.big", limit: 500, owner: "a", now: F.t0, leaseUntil: F.at(60)))

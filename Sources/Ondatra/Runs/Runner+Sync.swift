@@ -40,7 +40,7 @@ extension Runner {
                 continue
             }
             do {
-                sinks[model.target] = try scripts.sink(for: model)
+                sinks[model.target] = try scripts.sink(for: model, variables: session.variables)
             } catch let error as OndatraError {
                 problems.append(error.description)
             }
@@ -80,7 +80,10 @@ extension Runner {
             return summary
         }
         FaultPoint.afterEnqueue.reach()
-        guard syncOptions.push, !stopRequested.load(ordering: .relaxed), let scripts else { return summary }
+        guard syncOptions.push, !stopRequested.load(ordering: .relaxed), let scripts else {
+            if let status = try? store.status(of: key, now: syncOptions.clock.wallTime) { summary.pending = status.pending }
+            return summary
+        }
         let caller: any SinkCaller
         do {
             caller = try scripts.sinkCaller(
@@ -101,7 +104,10 @@ extension Runner {
         let outcome = waitFor(drainer)
         summary.add(outcome.report)
         if let error = outcome.error { summary.errors.append("sync stopped: \(context.redactor.redact(error))") }
-        if let status = try? store.status(of: key, now: syncOptions.clock.wallTime) { summary.failed = status.failing }
+        if let status = try? store.status(of: key, now: syncOptions.clock.wallTime) {
+            summary.failed = status.failing
+            summary.pending = status.pending + status.inFlight
+        }
         return summary
     }
 

@@ -122,7 +122,8 @@ public final class Runner {
     /// Lib functions are `lib/NAME.star` files; a model reading one (`FROM name(…)`) reads outside the catalog.
     static func libFunctionNames(_ project: Project) -> Set<String> {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: project.url("lib").path)) ?? []
-        return Set(files.filter { $0.hasSuffix(".star") }.map { String($0.dropLast(5)).lowercased() })
+        return Set(
+            files.filter { $0.hasSuffix(".star") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)).lowercased() })
     }
 
     /// The files a model reads, fingerprinted when they are local and named literally; nil when

@@ -108,8 +108,9 @@ public protocol ScriptHost: AnyObject {
 
     /// Checks a model's `@sink` without running anything: the lib exists, has a `push` section
     /// and function (and `poll` in async mode), the call's arguments match `API["push"]["args"]`.
+    /// `variables` are the project's (`.env` and the environment): the lib's credentials must be set.
     /// - Throws: ``OndatraError`` naming the model, the lib and the key at fault.
-    func sink(for model: Model) throws -> SinkDefinition
+    func sink(for model: Model, variables: [String: String]) throws -> SinkDefinition
 
     /// A caller of `definition`'s lib for one drain of `model`, with up to the sink's
     /// `max_concurrent` calls at once.

@@ -106,12 +106,12 @@ struct SinkDrainer: Sendable {
         var report = report
         report.duration = clock.now - started
         var warnings: [String] = []
-        for warning in report.warnings { warnings.append(caller.redact(warning)) }
+        for warning in report.warnings { warnings.append(message(warning)) }
         report.warnings = warnings
         var errors: [String] = []
-        for error in report.errors { errors.append(caller.redact(error)) }
+        for error in report.errors { errors.append(message(error)) }
         report.errors = errors
-        if let error = report.finalizeError { report.finalizeError = caller.redact(error) }
+        if let error = report.finalizeError { report.finalizeError = message(error) }
         return report
     }
 
@@ -210,7 +210,7 @@ struct SinkDrainer: Sendable {
                     })
             }
             var batchError: String?
-            if let error = log.error { batchError = caller.redact(error) }
+            if let error = log.error { batchError = message(error) }
             let redactedLog = BatchLogEntry(
                 batch: log.batch, started: log.started, duration: log.duration, rows: log.rows,
                 delivered: log.delivered,
@@ -247,19 +247,30 @@ struct SinkDrainer: Sendable {
         }
     }
 
-    /// `disposition` with its messages redacted, and a dead one's payload (the row as read) filled in.
+    /// `disposition` with its messages redacted and clipped, and a dead one's payload (the row as
+    /// read) filled in.
     private func redacted(_ disposition: Disposition, row: String?) -> Disposition {
         switch disposition {
         case .delivered(let warning):
             guard let warning else { return disposition }
-            return .delivered(warning: caller.redact(warning))
+            return .delivered(warning: message(warning))
         case .retry(let at, let attempts, let error):
-            return .retry(at: at, attempts: attempts, error: caller.redact(error))
+            return .retry(at: at, attempts: attempts, error: message(error))
         case .dead(let error, let attempts, let payload):
             var shown: String?
             if let text = payload ?? row { shown = caller.redact(text) }
-            return .dead(error: caller.redact(error), attempts: attempts, payload: shown)
+            return .dead(error: message(error), attempts: attempts, payload: shown)
         }
+    }
+
+    /// The longest message kept: a status quoting a whole HTML error page must not fill the store.
+    static let messageLimit = 1_000
+
+    /// `text` redacted, on one line, and clipped to ``messageLimit`` characters.
+    func message(_ text: String) -> String {
+        let line = caller.redact(text).split(whereSeparator: \.isNewline).joined(separator: " ")
+        guard line.count > Self.messageLimit else { return line }
+        return line.prefix(Self.messageLimit) + "… (\(line.count - Self.messageLimit) more characters)"
     }
 
     /// `"ok"` for each of `keys`.

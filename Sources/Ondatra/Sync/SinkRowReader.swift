@@ -8,7 +8,8 @@ import OndatraSync
 struct SinkRowReader {
     /// One batch's rows, ready for `push`.
     struct Rows {
-        /// Every column of the target, then `__ondatra_rowid` and `__ondatra_change_type`.
+        /// Every column of the target, then `__ondatra_rowid`, `__ondatra_change_type` and
+        /// `__ondatra_snapshot`.
         var columns: [String]
         /// The rows found, in the batch's order, with their keys.
         var rows: [(key: ChangeKey, values: [DuckDB.Value])]
@@ -20,6 +21,9 @@ struct SinkRowReader {
     static let rowidColumn = "__ondatra_rowid"
     /// The change type column.
     static let changeTypeColumn = "__ondatra_change_type"
+    /// The snapshot that made the change: with the row id and change type, a key that is unique
+    /// over time (a row updated in two runs has the same `rowid:change_type` twice).
+    static let snapshotColumn = "__ondatra_snapshot"
 
     let session: Session
     let target: Target
@@ -65,7 +69,8 @@ struct SinkRowReader {
             }
             for key in keys { if let values = byRowid[key.rowid] { found[key] = values } }
         }
-        var rows = Rows(columns: columns + [Self.rowidColumn, Self.changeTypeColumn], rows: [], absent: [])
+        var rows = Rows(
+            columns: columns + [Self.rowidColumn, Self.changeTypeColumn, Self.snapshotColumn], rows: [], absent: [])
         for pending in batch.changes {
             guard let named = found[pending.key] else {
                 rows.absent.insert(pending.key)
@@ -74,6 +79,7 @@ struct SinkRowReader {
             var values = columns.map { named[$0] ?? .null }
             values.append(.bigint(pending.key.rowid))
             values.append(.varchar(pending.key.type.rawValue))
+            values.append(.bigint(pending.change.snapshot))
             rows.rows.append((pending.key, values))
         }
         return rows

@@ -26,6 +26,10 @@ public struct SyncSummary: Sendable, Equatable {
     public var errors: [String] = []
     /// Whether Ctrl-C stopped the drain.
     public var interrupted = false
+    /// Changes settled (delivered, retried or dead) by this run's pushes.
+    public var settled = 0
+    /// Changes waiting in the queue after this run (with `--no-sync`: all that wait to be pushed).
+    public var pending = 0
 
     /// Creates an empty summary.
     public init() {}
@@ -35,12 +39,15 @@ public struct SyncSummary: Sendable, Equatable {
 
     /// Changes settled per second of draining.
     public var rowsPerSecond: Int {
-        durationMs > 0 ? Int((Double(ok + failed + rejected) * 1000 / Double(durationMs)).rounded()) : 0
+        durationMs > 0 && settled > 0 ? Int((Double(settled) * 1000 / Double(durationMs)).rounded()) : 0
     }
 
     /// `sync: 3 ok, 0 failed, 0 rejected (1 batches, 120 rows/s)`, or `sync: 3 queued` with `--no-sync`.
     public var line: String {
-        guard pushed else { return "sync: \(queued) queued, not pushed (--no-sync)" }
+        guard pushed else {
+            let waiting = pending > queued ? " (\(pending) pending)" : ""
+            return "sync: \(queued) queued\(waiting), not pushed (--no-sync)"
+        }
         if batches == 0 && ok == 0 && failed == 0 && rejected == 0 && errors.isEmpty && !interrupted {
             return "sync: nothing to push"
         }
@@ -56,7 +63,7 @@ public struct SyncSummary: Sendable, Equatable {
             "queued": .int(Int64(queued)), "backfill": .bool(backfill), "pushed": .bool(pushed), "ok": .int(Int64(ok)),
             "failed": .int(Int64(failed)), "rejected": .int(Int64(rejected)), "batches": .int(Int64(batches)),
             "duration_ms": .int(Int64(durationMs)), "rows_per_second": .int(Int64(rowsPerSecond)),
-            "interrupted": .bool(interrupted), "warnings": .array(warnings.map(JSONValue.string)),
+            "interrupted": .bool(interrupted), "pending": .int(Int64(pending)), "warnings": .array(warnings.map(JSONValue.string)),
             "errors": .array(errors.map(JSONValue.string)),
         ])
     }
@@ -68,6 +75,7 @@ public struct SyncSummary: Sendable, Equatable {
         failed += report.retried
         rejected += report.dead
         batches += report.batches
+        settled += report.rows
         let (seconds, attoseconds) = report.duration.components
         durationMs += Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
         warnings += report.warnings

@@ -79,16 +79,21 @@ struct RunCommand: ParsableCommand {
             }
         }
         let interrupt = session.connection.interruptHandle
-        // Ctrl-C: stop the running statement (its transaction rolls back) and run nothing more.
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            runner.requestStop()
-            interrupt.interrupt()
-            scripts.cancel()
+        // Ctrl-C, and SIGTERM (what cron, systemd and container stops send): stop the running
+        // statement (its transaction rolls back), give back batches in flight, run nothing more.
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                runner.requestStop()
+                interrupt.interrupt()
+                scripts.cancel()
+            }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
-        defer { source.cancel() }
+        defer { for source in sources { source.cancel() } }
         let human = json ? FileHandle.standardError : FileHandle.standardOutput
         let clearsProgress = scripts.progress != nil
         var lastStatus: ModelResult.Status?
@@ -98,6 +103,7 @@ struct RunCommand: ParsableCommand {
             if clearsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             var text = result.line + "\n"
             for warning in result.warnings { text += "  warning: \(warning)\n" }
+            if let sync = result.sync { text += Self.syncDetails(sync, target: result.target) }
             human.write(Data(text.utf8))
             if json { FileHandle.standardOutput.write(Data((result.json.text + "\n").utf8)) }
         }
@@ -124,5 +130,16 @@ struct RunCommand: ParsableCommand {
                     "sync failed for \(failingSyncs.map(\.target.description).joined(separator: ", ")) (--strict-sync); see ondatrasql sync status",
                 exitCode: 1)
         }
+    }
+
+    /// The lines under a model's line that say why its sync warned or failed: the first few
+    /// messages, and where to look for the rest.
+    static func syncDetails(_ sync: SyncSummary, target: Target) -> String {
+        var text = ""
+        for warning in sync.warnings.prefix(3) { text += "  sync warning: \(warning)\n" }
+        if sync.warnings.count > 3 { text += "  … \(sync.warnings.count - 3) more warning(s) in --json\n" }
+        for error in sync.errors.prefix(3) { text += "  sync error: \(error)\n" }
+        if sync.hasFailures { text += "  see `ondatrasql sync status \(target)`\n" }
+        return text
     }
 }

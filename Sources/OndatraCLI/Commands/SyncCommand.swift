@@ -134,8 +134,12 @@ struct SyncRetryCommand: ParsableCommand {
     func run() throws {
         let name = try key(target)
         let (_, store) = try openStore(global)
-        guard let store, try store.targets().contains(name) else {
-            throw CommandFailure(message: "no sync state for \(target): it has not been synced yet", exitCode: 1)
+        let known = try store?.targets() ?? []
+        guard let store, known.contains(name) else {
+            let sinks = known.isEmpty ? "" : " (sinks: \(known.joined(separator: ", ")))"
+            throw CommandFailure(
+                message: "no sync state for \(target): it has not been synced yet\(sinks); name it as schema.table",
+                exitCode: 1)
         }
         let count = try store.retry(target: name, includeDead: dead, now: Date())
         print("\(count) change(s) of \(target) are due now; the next `ondatrasql run` pushes them.")

@@ -17,6 +17,16 @@ public struct LibAPI: Sendable, Equatable {
         case basic(userVariable: String, passwordVariable: String)
         /// A managed OAuth2 token; the settings as given.
         case oauth([String: String])
+
+        /// The variables the credentials come from (for an OAuth2 token, the settings naming one
+        /// with `…_env`).
+        public var variables: [String] {
+            switch self {
+            case .bearer(let variable), .header(_, let variable), .queryParameter(_, let variable): [variable]
+            case .basic(let user, let password): [user, password]
+            case .oauth(let settings): settings.filter { $0.key.hasSuffix("_env") }.map(\.value).sorted()
+            }
+        }
     }
 
     /// `rate_limit`.

@@ -21,8 +21,9 @@ public enum LibRegistry {
     /// - Throws: ``OndatraError`` naming the file, line and key of the first problem.
     public static func load(_ project: Project) throws -> [String: LibFunction] {
         let folder = project.url("lib")
+        // Hidden files (editor swap files, macOS `._name` copies) are not libs.
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
-            $0.hasSuffix(".star")
+            $0.hasSuffix(".star") && !$0.hasPrefix(".")
         }.sorted()
         var functions: [String: LibFunction] = [:]
         for file in files {

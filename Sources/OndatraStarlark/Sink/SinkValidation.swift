@@ -6,8 +6,10 @@ import Starlark
 
 /// The functions a sink lib defines, read from its syntax without running it.
 struct SinkFunctions: Sendable {
-    /// `push`'s parameter names, in order.
+    /// `push`'s named parameters, in order (`*args` and `**kwargs` left out).
     let pushParameters: [String]
+    /// Whether `push` takes `**kwargs`: it is then given every keyword value the runtime has.
+    let pushTakesAnyKeyword: Bool
     /// Whether `poll(job_ref)` is defined.
     let hasPoll: Bool
     /// Whether `finalize(succeeded, failed)` is defined.
@@ -28,10 +30,27 @@ struct SinkFunctions: Sendable {
         for statement in syntax.statements {
             if case .def(let function) = statement { functions[function.name] = function }
         }
-        pushParameters = functions["push"]?.parameters.compactMap { $0.name?.name } ?? []
-        guard functions["push"] != nil else {
+        guard let push = functions["push"] else {
             throw OndatraError(
                 .project, "has a \"push\" section in API but no push function; define def push(rows): …", file: file)
+        }
+        pushParameters = push.parameters.compactMap { parameter in
+            switch parameter.kind {
+            case .required, .optional: parameter.name?.name
+            case .star, .starStar: nil
+            }
+        }
+        pushTakesAnyKeyword = push.parameters.contains { if case .starStar = $0.kind { true } else { false } }
+        let takesRows = push.parameters.first.map { parameter in
+            switch parameter.kind {
+            case .required, .optional, .star: true
+            case .starStar: false
+            }
+        }
+        guard takesRows == true else {
+            throw OndatraError(
+                .project, "push takes the batch's rows as its first parameter: def push(rows): …", file: file,
+                line: push.position.line)
         }
         hasPoll = functions["poll"] != nil
         hasFinalize = functions["finalize"] != nil
@@ -40,7 +59,7 @@ struct SinkFunctions: Sendable {
 
 extension StarlarkHost {
     /// Checks a model's `@sink` without running anything.
-    public func sink(for model: Model) throws -> SinkDefinition {
+    public func sink(for model: Model, variables: [String: String]) throws -> SinkDefinition {
         guard let written = model.directives.sink else {
             throw OndatraError(.project, "has no @sink", file: model.path)
         }
@@ -76,6 +95,12 @@ extension StarlarkHost {
             throw fail(
                 "\(lib.name) takes \(push.arguments.count) argument(s) (API[\"push\"][\"args\"]: \(names)), got \(values.count)"
             )
+        }
+        if let auth = lib.api.auth {
+            for variable in auth.variables where (variables[variable] ?? "").isEmpty {
+                throw fail(
+                    "\(lib.path) authenticates with ${\(variable)}, which is not set; add \(variable)=… to .env or the environment")
+            }
         }
         let allowed = Set(SinkFunctions.runtimeParameters + push.arguments)
         for parameter in functions.pushParameters.dropFirst() where !allowed.contains(parameter) {

@@ -67,6 +67,7 @@ final class StarlarkSinkCaller: SinkCaller {
             guard let push = lane.globals["push"] else { throw PushFailure.scriptError("push is not defined") }
             let rows = try Self.rows(batch)
             var named: [(String, Starlark.Value)] = []
+            let all = self.functions.pushTakesAnyKeyword
             let declared = Set(self.functions.pushParameters.dropFirst())
             if declared.contains("batch_number") { named.append(("batch_number", .int(batch.number))) }
             if declared.contains("kind") { named.append(("kind", .string(self.model.kind.rawValue))) }
@@ -236,6 +237,8 @@ final class StarlarkSinkCaller: SinkCaller {
                     statuses[name] = text
                 }
                 perRow = statuses
+            } else if key == .string("per_row") {
+                return .invalid("\(shape): per_row must be a dict, got \(value.typeName)")
             }
         }
         guard done else { return .pending }

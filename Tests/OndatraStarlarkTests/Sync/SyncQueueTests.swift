@@ -39,7 +39,8 @@ import Testing
         #expect(calls.first?["kind"] as? String == "merge")
         #expect(calls.first?["keys"] as? [String] == ["id"])
         #expect(calls.first?["list"] as? String == "list-42")
-        #expect(calls.first?["columns"] as? [String] == ["id", "val", "__ondatra_rowid", "__ondatra_change_type"])
+        #expect(
+            calls.first?["columns"] as? [String] == ["id", "val", "__ondatra_rowid", "__ondatra_change_type", "__ondatra_snapshot"])
     }
 
     @Test func wrongArgumentsOrParametersAreRefusedBeforeAnythingRuns() async throws {
@@ -132,8 +133,8 @@ import Testing
             "models/sync/out.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: status\nSELECT * FROM raw.src\n")
         _ = try await fixture.run(clock: ManualClock())
         let errors = try fixture.store().deadLetters(of: "sync.out", limit: 10).map(\.error)
-        #expect(errors.contains { $0.contains("HTTP 422") && $0.contains("unprocessable") })
-        #expect(errors.contains { $0.contains("network error") && $0.contains("127.0.0.1:9") })
-        #expect(errors.contains { $0.contains("script error") && $0.contains("missing_column") })
+        #expect(errors.contains { $0.contains("HTTP 422") && $0.contains("unprocessable") }, "\(errors)")
+        #expect(errors.contains { $0.contains("network error") && $0.contains("127.0.0.1:9") }, "\(errors)")
+        #expect(errors.contains { $0.contains("script error") && $0.contains("missing_column") }, "\(errors)")
     }
 }
