@@ -12,6 +12,8 @@ import Synchronization
 /// let limiter = RateLimiter(requests: 100, per: .seconds(10))
 /// let start = limiter.reserve(at: clock.now)      // when this request may start
 /// clock.sleep(until: start)
+/// // … send it and read the answer …
+/// limiter.settle(start, at: clock.now)            // count it from when it surely reached the server
 /// ```
 public final class RateLimiter: Sendable {
     private struct State {
@@ -44,6 +46,20 @@ public final class RateLimiter: Sendable {
             state.starts.append(start)
             if state.starts.count > requests { state.starts.removeFirst(state.starts.count - requests) }
             return start
+        }
+    }
+
+    /// Counts the request reserved at `reserved` as started at `now` instead, when that is later:
+    /// call it when the request has been answered (or has failed). A request can reach the server
+    /// well after its slot (a new connection, a slow first request), so counting from its slot
+    /// would let the requests `requests` slots later reach the server less than a period after
+    /// it; counting from when it was answered, which it surely reached the server before, keeps
+    /// the limit as the server sees it. A slot already out of the window, or never reserved, is ignored.
+    public func settle(_ reserved: ContinuousClock.Instant, at now: ContinuousClock.Instant) {
+        state.withLock { state in
+            guard now > reserved, let index = state.starts.lastIndex(of: reserved) else { return }
+            state.starts[index] = now
+            state.starts.sort()
         }
     }
 

@@ -209,14 +209,17 @@ public struct HTTPModule: Sendable {
         var politeWaits = 0
         while true {
             // Waiting for the limiter does not spend a retry.
+            var slot: ContinuousClock.Instant?
             if let limiter = settings.rateLimiter {
-                try clock.sleep(until: limiter.reserve(at: clock.now), checking: thread.checkCancellation)
+                let start = limiter.reserve(at: clock.now)
+                slot = start
+                try clock.sleep(until: start, checking: thread.checkCancellation)
             }
             var retryAfter: Duration?
             let failure: HTTPNetworkError
             try thread.checkCancellation()
             do {
-                let response = try transport.send(request, cancellation: thread)
+                let response = try send(request, slot: slot, thread: thread)
                 guard RetryPolicy.isRetryable(status: response.status) else { return response }
                 retryAfter = response.header("Retry-After").flatMap { RetryPolicy.retryAfter($0, now: clock.wallTime) }
                 // A server that says when to come back is waited for without spending a retry
@@ -246,6 +249,17 @@ public struct HTTPModule: Sendable {
                 checking: thread.checkCancellation)
             attempt += 1
         }
+    }
+
+    /// Sends one attempt; then counts its rate-limit slot from when it was answered (see
+    /// ``RateLimiter/settle(_:at:)``), so a request slow to reach the server cannot let later ones crowd its window.
+    private func send(_ request: HTTPRequestData, slot: ContinuousClock.Instant?, thread: StarlarkThread) throws
+        -> HTTPResponseData
+    {
+        defer {
+            if let slot, let limiter = settings.rateLimiter { limiter.settle(slot, at: clock.now) }
+        }
+        return try transport.send(request, cancellation: thread)
     }
 
     /// How many `Retry-After` waits one request may take without spending its retries.

@@ -124,7 +124,11 @@ public final class OAuthTokens: Sendable {
         if let scope = settings.scope { form.append(("scope", scope)) }
         let body = form.map { URLEncoding.component($0.0) + "=" + URLEncoding.component($0.1) }.joined(separator: "&")
         let response: HTTPResponseData
-        if let rateLimiter { clock.sleep(until: rateLimiter.reserve(at: clock.now)) }
+        let slot = rateLimiter.map { $0.reserve(at: clock.now) }
+        if let slot { clock.sleep(until: slot) }
+        defer {
+            if let slot, let rateLimiter { rateLimiter.settle(slot, at: clock.now) }
+        }
         do {
             response = try transport.send(
                 HTTPRequestData(

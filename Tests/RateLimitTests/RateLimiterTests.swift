@@ -41,4 +41,20 @@ import Testing
         #expect(limiter.reserve(at: at(60_000)) == at(60_000))
         #expect(limiter.reserve(at: at(60_000)) == at(61_000))
     }
+
+    /// A request answered late (it waited for a connection) counts from its answer: the request
+    /// a full window of slots later waits a period from then, not from its slot, so a server
+    /// counting arrivals never sees more than the limit in one period.
+    @Test func aRequestCountsFromItsAnswerWhenThatIsLater() {
+        let limiter = RateLimiter(requests: 2, per: .seconds(1))
+        let first = limiter.reserve(at: at(0))
+        #expect(limiter.reserve(at: at(0)) == at(0))
+        limiter.settle(first, at: at(30))
+        #expect(limiter.reserve(at: at(40)) == at(1000))
+        #expect(limiter.reserve(at: at(40)) == at(1030))
+        // An earlier answer, or a slot no longer in the window, changes nothing.
+        limiter.settle(at(1000), at: at(500))
+        limiter.settle(first, at: at(5000))
+        #expect(limiter.reserve(at: at(1100)) == at(2000))
+    }
 }
