@@ -81,7 +81,9 @@ extension Runner {
         }
         FaultPoint.afterEnqueue.reach()
         guard syncOptions.push, !stopRequested.load(ordering: .relaxed), let scripts else {
-            if let status = try? store.status(of: key, now: syncOptions.clock.wallTime) { summary.pending = status.pending }
+            if let status = try? store.status(of: key, now: syncOptions.clock.wallTime) {
+                summary.pending = status.pending
+            }
             return summary
         }
         let caller: any SinkCaller

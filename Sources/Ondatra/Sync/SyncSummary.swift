@@ -63,7 +63,8 @@ public struct SyncSummary: Sendable, Equatable {
             "queued": .int(Int64(queued)), "backfill": .bool(backfill), "pushed": .bool(pushed), "ok": .int(Int64(ok)),
             "failed": .int(Int64(failed)), "rejected": .int(Int64(rejected)), "batches": .int(Int64(batches)),
             "duration_ms": .int(Int64(durationMs)), "rows_per_second": .int(Int64(rowsPerSecond)),
-            "interrupted": .bool(interrupted), "pending": .int(Int64(pending)), "warnings": .array(warnings.map(JSONValue.string)),
+            "interrupted": .bool(interrupted), "pending": .int(Int64(pending)),
+            "warnings": .array(warnings.map(JSONValue.string)),
             "errors": .array(errors.map(JSONValue.string)),
         ])
     }

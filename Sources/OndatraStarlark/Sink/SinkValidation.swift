@@ -99,7 +99,8 @@ extension StarlarkHost {
         if let auth = lib.api.auth {
             for variable in auth.variables where (variables[variable] ?? "").isEmpty {
                 throw fail(
-                    "\(lib.path) authenticates with ${\(variable)}, which is not set; add \(variable)=… to .env or the environment")
+                    "\(lib.path) authenticates with ${\(variable)}, which is not set; add \(variable)=… to .env or the environment"
+                )
             }
         }
         let allowed = Set(SinkFunctions.runtimeParameters + push.arguments)

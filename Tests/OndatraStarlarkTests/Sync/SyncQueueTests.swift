@@ -40,7 +40,9 @@ import Testing
         #expect(calls.first?["keys"] as? [String] == ["id"])
         #expect(calls.first?["list"] as? String == "list-42")
         #expect(
-            calls.first?["columns"] as? [String] == ["id", "val", "__ondatra_rowid", "__ondatra_change_type", "__ondatra_snapshot"])
+            calls.first?["columns"] as? [String] == [
+                "id", "val", "__ondatra_rowid", "__ondatra_change_type", "__ondatra_snapshot",
+            ])
     }
 
     @Test func wrongArgumentsOrParametersAreRefusedBeforeAnythingRuns() async throws {
