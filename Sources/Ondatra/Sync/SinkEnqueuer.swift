@@ -31,11 +31,24 @@ struct SinkEnqueuer {
     /// - Parameter rebuilt: this run rebuilt the table (a backfill run): its current rows
     ///   supersede whatever was pending.
     func enqueue(through snapshot: Int64, rebuilt: Bool = false) throws -> Outcome {
-        let watermark = try store.watermark(of: key)
-        if let watermark, watermark >= snapshot { return Outcome() }
         guard try tableExists(at: snapshot) else { return Outcome() }
+        var watermark = try store.watermark(of: key)
+        let source = try tableSource(through: snapshot)
+        let recorded = try store.source(of: key)
         var outcome = Outcome()
-        if rebuilt {
+        if let known = watermark, known > snapshot || (recorded != nil && source != nil && recorded != source) {
+            // The catalog was replaced or restored, or the table created anew, behind the store's
+            // back: the watermark's snapshots are not this table's.
+            outcome.backfill = true
+            outcome.warning =
+                "the sync watermark (snapshot \(known)) does not belong to this catalog's \(target) (was the catalog replaced or restored?), so every current row is queued again as an insert (a backfill)"
+            watermark = nil
+        } else if let known = watermark, known == snapshot {
+            return Outcome()
+        }
+        if outcome.backfill {
+            // Decided above.
+        } else if rebuilt {
             outcome.backfill = true
         } else if let watermark {
             if try oldestSnapshot() > watermark {
@@ -58,7 +71,9 @@ struct SinkEnqueuer {
             \(SQLLiteral.quote(target.table)), \(watermark.map { $0 + 1 } ?? 0), \(snapshot))
             """
         let session = self.session
-        outcome.queued = try store.enqueue(target: key, through: snapshot, replacing: outcome.backfill, now: now) {
+        outcome.queued = try store.enqueue(
+            target: key, through: snapshot, source: source, replacing: outcome.backfill, now: now
+        ) {
             writer in
             let result = try session.query(sql)
             while let chunk = try result.nextChunk() {
@@ -82,6 +97,25 @@ struct SinkEnqueuer {
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
             [.varchar(session.catalog), .varchar(target.schema), .varchar(target.table)])
         return (rows.first?.first?.int64 ?? 0) > 0
+    }
+
+    /// The table's identity as of `snapshot`: the snapshot that created it and that snapshot's
+    /// time, so a table created anew, or a catalog replaced by another whose snapshot ids overlap,
+    /// reads differently. Nil when the creating snapshot was expired (then nothing is compared).
+    private func tableSource(through snapshot: Int64) throws -> String? {
+        let rows = try session.connection.rows(
+            """
+            SELECT snapshot_id, snapshot_time::VARCHAR, unnest(changes['tables_created'])
+            FROM ducklake_snapshots(\(SQLLiteral.quote(session.catalog))) WHERE snapshot_id <= \(snapshot)
+            """)
+        let wanted = Target.folded("\(target.schema).\(target.table)")
+        let created = rows.filter { row in
+            row.count == 3 && (row[2].string.map { Target.folded(Self.unquoted($0)) == wanted } ?? false)
+        }
+        guard let last = created.max(by: { ($0[0].int64 ?? 0) < ($1[0].int64 ?? 0) }),
+            let id = last[0].int64, let time = last[1].string
+        else { return nil }
+        return "\(id)@\(time)"
     }
 
     /// The oldest snapshot the catalog still has.

@@ -14,15 +14,19 @@ public protocol DeliveryStore: Sendable {
     /// The last snapshot whose changes are queued for `target`; nil before its first enqueue.
     func watermark(of target: String) throws -> Int64?
 
+    /// What `target`'s watermark snapshots belong to (the caller's identity of the table, so a
+    /// catalog replaced or restored behind the store's back is noticed); nil when never recorded.
+    func source(of target: String) throws -> String?
+
     /// In one transaction: when `replacing` (a backfill), drops every pending change of `target`
     /// that is not in a batch holding an async job; adds the changes `body` writes (a change whose
     /// key is already pending keeps the latest snapshot, and its attempts start over); sets the
-    /// watermark to `snapshot`. If `body` throws, nothing is written.
+    /// watermark to `snapshot` and, when given, its `source`. If `body` throws, nothing is written.
     /// - Parameter now: when the new changes become due.
     /// - Returns: how many changes `body` wrote.
     @discardableResult
     func enqueue(
-        target: String, through snapshot: Int64, replacing: Bool, now: Date,
+        target: String, through snapshot: Int64, source: String?, replacing: Bool, now: Date,
         _ body: (inout ChangeWriter) throws -> Void
     ) throws -> Int
 
@@ -71,6 +75,17 @@ public protocol DeliveryStore: Sendable {
 
     /// The most recent batches of `target`, newest first.
     func batches(of target: String, limit: Int) throws -> [BatchLogEntry]
+}
+
+extension DeliveryStore {
+    /// ``enqueue(target:through:source:replacing:now:_:)`` leaving the recorded source as it is.
+    @discardableResult
+    public func enqueue(
+        target: String, through snapshot: Int64, replacing: Bool, now: Date,
+        _ body: (inout ChangeWriter) throws -> Void
+    ) throws -> Int {
+        try enqueue(target: target, through: snapshot, source: nil, replacing: replacing, now: now, body)
+    }
 }
 
 /// Whose batches ``DeliveryStore/recover(target:owner:takeOver:now:leaseUntil:)`` may take back besides expired ones.

@@ -10,6 +10,10 @@ extension SQLiteDeliveryStore {
         migrator.registerMigration("v1") { db in
             for statement in schemaV1 { try db.execute(sql: statement) }
         }
+        // Version 2: what the watermark's snapshots belong to (see ``DeliveryStore/source(of:)``).
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE targets ADD COLUMN source TEXT")
+        }
         return migrator
     }
 

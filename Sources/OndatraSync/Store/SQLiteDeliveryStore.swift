@@ -84,14 +84,22 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
         }
     }
 
+    /// What the watermark's snapshots belong to, as the last enqueue recorded it.
+    public func source(of target: String) throws -> String? {
+        try queue.read { db in
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT source FROM targets WHERE name = ?"), arguments: [target])
+        }
+    }
+
     /// Enqueues the changes `body` writes and moves the watermark, in one transaction (see
-    /// ``DeliveryStore/enqueue(target:through:replacing:now:_:)``). The changes are written a chunk
+    /// ``DeliveryStore/enqueue(target:through:source:replacing:now:_:)``). The changes are written a chunk
     /// at a time through one prepared upsert, so memory stays flat however many there are.
     /// `body` must not call this store: it runs inside the store's transaction, and GRDB stops
     /// the process on a re-entrant call.
     @discardableResult
     public func enqueue(
-        target: String, through snapshot: Int64, replacing: Bool, now: Date,
+        target: String, through snapshot: Int64, source: String?, replacing: Bool, now: Date,
         _ body: (inout ChangeWriter) throws -> Void
     ) throws -> Int {
         let nowMS = StoreTime.milliseconds(now)
@@ -119,7 +127,8 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
             try body(&writer)
             try writer.flush()
             try db.executeCached(
-                sql: "UPDATE targets SET watermark = ? WHERE id = ?", arguments: [snapshot, targetID])
+                sql: "UPDATE targets SET watermark = ?, source = coalesce(?, source) WHERE id = ?",
+                arguments: [snapshot, source, targetID])
             return writer.count
         }
     }

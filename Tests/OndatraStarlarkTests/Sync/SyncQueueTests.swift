@@ -139,4 +139,39 @@ import Testing
         #expect(errors.contains { $0.contains("network error") && $0.contains("127.0.0.1:9") }, "\(errors)")
         #expect(errors.contains { $0.contains("script error") && $0.contains("missing_column") }, "\(errors)")
     }
+
+    /// A catalog replaced behind the delivery store's back (deleted and rebuilt, restored from a
+    /// backup) has snapshot ids that mean nothing to the old watermark: the next run notices and
+    /// queues every current row again instead of pushing nothing.
+    @Test func aReplacedCatalogIsNoticedAndBackfilled() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write("lib/recorder.star", SyncFixture.recordingLib(url: fixture.server.baseURL))
+        try source(fixture, 1...3)
+        try fixture.write(
+            "models/sync/out.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: recorder\nSELECT * FROM raw.src\n")
+        _ = try await fixture.run()
+        // Move the catalog on a few snapshots, so the watermark is ahead of a new catalog.
+        for round in 4...6 {
+            try source(fixture, 1...round)
+            _ = try await fixture.run()
+        }
+        let before = fixture.bodies("/batch").count
+        for name in try FileManager.default.contentsOfDirectory(atPath: fixture.project.root.path)
+        where name.hasPrefix("lake.sqlite") {
+            try FileManager.default.removeItem(at: fixture.project.url(name))
+        }
+        let rebuilt = try await fixture.run()
+        let sync = try #require(rebuilt.results["sync.out"]?.sync)
+        #expect(sync.backfill)
+        #expect(sync.warnings.contains { $0.contains("does not belong to this catalog") })
+        #expect(sync.ok == 6)
+        let ids = fixture.bodies("/batch").dropFirst(before).flatMap {
+            ($0 as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+        }
+        #expect(ids.sorted() == [1, 2, 3, 4, 5, 6])
+        // And later changes flow again.
+        try source(fixture, 1...7)
+        let next = try await fixture.run()
+        #expect(next.results["sync.out"]?.sync?.ok == 1)
+    }
 }
