@@ -57,7 +57,9 @@ extension DrainMachine {
         private struct Group: Sendable, Equatable {
             let message: String
             var keys: [ChangeKey]
-            var count: Int
+            /// Every key the message was counted against (a change retried in the same drain
+            /// counts once).
+            var seen: Set<ChangeKey>
         }
 
         private var groups: [Group] = []
@@ -66,10 +68,10 @@ extension DrainMachine {
         /// ones is dropped.
         mutating func add(_ message: String, key: ChangeKey) {
             if let index = groups.firstIndex(where: { $0.message == message }) {
+                guard groups[index].seen.insert(key).inserted else { return }
                 if groups[index].keys.count < StatusClassifier.keysNamed { groups[index].keys.append(key) }
-                groups[index].count += 1
             } else if groups.count < DrainReport.errorLimit {
-                groups.append(Group(message: message, keys: [key], count: 1))
+                groups.append(Group(message: message, keys: [key], seen: [key]))
             }
         }
 
@@ -77,7 +79,7 @@ extension DrainMachine {
         var lines: [String] {
             groups.map { group in
                 let named = group.keys.map(\.description).joined(separator: ", ")
-                let more = group.count > group.keys.count ? " and \(group.count - group.keys.count) more" : ""
+                let more = group.seen.count > group.keys.count ? " and \(group.seen.count - group.keys.count) more" : ""
                 return "\(named)\(more): \(group.message)"
             }
         }
