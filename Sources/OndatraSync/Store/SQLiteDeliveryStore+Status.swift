@@ -9,13 +9,14 @@ extension SQLiteDeliveryStore {
         return try queue.read { db -> Date? in
             guard let targetID = try Self.targetID(db, name: target) else { return nil }
             let earliest = try [0, 1].compactMap { inBackoff in
+                // Cached: the drain asks each time its queue runs dry.
                 try Int64.fetchOne(
-                    db,
-                    sql: """
-                        SELECT next_attempt FROM pending
-                        WHERE target_id = ? AND batch_id IS NULL AND in_backoff = ? AND next_attempt > ?
-                        ORDER BY next_attempt LIMIT 1
-                        """, arguments: [targetID, inBackoff, nowMS])
+                    db.cachedStatement(
+                        sql: """
+                            SELECT next_attempt FROM pending
+                            WHERE target_id = ? AND batch_id IS NULL AND in_backoff = ? AND next_attempt > ?
+                            ORDER BY next_attempt LIMIT 1
+                            """), arguments: [targetID, inBackoff, nowMS])
             }.min()
             return earliest.map(StoreTime.date)
         }
