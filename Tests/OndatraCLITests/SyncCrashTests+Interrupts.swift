@@ -9,10 +9,12 @@ import Testing
 
 /// Runs that are interrupted, or overlap, rather than killed.
 extension SyncCrashTests {
-    /// Ctrl-C while two batches wait for the server's answer: the requests are cancelled, the
-    /// run exits 130 and gives both batches back (nothing stays in flight), and the rerun pushes
-    /// the rest; only the two cancelled batches are pushed twice.
-    @Test func anInterruptedDrainGivesItsBatchesBackAndTheRerunDeliversTheRest() async throws {
+    /// Ctrl-C (and SIGTERM, what cron, systemd and container stops send) while two batches wait
+    /// for the server's answer: the requests are cancelled, the run exits 130 and gives both
+    /// batches back (nothing stays in flight), and the rerun pushes the rest; only the two
+    /// cancelled batches are pushed twice.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func anInterruptedDrainGivesItsBatchesBackAndTheRerunDeliversTheRest(signal: Int32) async throws {
         let gate = Gate()
         let project = try await SinkProject()
         let answered = Mutex(0)
@@ -35,7 +37,7 @@ extension SyncCrashTests {
             Issue.record("the run never had two batches waiting: \(try await run.exit())")
             return
         }
-        run.send(SIGINT)
+        run.send(signal)
         let interrupted = try await run.exit(limit: .seconds(120))
         gate.open()
         #expect(interrupted.status == 130 && !interrupted.signaled, "\(interrupted)")
