@@ -70,6 +70,10 @@ let package = Package(
             dependencies: [
                 "DuckDB", "Starlark", "StarlarkHTTP", "OndatraTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The sync benchmark's counting server.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // What scripts/leakcheck runs under valgrind: the DuckDB module alone, in a small binary.

@@ -8,7 +8,7 @@ struct OndatraBench: ParsableCommand {
         commandName: "ondatra-bench",
         abstract: "Benchmarks for OndatraSQL, each beside the peer it is compared with.",
         subcommands: [
-            ReadBenchmark.self, StarlarkBenchmark.self, DAGBenchmark.self, IngestBenchmark.self,
+            ReadBenchmark.self, StarlarkBenchmark.self, DAGBenchmark.self, IngestBenchmark.self, SyncBenchmark.self,
         ]
     )
 }
