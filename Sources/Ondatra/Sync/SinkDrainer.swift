@@ -203,11 +203,10 @@ struct SinkDrainer: Sendable {
             // Statuses are the script's text and may quote a response holding a secret.
             var filled = outcomes
             for (key, disposition) in outcomes {
-                filled[key] = redacted(
-                    disposition,
-                    row: state.flatMap { state in
-                        state.rows[key].map { Self.json(columns: state.columns, values: $0) }
-                    })
+                // The row as JSON only for a dead letter's payload: most rows are delivered.
+                filled[key] = redacted(disposition) {
+                    state.flatMap { state in state.rows[key].map { Self.json(columns: state.columns, values: $0) } }
+                }
             }
             var batchError: String?
             if let error = log.error { batchError = message(error) }
@@ -248,8 +247,8 @@ struct SinkDrainer: Sendable {
     }
 
     /// `disposition` with its messages redacted and clipped, and a dead one's payload (the row as
-    /// read) filled in.
-    private func redacted(_ disposition: Disposition, row: String?) -> Disposition {
+    /// read, made only then) filled in.
+    private func redacted(_ disposition: Disposition, row: () -> String?) -> Disposition {
         switch disposition {
         case .delivered(let warning):
             guard let warning else { return disposition }
@@ -258,7 +257,7 @@ struct SinkDrainer: Sendable {
             return .retry(at: at, attempts: attempts, error: message(error))
         case .dead(let error, let attempts, let payload):
             var shown: String?
-            if let text = payload ?? row { shown = caller.redact(text) }
+            if let text = payload ?? row() { shown = caller.redact(text) }
             return .dead(error: message(error), attempts: attempts, payload: shown)
         }
     }
