@@ -2,10 +2,11 @@ import DuckDB
 import Foundation
 import OndatraSync
 import RateLimit
+import Synchronization
 
-/// Performs the actions of one target's ``DrainMachine``: store calls and row reads on its own
-/// task (with a session of its own), `push`, `poll`, `finalize` and waits as child tasks, at most
-/// the sink's `max_concurrent` pushes at once. Cancelling the task stops the drain: nothing more
+/// Performs the actions of one target's ``DrainMachine``: store calls on its own task, `push`
+/// (after reading the batch's rows, with a session of its own), `poll`, `finalize` and waits as
+/// child tasks, at most the sink's `max_concurrent` pushes at once. Cancelling the task stops the drain: nothing more
 /// is claimed, calls in flight are cancelled and their batches released.
 struct SinkDrainer: Sendable {
     /// What the drain did, and the store or read error that ended it early, if one did.
@@ -28,24 +29,41 @@ struct SinkDrainer: Sendable {
     let progress: (@Sendable (DrainReport) -> Void)?
 
     /// Rows read for a batch in flight, kept until it settles (for dead letters' payloads).
-    private struct InFlight {
+    private struct InFlight: Sendable {
         var columns: [String]
-        var rows: [ChangeKey: [DuckDB.Value]]
+        var rows: [(key: ChangeKey, values: [DuckDB.Value])]
         var absent: Set<ChangeKey>
         /// Every change's row was gone: nothing is pushed or polled.
         var allAbsent: Bool
     }
 
+    /// The batches in flight: written by their push tasks once the rows are read, read and removed
+    /// by the drain when the batch settles.
+    private final class InFlightBatches: Sendable {
+        private let batches = Mutex<[BatchID: InFlight]>([:])
+        subscript(id: BatchID) -> InFlight? {
+            get { batches.withLock { $0[id] } }
+            set { batches.withLock { $0[id] = newValue } }
+        }
+        func remove(_ id: BatchID) -> InFlight? { batches.withLock { $0.removeValue(forKey: id) } }
+    }
+
     /// Drains until the machine finishes.
     func run() async -> Outcome {
-        // Store calls and DuckDB reads block their thread: they run on one thread of their own,
-        // never on the cooperative pool, and that thread alone touches the reader's session.
+        // Store calls and DuckDB reads block their thread: they run on threads of their own, never
+        // on the cooperative pool. Store calls on one, row reads on another (so a batch's rows are
+        // read while another batch is claimed or settled), and that one alone touches the reader's
+        // session.
         let io = BlockingPool(size: 1, name: "sync-io")
-        defer { io.shutdown() }
+        let reads = BlockingPool(size: 1, name: "sync-read")
+        defer {
+            io.shutdown()
+            reads.shutdown()
+        }
         let reader: IOConfined<SinkRowReader>
         do {
             let (context, target) = (context, target)
-            reader = try await io.run {
+            reader = try await reads.run {
                 IOConfined(SinkRowReader(session: try context.makeSession(), target: target))
             }
         } catch {
@@ -55,7 +73,7 @@ struct SinkDrainer: Sendable {
         let started = clock.now
         var machine = DrainMachine(target: key, settings: settings, now: clock.wallTime)
         var queue = machine.start()
-        var inFlight: [BatchID: InFlight] = [:]
+        let inFlight = InFlightBatches()
         var stopped = false
         var failure: String?
         let result: DrainReport? = await withTaskGroup(of: DrainMachine.Event.self) { group in
@@ -65,7 +83,7 @@ struct SinkDrainer: Sendable {
                     if case .finish(let report) = action { return report }
                     do {
                         if let event = try await perform(
-                            action, io: io, reader: reader, inFlight: &inFlight, group: &group)
+                            action, io: io, reads: reads, reader: reader, inFlight: inFlight, group: &group)
                         {
                             queue += machine.handle(event)
                             if case .completed = event { report(machine.report, since: started) }
@@ -117,8 +135,8 @@ struct SinkDrainer: Sendable {
 
     /// Performs `action`; returns the event it produced at once, or nil when a child task will.
     private func perform(
-        _ action: DrainMachine.Action, io: BlockingPool, reader: IOConfined<SinkRowReader>,
-        inFlight: inout [BatchID: InFlight], group: inout TaskGroup<DrainMachine.Event>
+        _ action: DrainMachine.Action, io: BlockingPool, reads: BlockingPool, reader: IOConfined<SinkRowReader>,
+        inFlight: InFlightBatches, group: inout TaskGroup<DrainMachine.Event>
     ) async throws -> DrainMachine.Event? {
         let now = clock.wallTime
         let leaseUntil = clock.wallTime(after: settings.lease)
@@ -139,27 +157,27 @@ struct SinkDrainer: Sendable {
             return .claimed(batch, nextDue: nextDue, now: now)
         case .push(let batch, let number):
             FaultPoint.midBatch.reach()
-            let rows: SinkRowReader.Rows
-            do {
-                rows = try await io.run { IOConfined(try reader.value.read(batch)) }.value
-            } catch {
-                return .pushFailed(batch.id, .scriptError("\(error)"), now: now)
-            }
-            let state = InFlight(
-                columns: rows.columns, rows: Dictionary(rows.rows.map { ($0.key, $0.values) }) { a, _ in a },
-                absent: rows.absent, allAbsent: rows.rows.isEmpty)
-            inFlight[batch.id] = state
-            if state.allAbsent {
-                // Nothing left to push: the changes are acknowledged as no-ops.
-                switch settings.mode {
-                case .sync: return .pushReturned(batch.id, .statuses(Self.ok(rows.absent)), now: now)
-                case .atomic: return .pushReturned(batch.id, .none, now: now)
-                case .async: return .pushReturned(batch.id, .job("null"), now: now)
-                }
-            }
-            let sinkBatch = SinkBatch(columns: rows.columns, rows: rows.rows.map(\.values), number: number)
-            let (caller, clock, absent, id) = (caller, clock, rows.absent, batch.id)
+            let (caller, clock, id, mode) = (caller, clock, batch.id, settings.mode)
             group.addTask {
+                // The rows first, on the read thread, while the drain goes on claiming and settling.
+                let rows: SinkRowReader.Rows
+                do {
+                    rows = try await reads.run { IOConfined(try reader.value.read(batch)) }.value
+                } catch {
+                    return .pushFailed(id, .scriptError("\(error)"), now: clock.wallTime)
+                }
+                let absent = rows.absent
+                inFlight[id] = InFlight(
+                    columns: rows.columns, rows: rows.rows, absent: absent, allAbsent: rows.rows.isEmpty)
+                if rows.rows.isEmpty {
+                    // Nothing left to push: the changes are acknowledged as no-ops.
+                    switch mode {
+                    case .sync: return .pushReturned(id, .statuses(Self.ok(absent)), now: clock.wallTime)
+                    case .atomic: return .pushReturned(id, .none, now: clock.wallTime)
+                    case .async: return .pushReturned(id, .job("null"), now: clock.wallTime)
+                    }
+                }
+                let sinkBatch = SinkBatch(columns: rows.columns, rows: rows.rows.map(\.values), number: number)
                 do {
                     let reply = try await caller.push(sinkBatch)
                     FaultPoint.afterPush.reach()
@@ -199,13 +217,16 @@ struct SinkDrainer: Sendable {
             }
             return nil
         case .complete(let id, let outcomes, let log):
-            let state = inFlight.removeValue(forKey: id)
+            let state = inFlight.remove(id)
+            // The rows by key only for dead letters' payloads: most batches have none.
+            let dead = outcomes.values.contains { if case .dead = $0 { true } else { false } }
+            let rows = dead ? state.map { Dictionary($0.rows.map { ($0.key, $0.values) }) { a, _ in a } } : nil
             // Statuses are the script's text and may quote a response holding a secret.
             var filled = outcomes
             for (key, disposition) in outcomes {
-                // The row as JSON only for a dead letter's payload: most rows are delivered.
+                // The row as JSON only for a dead letter's payload.
                 filled[key] = redacted(disposition) {
-                    state.flatMap { state in state.rows[key].map { Self.json(columns: state.columns, values: $0) } }
+                    state.flatMap { state in rows?[key].map { Self.json(columns: state.columns, values: $0) } }
                 }
             }
             var batchError: String?
@@ -218,7 +239,7 @@ struct SinkDrainer: Sendable {
             try await io.run { try store.complete(batch: id, outcomes: settled, log: redactedLog) }
             return .completed(id, now: clock.wallTime)
         case .release(let id):
-            inFlight[id] = nil
+            _ = inFlight.remove(id)
             try await io.run { try store.release(batch: id) }
             return .released(id, now: now)
         case .wait(let until):
@@ -297,8 +318,8 @@ struct SinkDrainer: Sendable {
 }
 
 /// A value that is not `Sendable` (a DuckDB session, rows of DuckDB values) handed between the
-/// drain's task and its one I/O thread. Safe because the I/O pool has a single thread and the
-/// drain awaits each call: the value is never used by two threads at once.
+/// drain's tasks and its one read thread. Safe because the read pool has a single thread and each
+/// task awaits its call: the value is never used by two threads at once.
 struct IOConfined<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
