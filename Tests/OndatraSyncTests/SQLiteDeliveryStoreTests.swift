@@ -134,6 +134,35 @@ private typealias F = StoreFixture
             try store.claim(target: "main.unknown", limit: 5, owner: "run-a", now: F.t0, leaseUntil: F.at(60)) == nil)
     }
 
+    /// A claim points its batch at exactly the changes it returns (one statement over the claim
+    /// order): not at a change of the same order that is not due yet, nor at another target's.
+    @Test func aClaimTakesExactlyTheChangesItReturns() throws {
+        try store.add((1...6).map { F.change($0) }, through: 1)
+        try store.add([F.change(0)], through: 1, now: F.at(30))
+        try store.add((1...3).map { F.change($0) }, to: "main.other", through: 1)
+        let first = try #require(try store.take(4))
+        #expect(first.changes.map(\.change.key.rowid) == [1, 2, 3, 4])
+        #expect(try store.status().inFlight == 4 && store.status().pending == 3)
+        #expect(try store.status("main.other").inFlight == 0)
+        #expect(try store.take(10)?.changes.map(\.change.key.rowid) == [5, 6])
+        #expect(try store.take(10) == nil)
+        #expect(try store.take(10, now: F.at(30))?.changes.map(\.change.key.rowid) == [0])
+    }
+
+    /// Settling a batch whose changes were all delivered removes that batch's changes and no other.
+    @Test func completingADeliveredBatchLeavesTheOtherBatchInFlight() throws {
+        try store.add((1...6).map { F.change($0) }, through: 1)
+        let first = try #require(try store.take(3))
+        let second = try #require(try store.take(3))
+        try store.complete(
+            batch: first.id,
+            outcomes: Dictionary(uniqueKeysWithValues: first.changes.map { ($0.key, .delivered(warning: nil)) }),
+            log: F.logEntry(first.id, rows: 3, delivered: 3))
+        #expect(try store.status().pending == 0 && store.status().inFlight == 3)
+        try store.release(batch: second.id)
+        #expect(try store.take(10, now: F.at(1))?.changes.map(\.change) == second.changes.map(\.change))
+    }
+
     @Test func changesQueuedForLaterAreNotClaimedEarly() throws {
         try store.add([F.change(1)], through: 1, now: F.at(30))
         #expect(try store.take(now: F.at(29)) == nil)

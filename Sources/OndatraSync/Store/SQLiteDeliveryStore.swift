@@ -188,12 +188,18 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
                 sql: "INSERT INTO batches (target_id, owner, lease_until, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [targetID, owner, StoreTime.milliseconds(leaseUntil), nowMS])
             let batchID = db.lastInsertedRowID
-            let assign = try db.cachedStatement(
-                sql: "UPDATE pending SET batch_id = ? WHERE target_id = ? AND row_id = ? AND change_type = ?")
-            for change in changes {
-                assign.setUncheckedArguments([batchID, targetID, change.key.rowid, change.key.type.storeCode])
-                try assign.execute()
-            }
+            // The changes read are the due ones up to the last in claim order (the order is a key):
+            // one statement points them all at the batch, walking the same index.
+            guard let last = changes.last else { return nil }
+            try db.executeCached(
+                sql: """
+                    UPDATE pending INDEXED BY pending_ready SET batch_id = ?
+                    WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 0 AND next_attempt <= ?
+                    AND (snapshot, row_id, change_type) <= (?, ?, ?)
+                    """,
+                arguments: [
+                    batchID, targetID, nowMS, last.change.snapshot, last.key.rowid, last.key.type.storeCode,
+                ])
             return ClaimedBatch(id: String(batchID), target: target, changes: changes, leaseUntil: leaseUntil)
         }
     }
@@ -278,6 +284,9 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
                         (target_id, row_id, change_type, snapshot, attempts, error, payload, failed_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            // Delivered changes are removed together at the end, unless some member has no outcome.
+            var delivered: [(rowid: Int64, code: Int64)] = []
+            var unsettled = 0
             for member in members {
                 let rowid: Int64 = member[0]
                 let code: Int64 = member[1]
@@ -287,10 +296,9 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
                 }
                 switch outcomes[ChangeKey(rowid: rowid, type: type)] {
                 case nil:
-                    continue
+                    unsettled += 1
                 case .delivered:
-                    remove.setUncheckedArguments([targetID, rowid, code])
-                    try remove.execute()
+                    delivered.append((rowid, code))
                 case .retry(let at, let attempts, let error):
                     reschedule.setUncheckedArguments([
                         attempts, StoreTime.milliseconds(at), error, endedMS, targetID, rowid, code,
@@ -299,6 +307,19 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
                 case .dead(let error, let attempts, let payload):
                     bury.setUncheckedArguments([targetID, rowid, code, snapshot, attempts, error, payload, endedMS])
                     try bury.execute()
+                    remove.setUncheckedArguments([targetID, rowid, code])
+                    try remove.execute()
+                }
+            }
+            if unsettled == 0 {
+                // Retried changes have left the batch and dead ones the queue: what is left of the
+                // batch but superseded changes was delivered.
+                if !delivered.isEmpty {
+                    try db.executeCached(
+                        sql: "DELETE FROM pending WHERE batch_id = ? AND superseded = 0", arguments: [batchID])
+                }
+            } else {
+                for (rowid, code) in delivered {
                     remove.setUncheckedArguments([targetID, rowid, code])
                     try remove.execute()
                 }
