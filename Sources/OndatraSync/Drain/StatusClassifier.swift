@@ -80,6 +80,7 @@ public enum StatusClassifier {
     /// around the text and the message are trimmed; an empty message reads "(no message)"). Nil for
     /// anything else.
     public static func parse(_ text: String) -> Status? {
+        if text == "ok" { return .ok }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed == "ok" { return .ok }
         guard let colon = trimmed.firstIndex(of: ":") else { return nil }
@@ -99,7 +100,8 @@ public enum StatusClassifier {
     /// - atomic: `None` delivers every change; anything else fails every change.
     /// - async: a job reference is returned to be saved and polled; anything else fails every change.
     public static func judge(push reply: PushReply, mode: BatchMode, keys: [ChangeKey]) -> PushJudgement {
-        let returned = "push returned \(describe(reply))"
+        // Only a reply that fails the batch is described (describing sorts a statuses dict).
+        var returned: String { "push returned \(describe(reply))" }
         switch (mode, reply) {
         case (.sync, .statuses(let statuses)):
             return .settled(judge(statuses: statuses, keys: keys, call: "push"))
@@ -143,6 +145,7 @@ public enum StatusClassifier {
     /// - Parameter call: the function that returned the dict (`push` or `poll`), for the messages.
     public static func judge(statuses: [String: String], keys: [ChangeKey], call: String) -> Verdict {
         var rows: [ChangeKey: RowVerdict] = [:]
+        rows.reserveCapacity(keys.count)
         var missing: [String] = []
         var wellFormed = true
         for key in keys {
@@ -160,14 +163,20 @@ public enum StatusClassifier {
                 rows[key] = .failed("\(call) returned unknown status \(quoted(text)) for \(key); use \(allowedForms)")
             }
         }
+        // The batch's keys that have a status, each matching one status.
+        let found = rows.count
         if !missing.isEmpty {
             wellFormed = false
             let message =
                 "\(call) returned no status for \(list(missing)); return one status per row keyed \"<rowid>:<change_type>\""
             for key in keys where rows[key] == nil { rows[key] = .failed(message) }
         }
-        let batchKeys = Set(keys.map(\.description))
-        let extra = statuses.keys.filter { !batchKeys.contains($0) }.sorted().map(quoted)
+        // With no more statuses than keys found, none is extra.
+        var extra: [String] = []
+        if statuses.count > found {
+            let batchKeys = Set(keys.map(\.description))
+            extra = statuses.keys.filter { !batchKeys.contains($0) }.sorted().map(quoted)
+        }
         let warnings = extra.isEmpty ? [] : ["\(call) returned statuses for keys not in the batch: \(list(extra))"]
         return Verdict(rows: rows, wellFormed: wellFormed, warnings: warnings)
     }
