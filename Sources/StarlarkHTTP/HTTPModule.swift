@@ -123,7 +123,7 @@ public struct HTTPModule: Sendable {
         let bodies = [bound[3], bound[4], bound[5]].compactMap { $0 }.filter { $0 != .none }
         if bodies.count > 1 { throw StarlarkError("\(function): give at most one of json, data and body") }
         if let json = bound[3], json != .none {
-            request.body = Array(try JSONModule.encode(json).utf8)
+            request.body = try JSONModule.encodeUTF8(json)
             setHeader("Content-Type", "application/json")
         } else if let data = bound[4], data != .none {
             if case .string(let text) = data {

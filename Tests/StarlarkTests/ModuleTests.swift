@@ -60,10 +60,48 @@ private func dict(_ entries: [(String, Value)]) -> Value {
         #expect(try encode(dict([("y", .string("two")), ("x", .int(1))])) == "{\"x\":1,\"y\":\"two\"}")
     }
 
+    /// The encoder sorts a dict's keys once for a run of dicts with the same keys: rows with other
+    /// keys, keys in another order and nested dicts must still come out sorted.
+    @Test func sortsTheKeysOfEveryDictInAList() throws {
+        let rows = list([
+            dict([("b", .int(1)), ("a", .int(2))]),
+            dict([("b", .int(3)), ("a", dict([("z", .int(0)), ("y", .int(9))]))]),
+            dict([("a", .int(5)), ("b", .int(6))]),
+            dict([("c", .string("x")), ("a", .none)]),
+            dict([("b", .int(7)), ("a", .int(8))]),
+        ])
+        #expect(
+            try encode(rows)
+                == #"[{"a":2,"b":1},{"a":{"y":9,"z":0},"b":3},{"a":5,"b":6},{"a":null,"c":"x"},{"a":8,"b":7}]"#)
+    }
+
+    /// Floats from 1e-4 to 1e6 take a shorter path; it must write what the general one writes.
+    @Test func floatsWriteTheSameTextOnEveryPath() throws {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [
+            0, -0.0, 1e-4, -1e-4, 0.00012345, 1, 2.5, 0.1, 3086.25, 99999.99, 999999.9999999999, 1e6,
+        ]
+        values += (0..<2000).map { _ in Double.random(in: -1e6...1e6, using: &generator) }
+        values += (0..<2000).map { _ in Double.random(in: 1e-4...1, using: &generator) }
+        values += (0..<200).map { _ in Double(Int.random(in: -1_000_000...1_000_000, using: &generator)) / 4 }
+        for value in values {
+            var general = FloatFormat.shortest(value, exponentThreshold: 6)
+            if !general.contains(".") && !general.contains("e") { general += ".0" }
+            #expect(FloatFormat.g(value) == general, "\(value)")
+        }
+        #expect(FloatFormat.g(1e-5) == "1e-05")
+        #expect(FloatFormat.g(1234567.0) == "1.234567e+06")
+    }
+
     @Test func escapesStrings() throws {
         #expect(try encode(.string("a\"b\\c")) == "\"a\\\"b\\\\c\"")
         #expect(try encode(.string("<é>\n\u{1}")) == "\"\\u003cé\\u003e\\n\\u0001\"")
         #expect(try encode(.string("<ascii>")) == "\"<ascii>\"")
+        #expect(try encode(.string("tab\there")) == "\"tab\\there\"")
+        #expect(try encode(.string("del\u{7F}")) == "\"del\\u007f\"")
+        #expect(try encode(.string("plain ascii, <&> ~")) == "\"plain ascii, <&> ~\"")
+        #expect(try encode(.string("é&\u{2028}x\u{2029}\u{7F}")) == "\"é\\u0026\\u2028x\\u2029\u{7F}\"")
+        #expect(try encode(.string("\u{1F600}\u{8}\u{C}\u{1F}")) == "\"\u{1F600}\\b\\f\\u001f\"")
     }
 
     @Test func reportsEncodingErrors() throws {

@@ -5,10 +5,15 @@ struct JSONEncoding {
         let message: String
     }
 
+    /// The UTF-8 text written so far.
+    private(set) var bytes: [UInt8] = []
     /// The text written so far.
-    private(set) var output = ""
+    var output: String { String(decoding: bytes, as: UTF8.self) }
     /// Identities of the containers being encoded, to report cycles.
     private var path: [Int] = []
+    /// The keys of the last dict written, and their positions in sorted order.
+    private var lastKeys: [String] = []
+    private var lastOrder: [Int] = []
 
     /// Deep nesting would exhaust the stack; well-formed data never gets near this.
     private static let maxDepth = 1000
@@ -24,14 +29,14 @@ struct JSONEncoding {
         defer { if identity != nil { path.removeLast() } }
 
         switch value {
-        case .none: output += "null"
-        case .bool(let b): output += b ? "true" : "false"
-        case .int(let i): output += String(i)
-        case .bigInt(let b): output += String(b.value)
+        case .none: write("null")
+        case .bool(let b): write(b ? "true" : "false")
+        case .int(let i): write(String(i))
+        case .bigInt(let b): write(String(b.value))
         case .float(let f):
             guard f.isFinite else { throw Failure(message: "cannot encode non-finite float \(FloatFormat.g(f))") }
-            output += FloatFormat.g(f)
-        case .string(let s): Self.quote(s, into: &output)
+            write(FloatFormat.g(f))
+        case .string(let s): Self.quote(s, into: &bytes)
         case .dict(let dict): try emitDict(dict)
         case .list, .tuple, .range, .set: try emitArray(value, Operators.elements(value))
         case .object(let object as any StarlarkIterable): try emitArray(value, Operators.elements(.object(object)))
@@ -42,44 +47,50 @@ struct JSONEncoding {
 
     /// A dict as an object with keys sorted, as starlark-go does; every key must be a string.
     private mutating func emitDict(_ dict: StarlarkDict) throws {
-        var items: [(key: String, value: Value)] = []
-        for (key, value) in dict.entries {
+        let entries = dict.entries
+        var keys: [String] = []
+        keys.reserveCapacity(entries.count)
+        for (key, _) in entries {
             guard case .string(let text) = key else {
                 throw Failure(message: "dict has \(key.typeName) key, want string")
             }
-            items.append((text, value))
+            keys.append(text)
         }
-        items.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-        output += "{"
-        for (index, item) in items.enumerated() {
-            if index > 0 { output += "," }
-            Self.quote(item.key, into: &output)
-            output += ":"
+        // Rows of a list usually share their keys, in the same order: sort them once.
+        if keys != lastKeys {
+            lastOrder = keys.indices.sorted { keys[$0].utf8.lexicographicallyPrecedes(keys[$1].utf8) }
+            lastKeys = keys
+        }
+        bytes.append(UInt8(ascii: "{"))
+        for (index, position) in lastOrder.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.quote(keys[position], into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
             do {
-                try emit(item.value)
+                try emit(entries[position].value)
             } catch let failure as Failure {
-                throw Failure(message: "in dict key \(Value.string(item.key).repr): \(failure.message)")
+                throw Failure(message: "in dict key \(Value.string(keys[position]).repr): \(failure.message)")
             }
         }
-        output += "}"
+        bytes.append(UInt8(ascii: "}"))
     }
 
     private mutating func emitArray(_ container: Value, _ elements: [Value]) throws {
-        output += "["
+        bytes.append(UInt8(ascii: "["))
         for (index, element) in elements.enumerated() {
-            if index > 0 { output += "," }
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
             do {
                 try emit(element)
             } catch let failure as Failure {
                 throw Failure(message: "at \(container.typeName) index \(index): \(failure.message)")
             }
         }
-        output += "]"
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// A host value with attributes (e.g. a struct) as an object with sorted field names.
     private mutating func emitFields(_ object: any StarlarkAttributes) throws {
-        output += "{"
+        bytes.append(UInt8(ascii: "{"))
         for (index, name) in object.attributeNames.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
             .enumerated()
         {
@@ -93,16 +104,16 @@ struct JSONEncoding {
                 throw Failure(
                     message: "missing attribute \(object.typeName).\(name) (despite \"\(name)\" appearing in dir()")
             }
-            if index > 0 { output += "," }
-            Self.quote(name, into: &output)
-            output += ":"
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.quote(name, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
             do {
                 try emit(field)
             } catch let failure as Failure {
                 throw Failure(message: "in field .\(name): \(failure.message)")
             }
         }
-        output += "}"
+        bytes.append(UInt8(ascii: "}"))
     }
 
     private static func message(of error: any Error) -> String {
@@ -123,37 +134,65 @@ struct JSONEncoding {
         }
     }
 
+    /// Appends `text`'s UTF-8 bytes.
+    private mutating func write(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
     /// Writes a JSON string literal.
     ///
     /// Like starlark-go, strings of printable ASCII get only `"` and `\` escaped; any other string is
     /// escaped as Go's `json.Marshal` does (control characters, `<`, `>`, `&`, U+2028 and U+2029).
-    static func quote(_ text: String, into output: inout String) {
-        let marshalStyle = !text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x80 }
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                if marshalStyle {
-                    output += "\\u" + StringQuoting.hex(scalar.value, 4)
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            default:
-                // DEL is written as an escape too (starlark-go writes Go's `\x7f`, which is not JSON).
-                if scalar.value < 0x20 || (scalar.value == 0x7F && !marshalStyle) {
-                    output += "\\u" + StringQuoting.hex(scalar.value, 4)
-                } else {
-                    output.unicodeScalars.append(scalar)
+    static func quote(_ text: String, into output: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            output.append(UInt8(ascii: "\""))
+            // Most strings are printable ASCII with nothing to escape: copied as they are.
+            if !utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+            ) {
+                output.append(contentsOf: utf8)
+                output.append(UInt8(ascii: "\""))
+                return
+            }
+            let marshalStyle = utf8.contains { $0 < 0x20 || $0 >= 0x80 }
+            var index = 0
+            while index < utf8.count {
+                let byte = utf8[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
+                case UInt8(ascii: "\n"): output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case UInt8(ascii: "\r"): output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case UInt8(ascii: "\t"): output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
+                    if marshalStyle { escape(UInt32(byte), into: &output) } else { output.append(byte) }
+                case 0xE2
+                where marshalStyle && index + 1 < utf8.count && utf8[index] == 0x80
+                    && (utf8[index + 1] == 0xA8 || utf8[index + 1] == 0xA9):
+                    // U+2028 and U+2029 (E2 80 A8, E2 80 A9).
+                    escape(utf8[index + 1] == 0xA8 ? 0x2028 : 0x2029, into: &output)
+                    index += 2
+                default:
+                    // DEL is written as an escape too (starlark-go writes Go's `\x7f`, which is not JSON).
+                    if byte < 0x20 || (byte == 0x7F && !marshalStyle) {
+                        escape(UInt32(byte), into: &output)
+                    } else {
+                        output.append(byte)
+                    }
                 }
             }
+            output.append(UInt8(ascii: "\""))
         }
-        output += "\""
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `\uXXXX` with lowercase hex digits.
+    private static func escape(_ value: UInt32, into output: inout [UInt8]) {
+        output.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+        for shift: UInt32 in [12, 8, 4, 0] { output.append(hexDigits[Int((value >> shift) & 0xF)]) }
     }
 }

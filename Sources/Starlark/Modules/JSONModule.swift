@@ -65,6 +65,19 @@ public enum JSONModule {
         try encodeValue(value, function: "json.encode")
     }
 
+    /// Encodes `value` as compact JSON in UTF-8 bytes, as ``encode(_:)`` does (for hosts: request
+    /// bodies, without making a string first).
+    /// - Throws: ``StarlarkError`` for values JSON cannot hold (functions, cycles, …).
+    public static func encodeUTF8(_ value: Value) throws -> [UInt8] {
+        var encoder = JSONEncoding()
+        do {
+            try encoder.emit(value)
+        } catch let failure as JSONEncoding.Failure {
+            throw StarlarkError("json.encode: \(failure.message)")
+        }
+        return encoder.bytes
+    }
+
     /// Decodes JSON text into Starlark values (for hosts: response bodies, …).
     /// - Throws: ``StarlarkError`` naming the offset of the first error.
     public static func decode(_ text: String) throws -> Value {

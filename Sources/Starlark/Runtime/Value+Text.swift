@@ -103,6 +103,10 @@ enum FloatFormat {
     static func g(_ value: Double) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value > 0 ? "+inf" : "-inf" }
+        // Between 1e-4 and 1e6 (and zero) Swift's shortest round-trip text is already %f-style
+        // with a fraction shown ("3086.25", "2.0"): the same text, without taking it apart.
+        let magnitude = value.magnitude
+        if magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e6) { return "\(value)" }
         let text = shortest(value, exponentThreshold: 6)
         if text.contains(".") || text.contains("e") { return text }
         return text + ".0"
