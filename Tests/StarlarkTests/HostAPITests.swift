@@ -113,6 +113,27 @@ import Testing
         #expect(throws: StarlarkError.self) { try Value(converting: Date()) }
     }
 
+    /// Dicts made together share their keys' storage; each still behaves as a dict of its own.
+    @Test func dictsWithTheSameKeysAreIndependentDicts() throws {
+        let keys: [Value] = [.string("id"), .string("name"), .int(3)]
+        let rows: [[Value]] = [[.int(1), .string("a"), .none], [.int(2), .string("b"), .bool(true)]]
+        let dicts = try Value.dicts(keys: keys, rows: rows)
+        for (dict, row) in zip(dicts, rows) { #expect(dict == (try Value.dict(Array(zip(keys, row))))) }
+        guard case .dict(let first) = dicts[0], case .dict(let second) = dicts[1] else {
+            Issue.record("not dicts")
+            return
+        }
+        try first.set(.string("extra"), .int(1))
+        try second.remove(.string("name"))
+        try second.set(.string("id"), .int(20))
+        #expect(dicts[0].repr == #"{"id": 1, "name": "a", 3: None, "extra": 1}"#)
+        #expect(dicts[1].repr == #"{"id": 20, 3: True}"#)
+        #expect(try second.get(.int(3)) == .bool(true) && first.get(.string("name")) == .string("a"))
+        // A repeated key keeps its last value, as when the entries are set one by one.
+        let repeated = try Value.dicts(keys: [.string("k"), .string("k")], rows: [[.int(1), .int(2)]])
+        #expect(repeated[0].repr == #"{"k": 2}"#)
+    }
+
     @Test func errorsCarryATraceback() throws {
         let source = "def inner(d):\n    return d['missing']\n\ndef outer():\n    return inner({})\n\nouter()\n"
         let error = #expect(throws: StarlarkError.self) { try StarlarkThread().exec(source, file: "trace.star") }

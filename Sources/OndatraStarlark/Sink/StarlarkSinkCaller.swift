@@ -189,28 +189,25 @@ final class StarlarkSinkCaller: SinkCaller {
 
     /// The batch as a list of dicts, one per row.
     private static func rows(_ batch: SinkBatch) throws -> Starlark.Value {
-        let keys = batch.columns.map(Starlark.Value.string)
-        var list: [Starlark.Value] = []
-        list.reserveCapacity(batch.rows.count)
-        for row in batch.rows {
-            var entries: [(Starlark.Value, Starlark.Value)] = []
-            entries.reserveCapacity(keys.count)
-            for (key, value) in zip(keys, row) { entries.append((key, value.starlark)) }
-            list.append(try .dict(entries))
-        }
-        return .list(list)
+        // The rows share their keys: hashed once for the batch.
+        .list(
+            try Starlark.Value.dicts(
+                keys: batch.columns.map(Starlark.Value.string), rows: batch.rows.map { $0.map(\.starlark) }))
     }
 
     /// What `push` returned, sorted by what the batch mode expects.
     private func reply(_ result: Starlark.Value) throws -> PushReply {
         if result == .none { return .none }
-        let shown = String(result.repr.prefix(200))
-        guard let entries = result.dictEntries else { return .other(type: result.typeName, repr: shown) }
+        // The start of the reply, for a message; only made when the reply is wrong (a statuses
+        // dict holds a whole batch).
+        let shown = { String(result.repr.prefix(200)) }
+        guard let entries = result.dictEntries else { return .other(type: result.typeName, repr: shown()) }
         if definition.settings.mode == .async { return .job(try JSONModule.encode(result)) }
         var statuses: [String: String] = [:]
+        statuses.reserveCapacity(entries.count)
         for (key, value) in entries {
             guard case .string(let name) = key, case .string(let status) = value else {
-                return .other(type: "dict", repr: shown)
+                return .other(type: "dict", repr: shown())
             }
             statuses[name] = status
         }

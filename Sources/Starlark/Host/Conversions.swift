@@ -27,6 +27,29 @@ extension Value {
         return .dict(dict)
     }
 
+    /// New Starlark dicts with the same keys, one per row of `rows` (a value per key, in the keys'
+    /// order): the keys are hashed once for all of them, and the dicts share their key storage
+    /// until one is changed. For many records of the same shape (rows of a table).
+    /// - Throws: when a key is unhashable.
+    public static func dicts(keys: [Value], rows: [[Value]]) throws -> [Value] {
+        let template = StarlarkDict()
+        for key in keys { try template.set(key, .none) }
+        var dicts: [Value] = []
+        dicts.reserveCapacity(rows.count)
+        for row in rows {
+            // Repeated keys keep their last value, as one by one; the shared layout needs one key per value.
+            guard template.count == keys.count, row.count == keys.count else {
+                dicts.append(try .dict(Array(zip(keys, row))))
+                continue
+            }
+            let dict = StarlarkDict()
+            dict.table = template.table
+            dict.table.replaceValues(row)
+            dicts.append(.dict(dict))
+        }
+        return dicts
+    }
+
     /// Converts a Swift value: nil/`NSNull`-free optionals, Bool, integers, floating point,
     /// String, arrays (to lists), dictionaries with String keys (to dicts, keys sorted for a
     /// stable order) and `Value` itself.

@@ -280,6 +280,12 @@ struct HashTable {
         hashes = newHashes
     }
 
+    /// Replaces every value, in insertion order (`values` has one per entry; no entry was removed).
+    mutating func replaceValues(_ values: [Value]) {
+        precondition(values.count == count && storedKeys.count == count, "one value per entry")
+        storedValues = values
+    }
+
     /// The first live entry in insertion order (for `popitem`).
     func first() -> (key: Value, value: Value)? {
         for (position, key) in storedKeys.enumerated() {
