@@ -3,9 +3,9 @@
 Usage: dlt_push.py URL ROWS PIPELINES_DIR
 
 The rows come from the same SELECT as models/raw/source.sql, run in an in-memory DuckDB and
-yielded as dicts with the two columns every row pushed by ondatrasql carries
-(`__ondatra_rowid`, `__ondatra_change_type`), so each POST body is the same JSON array of the
-same objects. A custom destination (`@dlt.destination(batch_size=500)`) POSTs each batch of 500
+yielded as dicts with the three columns every row pushed by ondatrasql carries
+(`__ondatra_rowid`, `__ondatra_change_type`, `__ondatra_snapshot`), so each POST body is the
+same JSON array of the same objects. A custom destination (`@dlt.destination(batch_size=500)`) POSTs each batch of 500
 rows with requests (one keep-alive session) and fails on a non-2xx answer.
 
 Prints one JSON object: rows, the seconds of pipeline.run() (extract, normalize, load) and of
@@ -30,7 +30,8 @@ SELECT
     (i * 0.25)::DOUBLE AS amount,
     i % 3 = 0 AS active,
     i AS __ondatra_rowid,
-    'insert' AS __ondatra_change_type
+    'insert' AS __ondatra_change_type,
+    2 AS __ondatra_snapshot
 FROM range(?) t(i)
 """
 

@@ -64,6 +64,15 @@ struct SyncBenchmark: ParsableCommand {
         var peakRSS: Int
     }
 
+    /// The same work in two processes: `run --no-sync` (materialize and queue), then `run`, which
+    /// skips the unchanged models and drains the queue: the second is the sync's memory alone.
+    struct SplitRun {
+        var rows: Int
+        var queuePeakRSS: Int
+        var drainPeakRSS: Int
+        var drainSeconds: Double
+    }
+
     /// One dlt pipeline run.
     struct PeerRun {
         var rows: Int
@@ -87,6 +96,10 @@ struct SyncBenchmark: ParsableCommand {
             ours.append(try runOurs(rows: rows, name: "ours-\(rows)-\(repetition + 1)", server: server, root: root))
         }
         let big = bigRows > 0 ? try runOurs(rows: bigRows, name: "ours-\(bigRows)", server: server, root: root) : nil
+        var splits = [try runSplit(rows: rows, name: "split-\(rows)", server: server, root: root)]
+        if bigRows > 0 {
+            splits.append(try runSplit(rows: bigRows, name: "split-\(bigRows)", server: server, root: root))
+        }
         var peers: [PeerRun] = []
         var capacity: Double?
         if !oursOnly {
@@ -95,7 +108,7 @@ struct SyncBenchmark: ParsableCommand {
             }
             capacity = try serverCapacity(server: server, root: root, sample: "/ours-\(rows)-1")
         }
-        report(ours: ours, big: big, peers: peers, capacity: capacity, server: server)
+        report(ours: ours, big: big, splits: splits, peers: peers, capacity: capacity, server: server)
     }
 
     // MARK: - The tools
@@ -103,6 +116,45 @@ struct SyncBenchmark: ParsableCommand {
     /// Copies the project, sets its row count, runs `ondatrasql run --json` against `/NAME` on
     /// the server and checks that every row arrived.
     private func runOurs(rows: Int, name: String, server: CountingServer, root: URL) throws -> OurRun {
+        let project = try makeProject(rows: rows, name: name, root: root)
+        let finished = try Measurement.runMeasured(
+            ondatrasql, ["--project", project.path, "run", "--json"],
+            environment: ["BENCH_URL": server.baseURL + "/" + name], directory: root.appending(path: "logs/\(name)"))
+        let seconds = try drained(finished.output, rows: rows, name: name, server: server)
+        return OurRun(rows: rows, syncSeconds: seconds, wallSeconds: finished.seconds, peakRSS: finished.peakRSS)
+    }
+
+    /// `run --no-sync`, then `run` (which only drains), on a project of its own.
+    private func runSplit(rows: Int, name: String, server: CountingServer, root: URL) throws -> SplitRun {
+        let project = try makeProject(rows: rows, name: name, root: root)
+        let environment = ["BENCH_URL": server.baseURL + "/" + name]
+        let queued = try Measurement.runMeasured(
+            ondatrasql, ["--project", project.path, "run", "--no-sync"], environment: environment,
+            directory: root.appending(path: "logs/\(name)-queue"))
+        let drain = try Measurement.runMeasured(
+            ondatrasql, ["--project", project.path, "run", "--json"], environment: environment,
+            directory: root.appending(path: "logs/\(name)-drain"))
+        let seconds = try drained(drain.output, rows: rows, name: name, server: server)
+        return SplitRun(
+            rows: rows, queuePeakRSS: queued.peakRSS, drainPeakRSS: drain.peakRSS, drainSeconds: seconds)
+    }
+
+    /// The drain's seconds from `run --json` output, after checking that every row was pushed
+    /// and reached the server on `/NAME`.
+    private func drained(_ output: String, rows: Int, name: String, server: CountingServer) throws -> Double {
+        let sync = try syncObject(output, model: "sync.pushed")
+        let ok = sync["ok"] as? Int ?? -1
+        let milliseconds = sync["duration_ms"] as? Int ?? 0
+        let received = server.counts("/" + name).rows
+        guard ok == rows, received == rows, (sync["failed"] as? Int) == 0 else {
+            throw ValidationError(
+                "\(name): \(ok) rows ok, \(received) received by the server, expected \(rows); sync: \(sync)")
+        }
+        return Double(milliseconds) / 1000
+    }
+
+    /// A copy of the benchmark project in `root/NAME` whose source makes `rows` rows.
+    private func makeProject(rows: Int, name: String, root: URL) throws -> URL {
         let project = root.appending(path: name)
         try FileManager.default.copyItem(at: URL(filePath: benchmark), to: project)
         for state in ["lake.sqlite", "lake.files", ".ondatra", "dlt_push.py", "README.md"] {
@@ -118,20 +170,7 @@ struct SyncBenchmark: ParsableCommand {
             }
             try write(lib, text.replacingCharacters(in: range, with: "\"max_concurrent\": \(maxConcurrent)"))
         }
-        let finished = try Measurement.runMeasured(
-            ondatrasql, ["--project", project.path, "run", "--json"],
-            environment: ["BENCH_URL": server.baseURL + "/" + name], directory: root.appending(path: "logs/\(name)"))
-        let sync = try syncObject(finished.output, model: "sync.pushed")
-        let ok = sync["ok"] as? Int ?? -1
-        let milliseconds = sync["duration_ms"] as? Int ?? 0
-        let received = server.counts("/" + name).rows
-        guard ok == rows, received == rows, (sync["failed"] as? Int) == 0 else {
-            throw ValidationError(
-                "\(name): \(ok) rows ok, \(received) received by the server, expected \(rows); sync: \(sync)")
-        }
-        return OurRun(
-            rows: rows, syncSeconds: Double(milliseconds) / 1000, wallSeconds: finished.seconds,
-            peakRSS: finished.peakRSS)
+        return project
     }
 
     /// The `sync` object of `model`'s line in `run --json` output.
@@ -210,26 +249,30 @@ struct SyncBenchmark: ParsableCommand {
     // MARK: - Report
 
     private func report(
-        ours: [OurRun], big: OurRun?, peers: [PeerRun], capacity: Double?, server: CountingServer
+        ours: [OurRun], big: OurRun?, splits: [SplitRun], peers: [PeerRun], capacity: Double?,
+        server: CountingServer
     ) {
         let mine = ours.sorted { $0.syncSeconds < $1.syncSeconds }[ours.count / 2]
         let mineRate = Double(rows) / mine.syncSeconds
         let batch = 500
-        let concurrency = maxConcurrent.map(String.init) ?? "2"
         print(
-            "Sync: \(rows) changed rows of a merge model, batch_size \(batch), one POST per batch to a loopback server; "
-                + "max_concurrent \(concurrency); median of \(ours.count)")
-        print("tool                                                  seconds      rows/s   ours vs it")
+            "Sync: \(rows) changed rows of a merge model, batch_size \(batch), one POST per batch to a loopback "
+                + "server, max_concurrent \(maxConcurrent.map(String.init) ?? "2"); median of \(ours.count) runs")
+        print(
+            "tool".padding(toLength: 52, withPad: " ", startingAt: 0)
+                + "   seconds      rows/s   ours vs it")
         func line(_ name: String, _ seconds: Double?, _ rate: Double, ratio: Bool = true) {
-            let time = seconds.map { String(format: "%9.2f", $0) } ?? String(repeating: " ", count: 9)
-            let versus = ratio ? String(format: "%10.2fx", mineRate / rate) : ""
+            let time = seconds.map { String(format: "%10.2f", $0) } ?? String(repeating: " ", count: 10)
+            let versus = ratio ? String(format: "%12.2fx", mineRate / rate) : ""
             print(
                 String(
-                    format: "%@ %@ %11.0f %@", name.padding(toLength: 52, withPad: " ", startingAt: 0), time, rate,
+                    format: "%@%@ %11.0f%@", name.padding(toLength: 52, withPad: " ", startingAt: 0), time, rate,
                     versus))
         }
-        line("ondatrasql: the drain (sync: figures)", mine.syncSeconds, mineRate, ratio: false)
-        line("ondatrasql: whole `run` (materialize, queue, push)", mine.wallSeconds, Double(rows) / mine.wallSeconds)
+        line("ondatrasql: the drain (the model's sync: figures)", mine.syncSeconds, mineRate, ratio: false)
+        line(
+            "ondatrasql: whole run (materialize, queue, push)", mine.wallSeconds, Double(rows) / mine.wallSeconds,
+            ratio: false)
         if !peers.isEmpty {
             let peer = peers.sorted { $0.seconds < $1.seconds }[peers.count / 2]
             line("dlt: pipeline.run (extract, normalize, load)", peer.seconds, Double(rows) / peer.seconds)
@@ -237,28 +280,37 @@ struct SyncBenchmark: ParsableCommand {
         }
         if let capacity {
             line(
-                "server capacity (wrk, \(wrkThreads) threads, \(wrkConnections) conns)", nil,
+                "server capacity (wrk, \(wrkThreads) threads, \(wrkConnections) connections)", nil,
                 capacity * Double(batch))
         } else if !oursOnly {
             print("server capacity: wrk not found (apt-get install wrk)")
         }
-        let mib = { (bytes: Int) in Double(bytes) / 1_048_576 }
         if let big {
-            print(
-                String(
-                    format:
-                        "ondatrasql at %d rows: drain %.2f s = %.0f rows/s, whole run %.2f s",
-                    big.rows, big.syncSeconds, Double(big.rows) / big.syncSeconds, big.wallSeconds))
-            print(
-                String(
-                    format: "peak RSS of ondatrasql run: %.1f MiB at %d rows, %.1f MiB at %d rows: %+.1f MiB",
-                    mib(mine.peakRSS), rows, mib(big.peakRSS), big.rows, mib(big.peakRSS - mine.peakRSS)))
-        } else {
-            print(String(format: "peak RSS of ondatrasql run: %.1f MiB at %d rows", mib(mine.peakRSS), rows))
+            line(
+                "ondatrasql at \(big.rows) rows: the drain", big.syncSeconds, Double(big.rows) / big.syncSeconds,
+                ratio: false)
         }
-        if let peer = peers.first {
-            print(String(format: "peak RSS of dlt (Python): %.1f MiB at %d rows", mib(peer.peakRSS), rows))
+        let mib = { (bytes: Int) in String(format: "%.1f", Double(bytes) / 1_048_576) }
+        print("")
+        let sizes = splits.map(\.rows)
+        var header = "peak RSS (MiB)".padding(toLength: 52, withPad: " ", startingAt: 0)
+        for size in sizes { header += Self.right("\(size) rows", 14) }
+        if sizes.count == 2 { header += "    difference" }
+        print(header)
+        func memory(_ name: String, _ values: [Int]) {
+            var text = name.padding(toLength: 52, withPad: " ", startingAt: 0)
+            for value in values { text += Self.right(mib(value), 14) }
+            if values.count == 2 { text += Self.right("+" + mib(values[1] - values[0]), 14) }
+            print(text)
         }
+        memory("ondatrasql run (materialize, queue, push)", [mine.peakRSS] + (big.map { [$0.peakRSS] } ?? []))
+        memory("  run --no-sync (materialize, queue)", splits.map(\.queuePeakRSS))
+        memory("  then run (the drain alone)", splits.map(\.drainPeakRSS))
+        if let peer = peers.first { memory("dlt (Python), pipeline.run", [peer.peakRSS]) }
+        print(
+            "drain alone (second run): "
+                + splits.map { String(format: "%.0f rows/s at %d rows", Double($0.rows) / $0.drainSeconds, $0.rows) }
+                .joined(separator: ", "))
         let sampleOurs = server.counts("/ours-\(rows)-1")
         var shapes = "bytes per request: ondatrasql \(sampleOurs.bytes / max(1, sampleOurs.requests))"
         if !peers.isEmpty {
@@ -267,6 +319,11 @@ struct SyncBenchmark: ParsableCommand {
             shapes += "; same keys in each row: \(sameKeys(sampleOurs.sample, sampleDlt.sample) ? "yes" : "NO")"
         }
         print(shapes)
+    }
+
+    /// `text` right-aligned in `width` columns.
+    private static func right(_ text: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(1, width - text.count)) + text
     }
 
     /// Whether the first rows of two bodies have the same keys.
