@@ -24,7 +24,7 @@ struct SyncBenchmark: ParsableCommand {
     @Option(help: "Runs of ondatrasql at --rows and of dlt; the median is reported.")
     var repetitions = 3
 
-    @Option(help: "The sink's max_concurrent (default: the lib's, 2).")
+    @Option(help: "The sink's max_concurrent (default: the lib's, 4).")
     var maxConcurrent: Int?
 
     @Option(help: "wrk's connections.")
@@ -257,7 +257,8 @@ struct SyncBenchmark: ParsableCommand {
         let batch = 500
         print(
             "Sync: \(rows) changed rows of a merge model, batch_size \(batch), one POST per batch to a loopback "
-                + "server, max_concurrent \(maxConcurrent.map(String.init) ?? "2"); median of \(ours.count) runs")
+                + "server, max_concurrent \(maxConcurrent.map(String.init) ?? libMaxConcurrent()); median of \(ours.count) runs"
+        )
         print(
             "tool".padding(toLength: 52, withPad: " ", startingAt: 0)
                 + "   seconds      rows/s   ours vs it")
@@ -319,6 +320,13 @@ struct SyncBenchmark: ParsableCommand {
             shapes += "; same keys in each row: \(sameKeys(sampleOurs.sample, sampleDlt.sample) ? "yes" : "NO")"
         }
         print(shapes)
+    }
+
+    /// The `max_concurrent` written in the benchmark's lib.
+    private func libMaxConcurrent() -> String {
+        let text = (try? String(contentsOf: URL(filePath: "\(benchmark)/lib/bench_push.star"), encoding: .utf8)) ?? ""
+        guard let range = text.range(of: #""max_concurrent": \d+"#, options: .regularExpression) else { return "?" }
+        return String(text[range].split(separator: " ").last ?? "?")
     }
 
     /// `text` right-aligned in `width` columns.
