@@ -194,7 +194,9 @@ struct SinkDrainer: Sendable {
             }
             return nil
         case .saveJob(let id, let job):
-            try await io.run { try store.saveJob(batch: id, job: job) }
+            // A batch whose rows are all gone made no job: nothing to store, so a crash before it
+            // settles pushes it again (a no-op) instead of polling a job that never existed.
+            if inFlight[id]?.allAbsent != true { try await io.run { try store.saveJob(batch: id, job: job) } }
             return .jobSaved(id, now: now)
         case .poll(let id, let job, let at):
             let state = inFlight[id]
