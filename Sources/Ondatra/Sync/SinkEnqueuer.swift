@@ -36,9 +36,17 @@ struct SinkEnqueuer {
         let source = try tableSource(through: snapshot)
         let recorded = try store.source(of: key)
         var outcome = Outcome()
-        if let known = watermark, known > snapshot || (recorded != nil && source != nil && recorded != source) {
-            // The catalog was replaced or restored, or the table created anew, behind the store's
-            // back: the watermark's snapshots are not this table's.
+        let sourceMoved = recorded != nil && source != nil && recorded != source
+        // A table this catalog created anew since the watermark explains a new source (backfilled
+        // below without a warning); anything else means the watermark is not this catalog's.
+        let foreign: Bool
+        if let known = watermark {
+            foreign = try known > snapshot || (sourceMoved && !recreated(after: known, through: snapshot))
+        } else {
+            foreign = false
+        }
+        if let known = watermark, foreign {
+            // The catalog was replaced or restored behind the store's back.
             outcome.backfill = true
             outcome.warning =
                 "the sync watermark (snapshot \(known)) does not belong to this catalog's \(target) (was the catalog replaced or restored?), so every current row is queued again as an insert (a backfill)"
