@@ -80,7 +80,9 @@ let package = Package(
         .executableTarget(name: "DuckDBLeakWorkload", dependencies: ["DuckDB"]),
         .testTarget(name: "DuckDBTests", dependencies: ["DuckDB"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
-        .testTarget(name: "OndatraSyncTests", dependencies: ["OndatraSync"]),
+        // GRDB directly only to write a store file as an older version left it (the migration tests).
+        .testTarget(
+            name: "OndatraSyncTests", dependencies: ["OndatraSync", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "StarlarkHTTPTests", dependencies: ["StarlarkHTTP", "OndatraTesting"]),
         .testTarget(name: "OndatraStarlarkTests", dependencies: ["OndatraStarlark", "OndatraTesting"]),
         .testTarget(name: "StarlarkTests", dependencies: ["Starlark"], exclude: ["testdata"]),

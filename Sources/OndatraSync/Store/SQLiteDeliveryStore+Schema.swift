@@ -14,8 +14,21 @@ extension SQLiteDeliveryStore {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: "ALTER TABLE targets ADD COLUMN source TEXT")
         }
+        // Version 3: only changes waiting in backoff are indexed by next attempt. Version 1 indexed
+        // every queued change, so each enqueue and claim paid one more B-tree write per change (a
+        // quarter of a claim's time) for an index only backoff and `nextDue` read.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: "DROP INDEX pending_schedule")
+            try db.execute(sql: pendingBackoffIndex)
+        }
         return migrator
     }
+
+    /// Changes waiting in backoff, by next attempt: what `claim` promotes back into the claim
+    /// order, what `nextDue` and `retry` seek. Ready changes are not in it; `pending_ready` holds them.
+    static let pendingBackoffIndex = """
+        CREATE INDEX pending_backoff ON pending(target_id, next_attempt) WHERE batch_id IS NULL AND in_backoff = 1
+        """
 
     /// Version 1. Times are INTEGER milliseconds since 1970; change types are the small integers of
     /// ``ChangeType/storeCode`` (their order is the order of a row's changes within a snapshot, so
@@ -74,7 +87,7 @@ extension SQLiteDeliveryStore {
         CREATE INDEX pending_ready ON pending(target_id, snapshot, row_id, change_type, next_attempt)
         WHERE batch_id IS NULL AND in_backoff = 0
         """,
-        // Changes in no batch by next attempt: what `claim` promotes out of backoff, `nextDue`.
+        // Changes in no batch by next attempt (replaced by ``pendingBackoffIndex`` in version 3).
         """
         CREATE INDEX pending_schedule ON pending(target_id, in_backoff, next_attempt)
         WHERE batch_id IS NULL

@@ -3,22 +3,28 @@ import GRDB
 
 extension SQLiteDeliveryStore {
     /// The earliest next attempt after `now` among `target`'s changes in no batch; nil when there
-    /// is none. Two index seeks (changes in backoff, and the rare ones queued with a later `now`).
+    /// is none. One index seek for the changes in backoff, and a walk over the ready changes that
+    /// are not due yet (queued with a later `now`, which is rare). The drain asks when a claim
+    /// found nothing due, so no ready change is due then and the walk reads only the rare ones.
     public func nextDue(target: String, after now: Date) throws -> Date? {
         let nowMS = StoreTime.milliseconds(now)
         return try queue.read { db -> Date? in
             guard let targetID = try Self.targetID(db, name: target) else { return nil }
-            let earliest = try [0, 1].compactMap { inBackoff in
-                // Cached: the drain asks each time its queue runs dry.
-                try Int64.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            SELECT next_attempt FROM pending
-                            WHERE target_id = ? AND batch_id IS NULL AND in_backoff = ? AND next_attempt > ?
-                            ORDER BY next_attempt LIMIT 1
-                            """), arguments: [targetID, inBackoff, nowMS])
-            }.min()
-            return earliest.map(StoreTime.date)
+            // Cached: the drain asks each time its queue runs dry.
+            let inBackoff = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT next_attempt FROM pending INDEXED BY pending_backoff
+                        WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 1 AND next_attempt > ?
+                        ORDER BY next_attempt LIMIT 1
+                        """), arguments: [targetID, nowMS])
+            let ready = try Int64.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT MIN(next_attempt) FROM pending INDEXED BY pending_ready
+                        WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 0 AND next_attempt > ?
+                        """), arguments: [targetID, nowMS])
+            return [inBackoff, ready].compactMap { $0 }.min().map(StoreTime.date)
         }
     }
 
@@ -31,13 +37,20 @@ extension SQLiteDeliveryStore {
         let nowMS = StoreTime.milliseconds(now)
         return try queue.write { db -> Int in
             guard let targetID = try Self.targetID(db, name: target) else { return 0 }
-            // INDEXED BY here and below: without statistics the planner would read every queued change.
+            // INDEXED BY: without statistics the planner would read every queued change.
             try db.execute(
                 sql: """
-                    UPDATE pending INDEXED BY pending_schedule SET next_attempt = ?1, in_backoff = 0
-                    WHERE target_id = ?2 AND batch_id IS NULL AND in_backoff IN (0, 1) AND next_attempt > ?1
+                    UPDATE pending INDEXED BY pending_backoff SET next_attempt = ?1, in_backoff = 0
+                    WHERE target_id = ?2 AND batch_id IS NULL AND in_backoff = 1 AND next_attempt > ?1
                     """, arguments: [nowMS, targetID])
             var touched = db.changesCount
+            // Ready changes queued with a later `now` (rare) are made due too.
+            try db.execute(
+                sql: """
+                    UPDATE pending INDEXED BY pending_ready SET next_attempt = ?1
+                    WHERE target_id = ?2 AND batch_id IS NULL AND in_backoff = 0 AND next_attempt > ?1
+                    """, arguments: [nowMS, targetID])
+            touched += db.changesCount
             guard includeDead else { return touched }
             let revived =
                 try Int.fetchOne(

@@ -171,11 +171,11 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
             // Failed changes whose next attempt has come rejoin the claim order.
             try db.executeCached(
                 sql: """
-                    UPDATE pending SET in_backoff = 0
+                    UPDATE pending INDEXED BY pending_backoff SET in_backoff = 0
                     WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 1 AND next_attempt <= ?
                     """, arguments: [targetID, nowMS])
-            // INDEXED BY: without statistics the planner prefers `pending_schedule` and sorts every
-            // due change; walking `pending_ready` in order stops after `limit` rows.
+            // INDEXED BY: without statistics the planner may pick another index and sort every due
+            // change; walking `pending_ready` in order stops after `limit` rows.
             let changes = try Self.fetchChanges(
                 db,
                 sql: """
@@ -262,6 +262,11 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
                 let targetID = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT target_id FROM batches WHERE id = ?"), arguments: [batchID])
             else { return }
+            if try Self.settleDelivered(db, batchID: batchID, outcomes: outcomes) {
+                try Self.releaseBatch(db, id: batchID)
+                try Self.appendLog(db, targetID: targetID, entry: log, limit: batchLogLimit)
+                return
+            }
             // The members first (at most a batch of them), so the loop does not update the table
             // a cursor is reading.
             let members = try Row.fetchAll(
@@ -327,6 +332,30 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
             try Self.releaseBatch(db, id: batchID)
             try Self.appendLog(db, targetID: targetID, entry: log, limit: batchLogLimit)
         }
+    }
+
+    /// The common case of a batch whose every change was delivered, settled without reading its
+    /// rows: when every outcome is `delivered` and every member of the batch has one (checked on
+    /// the `pending_batch` index alone), removes the members that are not superseded in one
+    /// statement and returns true. Otherwise changes nothing and returns false.
+    private static func settleDelivered(
+        _ db: Database, batchID: Int64, outcomes: [ChangeKey: Disposition]
+    ) throws -> Bool {
+        for outcome in outcomes.values {
+            guard case .delivered = outcome else { return false }
+        }
+        let members = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: "SELECT row_id, change_type FROM pending INDEXED BY pending_batch WHERE batch_id = ?"),
+            arguments: [batchID])
+        while let member = try members.next() {
+            let code: Int64 = member[1]
+            guard let type = ChangeType(storeCode: code), outcomes[ChangeKey(rowid: member[0], type: type)] != nil
+            else { return false }
+        }
+        try db.executeCached(
+            sql: "DELETE FROM pending WHERE batch_id = ? AND superseded = 0", arguments: [batchID])
+        return true
     }
 
     /// Appends `entry` to the target's batch log and drops its oldest entries beyond `limit`.
