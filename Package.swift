@@ -42,9 +42,26 @@ let package = Package(
         .executableTarget(name: "StarlarkCLI", dependencies: ["Starlark"]),
         // Outbound sync's delivery state and drain logic: knows nothing of DuckDB or Starlark.
         .target(name: "OndatraSync", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // The events kind's parts with no I/O but files: column declarations, validation at the
+        // door, the durable buffer the collector appends to and `run` flushes.
+        .target(name: "OndatraEvents"),
+        // A helper process for OndatraEventsTests (kill and file-size tests) and the buffer's benchmark.
+        .executableTarget(name: "OndatraEventsFixture", dependencies: ["OndatraEvents"]),
         .target(
             name: "Ondatra",
-            dependencies: ["DuckDB", "OndatraSync", "RateLimit", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "DuckDB", "OndatraEvents", "OndatraSync", "RateLimit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // `ondatrasql events PORT`: the HTTP collection endpoint (Hummingbird) for events models.
+        .target(
+            name: "OndatraCollector",
+            dependencies: [
+                "DuckDB", "Ondatra", "OndatraEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // Starlark's `http` and `url` modules over AsyncHTTPClient: retries, backoff, rate limits.
         .target(
             name: "StarlarkHTTP",
@@ -60,7 +77,7 @@ let package = Package(
         .target(
             name: "OndatraCLI",
             dependencies: [
-                "Ondatra", "OndatraStarlark", "OndatraSync",
+                "Ondatra", "OndatraCollector", "OndatraStarlark", "OndatraSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,6 +114,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "OndatraTests", dependencies: ["Ondatra", "OndatraTesting"]),
+        .testTarget(name: "OndatraEventsTests", dependencies: ["OndatraEvents"]),
+        // The collector over real HTTP on loopback, flushed by real runs.
+        .testTarget(
+            name: "OndatraCollectorTests",
+            dependencies: [
+                "OndatraCollector", "OndatraTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .testTarget(name: "OndatraCLITests", dependencies: ["OndatraTesting"]),
     ]
 )

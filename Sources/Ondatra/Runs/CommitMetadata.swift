@@ -70,6 +70,9 @@ public struct CommitMetadata: Codable, Sendable, Hashable {
     /// For a tracked Starlark model: fingerprints of the queries whose rows it saved (only those are
     /// filtered to changed groups next run; see ``ScriptModelOutcome/savedQueries``).
     public var savedQueries: [String]?
+    /// For an `events` model's flush: the ids of the buffer segments whose events this commit
+    /// inserted. A flush that finds a claimed segment's id here does not insert it again.
+    public var eventSegments: [String]?
 
     enum CodingKeys: String, CodingKey {
         case model
@@ -84,6 +87,7 @@ public struct CommitMetadata: Codable, Sendable, Hashable {
         case sourceFiles = "source_files"
         case watermarks
         case savedQueries = "saved_queries"
+        case eventSegments = "event_segments"
     }
 
     /// Creates metadata for a commit.
@@ -126,6 +130,7 @@ public struct CommitMetadata: Codable, Sendable, Hashable {
         sourceFiles = try values.decodeIfPresent(String.self, forKey: .sourceFiles)
         watermarks = try? values.decodeIfPresent([String: Watermark].self, forKey: .watermarks)
         savedQueries = try? values.decodeIfPresent([String].self, forKey: .savedQueries)
+        eventSegments = try? values.decodeIfPresent([String].self, forKey: .eventSegments)
     }
 
     /// The metadata as commit `extra_info`.

@@ -5,8 +5,8 @@ import Foundation
 #endif
 
 /// Places where crash tests kill the process, named by `ONDATRA_FAULT` (`after-commit`,
-/// `after-enqueue`, `mid-batch`, `after-push`, optionally `:N` for the Nth time the point is
-/// reached, e.g. `after-push:3`). Without the variable nothing happens: the check is one
+/// `after-enqueue`, `mid-batch`, `after-push`, `mid-flush`, `after-flush-commit`, optionally `:N`
+/// for the Nth time the point is reached, e.g. `after-push:3`). Without the variable nothing happens: the check is one
 /// dictionary lookup made when the process starts.
 public enum FaultPoint: String, Sendable, CaseIterable {
     /// After a sink model's DuckLake commit, before its changes are queued.
@@ -17,6 +17,12 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case midBatch = "mid-batch"
     /// After `push` returned, before its statuses are committed to the delivery store.
     case afterPush = "after-push"
+    /// During an events flush, after the buffer segments are claimed and inserted, before the
+    /// DuckLake commit.
+    case midFlush = "mid-flush"
+    /// After an events flush committed a batch to DuckLake, before its buffer segments are
+    /// acknowledged (deleted): the next flush must recognise the batch and not insert it again.
+    case afterFlushCommit = "after-flush-commit"
 
     /// The point and the count the environment asks for, if any.
     private static let armed: (point: FaultPoint, count: Int)? = {

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Ondatra
+import OndatraCollector
+import Synchronization
+
+/// `ondatrasql events PORT`: the collection endpoint for `events` models.
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Accept JSON events over HTTP for the project's @kind: events models.",
+        discussion: """
+            POST /collect/SCHEMA/TABLE (one JSON object) or /collect/SCHEMA/TABLE/batch (a JSON array,
+            all or nothing); GET /health; GET /metrics (Prometheus). An event is answered 202 once it is
+            validated against the model's columns and fsync'd into .ondatra/events/; `ondatrasql run`
+            moves buffered events into the table, exactly once, while this keeps accepting. With
+            ONDATRA_EVENTS_TOKEN set (environment or .env), requests need Authorization: Bearer TOKEN.
+            SIGTERM or Ctrl-C stops accepting, answers requests in flight and syncs the buffer.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The port to listen on (0: any free port, printed at start).")
+    var port: Int
+
+    @Option(help: ArgumentHelp("The address to bind (0.0.0.0 for every interface).", valueName: "ADDR"))
+    var host = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("The largest single-event body, in bytes.", valueName: "BYTES"))
+    var maxBody = 1 << 20
+
+    @Option(help: ArgumentHelp("The largest batch body, in bytes.", valueName: "BYTES"))
+    var maxBatchBody = 10 << 20
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("PORT must be 0 to 65535, got \(port)") }
+        guard maxBody > 0, maxBatchBody > 0 else { throw ValidationError("body limits must be positive") }
+    }
+
+    func run() throws {
+        let project = try global.resolveProject()
+        let dotEnv = try DotEnv.load(from: project.root)
+        let environment = dotEnv.merging(ProcessInfo.processInfo.environment) { _, real in real }
+        let token = environment["ONDATRA_EVENTS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let settings = CollectorSettings(
+            host: host, port: port, maxBody: maxBody, maxBatchBody: maxBatchBody, token: token)
+        // The server runs on Swift concurrency; this thread only waits for it to stop.
+        let outcome = blockingWait {
+            let collector = try await EventCollector.start(
+                project: project, settings: settings, stopOnSignals: true)
+            let shownHost = collector.host.contains(":") ? "[\(collector.host)]" : collector.host
+            let names = collector.targets.isEmpty ? "no events models yet" : collector.targets.joined(separator: ", ")
+            print(
+                "Collecting events on http://\(shownHost):\(collector.port) for \(names)"
+                    + (token == nil ? "" : " (bearer token required)"))
+            print("Buffer: .ondatra/events/ (flushed by `ondatrasql run`). Ctrl-C to stop.")
+            // Scripts and supervisors read the port from this line: do not leave it in a buffer.
+            fflush(stdout)
+            try await collector.wait()
+        }
+        if case .failure(let error) = outcome { throw error }
+        print("Stopped; every accepted event is in the buffer.")
+    }
+}
+
+/// Runs `body` on Swift concurrency and blocks the calling thread (the main thread, not a
+/// concurrency thread) until it finishes.
+private func blockingWait(_ body: @escaping @Sendable () async throws -> Void) -> Result<Void, any Error> {
+    let done = DispatchSemaphore(value: 0)
+    let box = ResultBox()
+    Task {
+        do {
+            try await body()
+            box.result.withLock { $0 = .success(()) }
+        } catch {
+            box.result.withLock { $0 = .failure(error) }
+        }
+        done.signal()
+    }
+    done.wait()
+    return box.result.withLock { $0 }
+}
+
+/// Carries a task's result to the waiting thread.
+private final class ResultBox: Sendable {
+    let result = Mutex<Result<Void, any Error>>(.success(()))
+}

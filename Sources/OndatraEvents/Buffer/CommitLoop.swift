@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The writer thread's own state and loop: group commit, segment creation and sealing.
+///
+/// Only the writer thread touches an instance. Each round it takes every append queued at that
+/// moment, writes each target's bytes with one `write`, `fdatasync`s each touched segment once,
+/// then resumes all the appends; appends that arrive meanwhile wait for the next round, so many
+/// concurrent appenders share one sync.
+final class CommitLoop {
+    /// A segment the writer appends to, held under `flock(LOCK_EX)` from creation until sealed.
+    struct ActiveSegment {
+        let id: String
+        let fd: Int32
+        let path: String
+        /// Bytes written and synced: the offset a failed write is cut back to.
+        var size = 0
+        var events = 0
+    }
+
+    let core: WriterCore
+    /// The active segment per target folder.
+    var active: [String: ActiveSegment] = [:]
+    /// Folders known to exist, with the time floor for new segment ids (past every id found there).
+    var prepared: [String: Int64] = [:]
+    /// When seal requests were last looked for.
+    var lastRequestCheck: UInt64 = 0
+    /// Commits look for seal requests at most this often; idle rounds look every `idleNanos`.
+    static let busyRequestCheckNanos: UInt64 = 2_000_000
+
+    init(core: WriterCore) {
+        self.core = core
+    }
+
+    /// Runs rounds until the writer is closed and its queue drained, then seals everything and
+    /// resumes whoever waits in `close()`.
+    func run() {
+        while true {
+            let (batch, closing) = core.inbox.wait(
+                timeoutNanos: core.idleNanos, until: { !$0.pending.isEmpty || $0.closing },
+                then: { inbox -> ([PendingAppend], Bool) in
+                    let batch = inbox.pending
+                    inbox.pending = []
+                    return (batch, inbox.closing)
+                })
+            if !batch.isEmpty { commit(batch) }
+            let now = Posix.monotonicNanos()
+            let interval = batch.isEmpty ? core.idleNanos : Self.busyRequestCheckNanos
+            if now &- lastRequestCheck >= interval {
+                answerSealRequests()
+                lastRequestCheck = now
+            }
+            if closing && batch.isEmpty { break }
+        }
+        for folder in Array(active.keys) { seal(folder) }
+        answerSealRequests()
+        Posix.close(core.rootLock)
+        let waiters = core.inbox.withLock { inbox -> [CheckedContinuation<Void, Never>] in
+            inbox.stopped = true
+            defer { inbox.closeWaiters = [] }
+            return inbox.closeWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// One group commit: write per target, sync per touched segment, then answer every append.
+    private func commit(_ batch: [PendingAppend]) {
+        var groups: [(folder: String, members: [Int])] = []
+        var groupOf: [String: Int] = [:]
+        for (index, append) in batch.enumerated() {
+            if let group = groupOf[append.folder] {
+                groups[group].members.append(index)
+            } else {
+                groupOf[append.folder] = groups.count
+                groups.append((append.folder, [index]))
+            }
+        }
+        var outcomes: [Result<Void, EventBufferError>] = []
+        var starts: [Int?] = []
+        for group in groups {
+            switch write(group.members.map { batch[$0] }, to: group.folder) {
+            case .success(let start):
+                outcomes.append(.success(()))
+                starts.append(start)
+            case .failure(let error):
+                outcomes.append(.failure(error))
+                starts.append(nil)
+            }
+        }
+        var syncs = 0
+        var accepted = 0
+        var failed = 0
+        for (index, group) in groups.enumerated() {
+            guard let start = starts[index], let segment = active[group.folder] else { continue }
+            syncs += 1
+            let code = Posix.dataSync(segment.fd)
+            if code != 0 {
+                retire(group.folder, keeping: start)
+                outcomes[index] = .failure(.io("sync", segment.path, code))
+                continue
+            }
+            let events = group.members.reduce(0) { $0 + batch[$1].count }
+            core.ledger.commit(
+                folder: group.folder, name: SegmentFile.openName(segment.id), size: segment.size,
+                events: segment.events, accepted: events)
+            accepted += events
+        }
+        for (index, group) in groups.enumerated() {
+            if case .failure = outcomes[index] { failed += group.members.count }
+        }
+        core.tallies.withLock {
+            $0.commits += 1
+            $0.appends += batch.count
+            $0.events += accepted
+            $0.dataSyncs += syncs
+            $0.failedAppends += failed
+        }
+        for (index, group) in groups.enumerated() {
+            for member in group.members { batch[member].continuation.resume(returning: outcomes[index]) }
+        }
+        for group in groups {
+            if let segment = active[group.folder], segment.size >= core.segmentLimit { seal(group.folder) }
+        }
+    }
+
+    /// Appends `appends` to `folder`'s active segment (created when there is none) with one
+    /// `write` call; returns the offset it started at, which a failed sync cuts back to.
+    private func write(_ appends: [PendingAppend], to folder: String) -> Result<Int, EventBufferError> {
+        let segment: ActiveSegment
+        do throws(EventBufferError) {
+            segment = try activeSegment(for: folder)
+        } catch {
+            return .failure(error)
+        }
+        let start = segment.size
+        let write = core.write
+        let (written, code): (Int, Int32)
+        if appends.count == 1 {
+            (written, code) = appends[0].lines.withUnsafeBytes { Posix.writeAll(segment.fd, $0, using: write) }
+        } else {
+            var joined: [UInt8] = []
+            joined.reserveCapacity(appends.reduce(0) { $0 + $1.lines.count })
+            for append in appends { joined.append(contentsOf: append.lines) }
+            (written, code) = joined.withUnsafeBytes { Posix.writeAll(segment.fd, $0, using: write) }
+        }
+        if code != 0 {
+            retire(folder, keeping: start)
+            return .failure(.io("write", segment.path, code))
+        }
+        active[folder]?.size = start + written
+        active[folder]?.events += appends.reduce(0) { $0 + $1.count }
+        return .success(start)
+    }
+}

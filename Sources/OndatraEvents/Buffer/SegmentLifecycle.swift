@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Creating, sealing and giving up active segments; all on the writer thread.
+extension CommitLoop {
+    /// A `.new-` file left this long by a writer that died before renaming it is removed.
+    static let staleNewFileSeconds = 60
+
+    /// `folder`'s active segment, created when there is none: made under a private `.new-` name,
+    /// locked, renamed to `open-<id>.ndjson`, and the folder synced so the file survives a crash
+    /// before its first append is acknowledged. A reader never sees it unlocked.
+    func activeSegment(for folder: String) throws(EventBufferError) -> ActiveSegment {
+        if let segment = active[folder] { return segment }
+        let directory = core.root + "/" + folder
+        do throws(EventBufferError) {
+            let floor = try prepare(folder, directory)
+            let id = SegmentID.next(notBefore: floor)
+            let newPath = directory + "/" + SegmentFile.newName(id)
+            let openPath = directory + "/" + SegmentFile.openName(id)
+            let fd = try Posix.open(newPath, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, verb: "create")
+            let lock = Posix.tryLock(fd)
+            guard lock == 0, rename(newPath, openPath) == 0 else {
+                let code = lock != 0 ? lock : errno
+                unlink(newPath)
+                Posix.close(fd)
+                throw .io(lock != 0 ? "lock" : "rename", newPath, code)
+            }
+            do throws(EventBufferError) {
+                core.tallies.withLock { $0.directorySyncs += 1 }
+                try Posix.syncDirectory(directory)
+            } catch {
+                unlink(openPath)
+                Posix.close(fd)
+                throw error
+            }
+            let segment = ActiveSegment(id: id, fd: fd, path: openPath)
+            active[folder] = segment
+            core.ledger.commit(
+                folder: folder, name: SegmentFile.openName(id), size: 0, events: 0, accepted: 0)
+            return segment
+        } catch {
+            prepared[folder] = nil
+            throw error
+        }
+    }
+
+    /// Makes `folder` exist (syncing the root when it is new) and, the first time, finds the time
+    /// floor for new ids and removes `.new-` files a dead writer left behind.
+    private func prepare(_ folder: String, _ directory: String) throws(EventBufferError) -> Int64 {
+        if let floor = prepared[folder] { return floor }
+        try Posix.makeDirectories(directory)
+        var floor: Int64 = 0
+        for name in try Posix.list(directory) ?? [] {
+            if let entry = SegmentFile.parse(name), let millis = SegmentID.millis(of: entry.id) {
+                floor = max(floor, millis + 1)
+            } else if name.hasPrefix(SegmentFile.newPrefix) {
+                removeStaleNewFile(directory + "/" + name)
+            }
+        }
+        prepared[folder] = floor
+        return floor
+    }
+
+    /// Removes an empty `.new-` file nobody holds that is older than ``staleNewFileSeconds``.
+    private func removeStaleNewFile(_ path: String) {
+        guard let fd = try? Posix.open(path, O_RDONLY, verb: "open") else { return }
+        defer { Posix.close(fd) }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        guard Posix.tryLock(fd) == 0, let info = Posix.status(fd), info.st_size == 0,
+            now.tv_sec - info.st_mtim.tv_sec > Self.staleNewFileSeconds
+        else { return }
+        unlink(path)
+    }
+
+    /// Seals `folder`'s active segment: sync, rename `open-` → `seg-`, sync the folder, release
+    /// the lock. A segment that cannot be renamed is closed where it is: an unlocked `open-`
+    /// file, which a flush takes as an orphan.
+    func seal(_ folder: String) {
+        guard let segment = active.removeValue(forKey: folder) else { return }
+        let directory = core.root + "/" + folder
+        let sealedName = SegmentFile.sealedName(segment.id)
+        core.tallies.withLock { $0.dataSyncs += 1 }
+        if Posix.dataSync(segment.fd) == 0, rename(segment.path, directory + "/" + sealedName) == 0 {
+            core.tallies.withLock { $0.directorySyncs += 1 }
+            try? Posix.syncDirectory(directory)
+            core.tallies.withLock { $0.seals += 1 }
+            core.ledger.settle(
+                folder: folder, name: sealedName, replacing: SegmentFile.openName(segment.id),
+                size: segment.size, events: segment.events)
+        } else {
+            core.ledger.settle(
+                folder: folder, name: SegmentFile.openName(segment.id), replacing: nil, size: segment.size,
+                events: segment.events)
+        }
+        Posix.close(segment.fd)
+    }
+
+    /// Gives up `folder`'s active segment after a failed write or sync: cuts it back to `good`
+    /// bytes (the last acknowledged line) and closes it, so no later append builds on a partial
+    /// line. An empty one is removed; otherwise it stays as an unlocked `open-` file for a flush
+    /// to take. The next append starts a new segment.
+    func retire(_ folder: String, keeping good: Int) {
+        guard let segment = active.removeValue(forKey: folder) else { return }
+        let name = SegmentFile.openName(segment.id)
+        let truncated = ftruncate(segment.fd, off_t(good)) == 0
+        if truncated && good == 0 {
+            unlink(segment.path)
+            core.ledger.forget(folder: folder, name: name)
+        } else {
+            if truncated { _ = Posix.dataSync(segment.fd) }
+            core.ledger.settle(folder: folder, name: name, replacing: nil, size: nil, events: nil)
+        }
+        Posix.close(segment.fd)
+    }
+
+    /// Seals the active segment of every folder whose flush asked for it (a `seal-request` file),
+    /// then removes the request; that removal tells the flush the segment is sealed and unlocked.
+    func answerSealRequests() {
+        for folder in prepared.keys {
+            let request = core.root + "/" + folder + "/" + SegmentFile.sealRequest
+            guard Posix.exists(request) else { continue }
+            seal(folder)
+            unlink(request)
+        }
+    }
+}
