@@ -32,6 +32,9 @@ struct EventsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The largest batch body, in bytes.", valueName: "BYTES"))
     var maxBatchBody = 10 << 20
 
+    @Flag(help: "Print the start and stop as one JSON object per line (host, port, targets) instead of text.")
+    var json = false
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("PORT must be 0 to 65535, got \(port)") }
         guard maxBody > 0, maxBatchBody > 0 else { throw ValidationError("body limits must be positive") }
@@ -49,18 +52,32 @@ struct EventsCommand: ParsableCommand {
             let collector = try await EventCollector.start(
                 project: project, settings: settings, stopOnSignals: true)
             let shownHost = collector.host.contains(":") ? "[\(collector.host)]" : collector.host
-            let names = collector.targets.isEmpty ? "no events models yet" : collector.targets.joined(separator: ", ")
-            print(
-                "Collecting events on http://\(shownHost):\(collector.port) for \(names)"
-                    + (token == nil ? "" : " (bearer token required)"))
-            print("Buffer: .ondatra/events/ (flushed by `ondatrasql run`). Ctrl-C to stop.")
-            // Scripts and supervisors read the port from this line: do not leave it in a buffer.
-            fflush(stdout)
+            if json {
+                let started: [String: JSONValue] = [
+                    "event": .string("listening"), "host": .string(collector.host),
+                    "port": .int(Int64(collector.port)), "url": .string("http://\(shownHost):\(collector.port)"),
+                    "targets": .array(collector.targets.map { .string($0) }), "token_required": .bool(token != nil),
+                ]
+                say(JSONValue.object(started).text)
+            } else {
+                let names =
+                    collector.targets.isEmpty ? "no events models yet" : collector.targets.joined(separator: ", ")
+                say(
+                    "Collecting events on http://\(shownHost):\(collector.port) for \(names)"
+                        + (token == nil ? "" : " (bearer token required)"))
+                say("Buffer: .ondatra/events/ (flushed by `ondatrasql run`). Ctrl-C to stop.")
+            }
             try await collector.wait()
         }
         if case .failure(let error) = outcome { throw error }
-        print("Stopped; every accepted event is in the buffer.")
+        say(json ? #"{"event":"stopped"}"# : "Stopped; every accepted event is in the buffer.")
     }
+}
+
+/// Writes `line` to stdout at once: scripts and supervisors read the port from the first line,
+/// so it must not wait in a buffer.
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// Runs `body` on Swift concurrency and blocks the calling thread (the main thread, not a
