@@ -121,6 +121,8 @@ let package = Package(
             dependencies: [
                 "OndatraCollector", "OndatraTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
-        .testTarget(name: "OndatraCLITests", dependencies: ["OndatraTesting"]),
+        .testTarget(
+            name: "OndatraCLITests",
+            dependencies: ["OndatraTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
     ]
 )

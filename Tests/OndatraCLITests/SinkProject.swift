@@ -289,6 +289,11 @@ final class Subprocess: @unchecked Sendable {
         try process.run()
     }
 
+    /// What it has written to stdout so far (it may still be running).
+    var stdoutSoFar: String {
+        (try? String(contentsOf: capture.url.appending(path: "stdout"), encoding: .utf8)) ?? ""
+    }
+
     /// Sends `signal` (SIGKILL, SIGINT) if it is still running.
     func send(_ signal: Int32) {
         if process.isRunning { kill(process.processIdentifier, signal) }
