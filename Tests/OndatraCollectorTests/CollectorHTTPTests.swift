@@ -133,6 +133,24 @@ import Testing
         try await fixture.shutdown()
     }
 
+    @Test func aBufferThatCannotBeWrittenIsA503AndTheCollectorRecovers() async throws {
+        let fixture = try await CollectorFixture()
+        // A file where the model's buffer folder should be: no segment can be created.
+        let folder = fixture.project.stateDirectory.appending(path: "events/raw.page_views")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(
+            at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("not a folder".utf8).write(to: folder)
+        let refused = try await fixture.send("/collect/raw/page_views", #"{"event_name": "v"}"#)
+        #expect(refused.status == 503)
+        #expect(refused.body.contains("raw.page_views"), Comment(rawValue: refused.body))
+        try FileManager.default.removeItem(at: folder)
+        #expect(try await fixture.send("/collect/raw/page_views", #"{"event_name": "w"}"#).status == 202)
+        try await fixture.run()
+        #expect(try await fixture.rows("SELECT event_name FROM lake.raw.page_views") == [["w"]])
+        try await fixture.shutdown()
+    }
+
     @Test func healthAndMetrics() async throws {
         let fixture = try await CollectorFixture()
         #expect(try await fixture.send("/health", method: "GET").status == 200)
