@@ -119,7 +119,8 @@ let package = Package(
         .testTarget(
             name: "OndatraCollectorTests",
             dependencies: [
-                "OndatraCollector", "OndatraTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "OndatraCollector", "OndatraEvents", "OndatraTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .testTarget(
             name: "OndatraCLITests",

@@ -46,52 +46,64 @@ public enum EventsTable {
     }
 
     static func materialize(_ materializer: Materializer) throws -> Materializer.Outcome {
-        let session = materializer.session
-        let model = materializer.model
-        let declared = try declaredColumns(of: model)
-        let exists = materializer.state.tables.contains(model.target)
+        let declared = try declaredColumns(of: materializer.model)
         let started = Date()
         var warnings: [String] = []
-        var commit: CommitMetadata?
-        var snapshot: Int64?
-        if !exists || materializer.decision.runType == .backfill {
-            (commit, snapshot) = try prepareTable(materializer, declared: declared, exists: exists, warnings: &warnings)
-        }
-        let flushed = try flush(materializer, declared: declared, started: started)
+        let (commit, snapshot) = try prepareTable(materializer, declared: declared, warnings: &warnings)
+        let flushed = try EventsFlush(materializer: materializer, declared: declared, started: started).run(
+            warnings: &warnings)
         return Materializer.Outcome(
             rows: flushed.rows, warnings: warnings, commit: flushed.commit ?? commit,
             snapshot: flushed.snapshot ?? snapshot)
     }
 
-    /// Creates the table, or evolves it to the declared columns; one commit.
+    /// Creates the table, or brings it to the declared columns: new columns added, types widened,
+    /// `NOT NULL` set or dropped as declared. A column no longer declared is kept with its values
+    /// (events cannot be collected again), with a warning. One commit, only when something changed.
     private static func prepareTable(
-        _ materializer: Materializer, declared: [EventColumn], exists: Bool, warnings: inout [String]
+        _ materializer: Materializer, declared: [EventColumn], warnings: inout [String]
     ) throws -> (CommitMetadata?, Int64?) {
         let session = materializer.session
         let model = materializer.model
         let target = materializer.qualifiedTarget
-        let list = declared.map {
-            "\(SQLLiteral.identifier($0.name)) \($0.type.sqlName)\($0.notNull ? " NOT NULL" : "")"
-        }
-        .joined(separator: ", ")
+        let exists = materializer.state.tables.contains(model.target)
         try session.ensureSchema(model.target.schema)
         let started = Date()
         var made: CommitMetadata?
         var notes: [String] = []
-        let snapshot = try session.transaction { session in
+        let snapshot = try session.transaction { session -> CommitMessage? in
+            var columns = schemaColumns(declared)
             if exists {
-                let current = try SchemaEvolution.columns(
-                    session, database: session.catalog, schema: model.target.schema, table: model.target.table)
-                let wanted = declared.map { SchemaEvolution.Column(name: $0.name, type: $0.type.sqlName) }
+                let current = try currentColumns(session, target: target)
+                let canonical = try canonicalTypes(session, declared)
+                let declaredNames = Set(declared.map { $0.name.lowercased() })
+                let kept = current.filter { !declaredNames.contains($0.name.lowercased()) }
+                // Said when the model changed (the run that follows the edit), not on every flush.
+                for column in kept where materializer.decision.runType == .backfill {
+                    notes.append(
+                        "column '\(column.name)' is no longer declared: it is kept with the values it holds "
+                            + "(new events leave it NULL); drop it yourself with ALTER TABLE \(model.target) "
+                            + "DROP COLUMN \(SQLLiteral.identifier(column.name)) if you mean to")
+                }
+                let wanted =
+                    zip(declared, canonical).map { SchemaEvolution.Column(name: $0.name, type: $1) }
+                    + kept.map { SchemaEvolution.Column(name: $0.name, type: $0.type) }
+                columns = wanted
                 if let note = try SchemaEvolution.apply(
-                    session, qualifiedTarget: target, current: current, wanted: wanted)
+                    session, qualifiedTarget: target, current: current.map { .init(name: $0.name, type: $0.type) },
+                    wanted: wanted)
                 {
                     notes.append("schema evolution: " + note)
                 }
+                try alignNotNull(session, target: target, declared: declared, current: current, notes: &notes)
+                guard !notes.isEmpty || materializer.decision.runType == .backfill else { return nil }
             } else {
+                let list = declared.map {
+                    "\(SQLLiteral.identifier($0.name)) \($0.type.sqlName)\($0.notNull ? " NOT NULL" : "")"
+                }.joined(separator: ", ")
                 try session.execute("CREATE TABLE \(target) (\(list))")
             }
-            let metadata = materializer.metadata(rows: 0, columns: schemaColumns(declared), started: started)
+            let metadata = materializer.metadata(rows: 0, columns: columns, started: started)
             made = metadata
             return metadata.commitMessage
         }
@@ -99,101 +111,60 @@ public enum EventsTable {
         return (snapshot == nil ? nil : made, snapshot)
     }
 
-    /// Moves the buffered events into the table: claims the buffer's segments, acknowledges the
-    /// ones an earlier flush already committed, and inserts the others in commits of at most
-    /// ``maxBatchBytes``, each acknowledged once committed. A failure leaves the uncommitted
-    /// segments in the buffer for the next run.
-    private static func flush(_ materializer: Materializer, declared: [EventColumn], started: Date) throws -> (
-        rows: Int64, commit: CommitMetadata?, snapshot: Int64?
-    ) {
-        let session = materializer.session
-        let model = materializer.model
-        let reader = EventBufferReader(root: EventsBuffer.root(of: session.project).path)
-        let claimed: [ClaimedSegment]
-        do {
-            claimed = try reader.claim(target: EventsBuffer.key(model.target), sealTimeout: sealTimeout)
-        } catch {
-            throw OndatraError(.io, "could not read the event buffer: \(error)", file: model.path)
+    /// A column of the table as it is.
+    private struct TableColumn {
+        let name: String
+        let type: String
+        let notNull: Bool
+    }
+
+    private static func currentColumns(_ session: Session, target: String) throws -> [TableColumn] {
+        try session.query("SELECT name, type, \"notnull\" FROM pragma_table_info(\(SQLLiteral.quote(target)))")
+            .allRows().compactMap { row in
+                guard let name = row[0].string, let type = row[1].string else { return nil }
+                return TableColumn(name: name, type: type, notNull: row[2].description == "true")
+            }
+    }
+
+    /// DuckDB's own spelling of each declared type (`INT` → `INTEGER`, `struct(a int)` →
+    /// `STRUCT(a INTEGER)`), so a declaration that did not change changes nothing.
+    private static func canonicalTypes(_ session: Session, _ declared: [EventColumn]) throws -> [String] {
+        guard !declared.isEmpty else { return [] }
+        let probes = declared.map { "typeof(CAST(NULL AS \($0.type.sqlName)))" }.joined(separator: ", ")
+        guard let row = try session.query("SELECT \(probes)").allRows().first else {
+            return declared.map(\.type.sqlName)
         }
-        // Segments not acknowledged below are given back for the next flush, whatever happens.
-        defer { for segment in claimed { segment.release() } }
-        guard !claimed.isEmpty else { return (0, nil, nil) }
-        let byID = Dictionary(claimed.map { ($0.id, $0) }) { first, _ in first }
-        let plan = EventsFlushPlan.make(
-            claimed: claimed.map { EventsFlushPlan.Segment(id: $0.id, bytes: $0.byteCount, events: $0.eventCount) },
-            committed: try committedSegments(session, model: model.target, among: claimed.map(\.id)),
-            maxBatchBytes: maxBatchBytes)
-        for id in plan.alreadyCommitted { try acknowledge(byID[id], model: model) }
-        var rows: Int64 = 0
-        var last: (CommitMetadata, Int64)?
-        for batch in plan.batches {
-            let paths = batch.compactMap { byID[$0.id]?.path }
-            var made: CommitMetadata?
-            let snapshot = try session.transaction { session in
-                let inserted: Int64
-                do {
-                    inserted = Int64(try session.execute(insertSQL(materializer.qualifiedTarget, declared, paths)))
-                } catch let error as OndatraError {
-                    let events = batch.reduce(0) { $0 + $1.events }
-                    throw OndatraError(
-                        error.code,
-                        "could not flush \(events) buffered event(s) (they stay in .ondatra/events/"
-                            + "\(EventsBuffer.key(model.target))/ for the next run): \(error.message)",
-                        file: model.path)
+        return declared.indices.map { row[$0].string ?? declared[$0].type.sqlName }
+    }
+
+    /// Sets or drops `NOT NULL` where the declaration and the table differ. A column that holds
+    /// NULLs cannot be made NOT NULL: that is a warning, and the declaration is not enforced on
+    /// the stored rows (new events are checked at the door).
+    private static func alignNotNull(
+        _ session: Session, target: String, declared: [EventColumn], current: [TableColumn], notes: inout [String]
+    ) throws {
+        let byName = Dictionary(current.map { ($0.name.lowercased(), $0) }) { first, _ in first }
+        for column in declared {
+            guard let existing = byName[column.name.lowercased()], existing.notNull != column.notNull else {
+                continue
+            }
+            let name = SQLLiteral.identifier(existing.name)
+            if column.notNull {
+                let nulls =
+                    try session.query("SELECT count(*) FROM \(target) WHERE \(name) IS NULL").allRows().first?[0]
+                    .int64 ?? 0
+                guard nulls == 0 else {
+                    notes.append(
+                        "column '\(column.name)' is declared NOT NULL but \(nulls) stored row(s) hold NULL in it: "
+                            + "the table keeps it nullable; update or delete those rows, then run again")
+                    continue
                 }
-                FaultPoint.midFlush.reach()
-                var metadata = materializer.metadata(
-                    rows: inserted, columns: schemaColumns(declared), started: started, runType: .flush)
-                metadata.eventSegments = batch.map(\.id)
-                made = metadata
-                return metadata.commitMessage
+                try session.execute("ALTER TABLE \(target) ALTER COLUMN \(name) SET NOT NULL")
+                notes.append("column '\(column.name)' is now NOT NULL")
+            } else {
+                try session.execute("ALTER TABLE \(target) ALTER COLUMN \(name) DROP NOT NULL")
+                notes.append("column '\(column.name)' now takes NULL")
             }
-            FaultPoint.afterFlushCommit.reach()
-            for segment in batch { try acknowledge(byID[segment.id], model: model) }
-            if let made, let snapshot {
-                rows += made.rowsAffected
-                last = (made, snapshot)
-            }
-        }
-        return (rows, last?.0, last?.1)
-    }
-
-    /// The INSERT that reads buffer segments (NDJSON, one validated event per line, every
-    /// declared column present) into the table, typed by the declared columns.
-    static func insertSQL(_ target: String, _ declared: [EventColumn], _ paths: [String]) -> String {
-        let files = paths.map(SQLLiteral.quote).joined(separator: ", ")
-        let columns = declared.map { "\(SQLLiteral.quote($0.name)): \(SQLLiteral.quote($0.type.sqlName))" }
-            .joined(separator: ", ")
-        let names = declared.map { SQLLiteral.identifier($0.name) }.joined(separator: ", ")
-        // One event is at most the batch body limit a collector may be started with; 1 GiB leaves room.
-        return """
-            INSERT INTO \(target) (\(names)) SELECT \(names) FROM read_json([\(files)], \
-            format = 'newline_delimited', records = true, columns = {\(columns)}, maximum_object_size = 1073741824)
-            """
-    }
-
-    /// The ids among `ids` that a commit of `model` already inserted (its `event_segments`).
-    static func committedSegments(_ session: Session, model: Target, among ids: [String]) throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
-        let list = ids.map(SQLLiteral.quote).joined(separator: ", ")
-        let sql = """
-            SELECT DISTINCT segment FROM (
-                SELECT unnest(CAST(json_extract(commit_extra_info, '$.event_segments') AS VARCHAR[])) AS segment
-                FROM \(SQLLiteral.identifier(session.catalog)).snapshots()
-                WHERE json_extract(commit_extra_info, '$.event_segments') IS NOT NULL
-                    AND lower(json_extract_string(commit_extra_info, '$.model')) = \(SQLLiteral.quote(EventsBuffer.key(model)))
-            ) WHERE segment IN (\(list))
-            """
-        return Set(try session.query(sql).allRows().compactMap { $0[0].string })
-    }
-
-    private static func acknowledge(_ segment: ClaimedSegment?, model: Model) throws {
-        guard let segment else { return }
-        do {
-            try segment.acknowledge()
-        } catch {
-            // The events are committed; the segment stays and the next flush recognises it.
-            throw OndatraError(.io, "flushed, but could not remove the buffer segment: \(error)", file: model.path)
         }
     }
 
