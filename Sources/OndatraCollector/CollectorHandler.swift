@@ -7,28 +7,49 @@ import OndatraEvents
 /// Answers one request: routing, the bearer token, body limits, validation against the target's
 /// declared columns and the durable append. Every answer is a ``CollectorReply``.
 struct CollectorHandler: Sendable {
-    let targets: CollectorTargets
+    let targets: LiveTargets
     let buffer: EventBufferWriter
     let metrics: CollectorMetrics
     let settings: CollectorSettings
     /// The time stamped into a declared `received_at` column.
     let now: @Sendable () -> Date
+    /// Where operators read about trouble (the buffer refusing writes); stderr in the command.
+    let log: CollectorLog
 
+    /// The answer to `request`, with the CORS headers its `Origin` earns.
     func reply(to request: Request) async -> CollectorReply {
-        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var reply = await route(request)
+        if let origin = request.headers[.origin], settings.allows(origin: origin) {
+            reply.headers[.accessControlAllowOrigin] = origin
+            reply.headers[.vary] = "Origin"
+        }
+        return reply
+    }
+
+    private func route(_ request: Request) async -> CollectorReply {
+        // Percent-encoded segments (`/collect/%72aw/…`) name the same model.
+        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: true).map {
+            String($0).removingPercentEncoding ?? String($0)
+        }
         switch (parts.first, parts.count) {
         case ("health", 1):
             guard request.method == .get || request.method == .head else { return Self.methodNotAllowed("GET") }
             return CollectorReply(status: .ok, body: #"{"status":"ok"}"#)
         case ("metrics", 1):
-            guard request.method == .get else { return Self.methodNotAllowed("GET") }
+            guard request.method == .get || request.method == .head else { return Self.methodNotAllowed("GET") }
             if let refused = authorize(request) { return refused }
             return metricsReply()
         case ("collect", 3), ("collect", 4):
             let batch = parts.count == 4
             if batch && parts[3] != "batch" { break }
-            guard request.method == .post else { return Self.methodNotAllowed("POST") }
+            if request.method == .options { return preflight() }
+            guard request.method == .post else { return Self.methodNotAllowed("POST, OPTIONS") }
             if let refused = authorize(request) { return refused }
+            if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+                return .error(
+                    .unsupportedMediaType,
+                    "Content-Encoding '\(encoding)' is not supported; send the JSON uncompressed")
+            }
             return await collect(request, schema: parts[1], table: parts[2], batch: batch)
         default:
             break
@@ -41,7 +62,7 @@ struct CollectorHandler: Sendable {
 
     private func collect(_ request: Request, schema: String, table: String, batch: Bool) async -> CollectorReply {
         let entry: CollectorTargets.Entry
-        switch targets.lookup(schema: schema, table: table) {
+        switch targets.current.lookup(schema: schema, table: table) {
         case .success(let found): entry = found
         case .failure(let reply): return reply
         }
@@ -80,7 +101,10 @@ struct CollectorHandler: Sendable {
         do {
             try await buffer.append(target: entry.key, lines: validated.lines, count: validated.count)
         } catch {
-            return .error(.serviceUnavailable, "the buffer cannot take events now: \(error)")
+            metrics.unavailable(entry.key, validated.count)
+            log.trouble("cannot buffer events for \(entry.target): \(error); answering 503 until it can")
+            return .error(
+                .serviceUnavailable, "the buffer cannot take events now (nothing was stored; retry): \(error)")
         }
         metrics.accepted(entry.key, validated.count)
         return .accepted(validated.count)
@@ -103,9 +127,10 @@ struct CollectorHandler: Sendable {
     }
 
     private func metricsReply() -> CollectorReply {
-        let keys = targets.entries.keys.sorted()
+        let current = targets.current
+        let keys = current.entries.keys.sorted()
         var state: [String: (events: Int, oldest: Date?)] = [:]
-        for stats in buffer.stats() where targets.entries[stats.target] != nil {
+        for stats in buffer.stats() where current.entries[stats.target] != nil {
             state[stats.target] = (
                 stats.bufferedEvents,
                 stats.oldestSegmentCreatedMillis.map { Date(timeIntervalSince1970: Double($0) / 1000) }
@@ -114,6 +139,17 @@ struct CollectorHandler: Sendable {
         var reply = CollectorReply(
             status: .ok, body: metrics.exposition(targets: keys, buffer: state, now: now()))
         reply.headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return reply
+    }
+
+    /// The answer to a CORS preflight: which methods and headers a page may send. Whether the
+    /// page's origin may read the answer is added by ``reply(to:)`` (`--allow-origin`).
+    private func preflight() -> CollectorReply {
+        var reply = CollectorReply(status: .noContent, body: "")
+        reply.headers[.accessControlAllowMethods] = "POST, OPTIONS"
+        reply.headers[.accessControlAllowHeaders] = "Content-Type, Authorization"
+        reply.headers[.accessControlMaxAge] = "86400"
+        reply.headers[.allow] = "POST, OPTIONS"
         return reply
     }
 
@@ -147,6 +183,17 @@ public struct CollectorSettings: Sendable {
     public var maxBatchBody: Int
     /// The bearer token requests must carry (`ONDATRA_EVENTS_TOKEN`); nil: no auth.
     public var token: String?
+    /// Origins whose pages may post events from a browser (CORS); `*` allows any.
+    public var allowedOrigins: [String] = []
+    /// How long a stop waits for requests in flight before closing their connections.
+    public var shutdownGrace: Duration = .seconds(10)
+    /// How long a connection may send nothing before it is closed.
+    public var idleTimeout: Duration = .seconds(30)
+
+    /// Whether a page from `origin` may read the collector's answers.
+    func allows(origin: String) -> Bool {
+        allowedOrigins.contains("*") || allowedOrigins.contains(origin)
+    }
 
     /// Creates settings with the spec's defaults.
     public init(

@@ -6,6 +6,7 @@ final class CollectorMetrics: Sendable {
     private struct Counts {
         var accepted = 0
         var rejected = 0
+        var unavailable = 0
     }
     private let counts = Mutex<[String: Counts]>([:])
 
@@ -18,6 +19,11 @@ final class CollectorMetrics: Sendable {
     /// when the body could not be read as events).
     func rejected(_ target: String, _ events: Int) {
         counts.withLock { $0[target, default: Counts()].rejected += events }
+    }
+
+    /// Counts `events` refused with a 503 because the buffer could not take them.
+    func unavailable(_ target: String, _ events: Int) {
+        counts.withLock { $0[target, default: Counts()].unavailable += events }
     }
 
     /// Prometheus text exposition (format 0.0.4) of the counters and of the buffer's state per
@@ -38,6 +44,10 @@ final class CollectorMetrics: Sendable {
         family("ondatra_events_rejected_total", "counter", "Events refused (400, 413) since the collector started.") {
             String(snapshot[$0]?.rejected ?? 0)
         }
+        family(
+            "ondatra_events_unavailable_total", "counter",
+            "Events refused with 503 because the buffer could not take them (a full disk, a read-only folder)."
+        ) { String(snapshot[$0]?.unavailable ?? 0) }
         family("ondatra_events_buffered", "gauge", "Events in the buffer that no run has flushed yet.") {
             String(buffer[$0]?.events ?? 0)
         }

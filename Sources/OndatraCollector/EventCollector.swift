@@ -18,19 +18,22 @@ public final class EventCollector: Sendable {
     public let port: Int
     /// The address it listens on.
     public let host: String
-    /// The `events` models it accepts, as `schema.table`, sorted.
+    /// The `events` models it accepted when it started, as `schema.table`, sorted.
     public let targets: [String]
+    /// Events models whose declarations do not parse, with the error: refused until fixed.
+    public let brokenModels: [String]
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
     private let buffer: EventBufferWriter
 
     private init(
-        port: Int, host: String, targets: [String], group: ServiceGroup, running: Task<Void, any Error>,
+        port: Int, host: String, targets: CollectorTargets, group: ServiceGroup, running: Task<Void, any Error>,
         buffer: EventBufferWriter
     ) {
         self.port = port
         self.host = host
-        self.targets = targets
+        self.targets = targets.names
+        self.brokenModels = targets.broken.values.sorted()
         self.group = group
         self.running = running
         self.buffer = buffer
@@ -38,14 +41,16 @@ public final class EventCollector: Sendable {
 
     /// Reads the project's events models, opens the buffer and starts listening; returns once it
     /// accepts connections.
-    /// - Parameter stopOnSignals: stop gracefully on SIGTERM and SIGINT (the command does; tests do not).
-    /// - Throws: ``OndatraError`` for a bad events declaration, or when the address cannot be bound.
+    /// - Parameters:
+    ///   - stopOnSignals: stop gracefully on SIGTERM and SIGINT (the command does; tests do not).
+    ///   - log: where trouble is reported (a buffer refusing writes, models reloaded).
+    /// - Throws: ``OndatraError`` when the models cannot be read or the address cannot be bound.
     public static func start(
-        project: Project, settings: CollectorSettings, stopOnSignals: Bool = false,
+        project: Project, settings: CollectorSettings, stopOnSignals: Bool = false, log: CollectorLog = .silent,
         now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> EventCollector {
         let checker = try OtherTypeChecker()
-        let targets = try CollectorTargets(project: project) { value, type in checker.check(value, as: type) }
+        let targets = try LiveTargets(project: project) { value, type in checker.check(value, as: type) }
         let buffer: EventBufferWriter
         do {
             buffer = try EventBufferWriter(root: EventsBuffer.root(of: project).path)
@@ -53,7 +58,7 @@ public final class EventCollector: Sendable {
             throw OndatraError(.io, "could not open the event buffer: \(error)")
         }
         let handler = CollectorHandler(
-            targets: targets, buffer: buffer, metrics: CollectorMetrics(), settings: settings, now: now)
+            targets: targets, buffer: buffer, metrics: CollectorMetrics(), settings: settings, now: now, log: log)
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let reply = await handler.reply(to: request)
             var fields = HTTPFields()
@@ -67,14 +72,25 @@ public final class EventCollector: Sendable {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let application = Application(
             responder: responder,
+            // A client that sends half a request and stops holds a connection (and a stop) only this long.
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(settings.idleTimeout.wholeNanoseconds))),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "ondatrasql"),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [application], gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [],
-                logger: logger))
+        var configuration = ServiceGroupConfiguration(
+            services: [application], gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [],
+            logger: logger)
+        // Requests in flight get this long to finish; then their connections are closed.
+        configuration.maximumGracefulShutdownDuration = settings.shutdownGrace
+        let group = ServiceGroup(configuration: configuration)
+        let reloading = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(2))
+                if let change = targets.refresh() { log.trouble(change) }
+            }
+        }
         let running = Task {
             defer { continuation.finish() }
+            defer { reloading.cancel() }
             // Requests in flight are answered before `run` returns; then the buffer is sealed and synced.
             let outcome: Result<Void, any Error>
             do {
@@ -92,13 +108,19 @@ public final class EventCollector: Sendable {
             do {
                 try await running.value
             } catch {
-                throw OndatraError(.io, "could not listen on \(settings.host):\(settings.port): \(error)")
+                let text = "\(error)"
+                if text.contains("Address already in use") {
+                    throw OndatraError(
+                        .io,
+                        "port \(settings.port) on \(settings.host) is already in use by another process; "
+                            + "choose another PORT (0 picks a free one)")
+                }
+                throw OndatraError(.io, "could not listen on \(settings.host):\(settings.port): \(text)")
             }
             throw OndatraError(.io, "could not listen on \(settings.host):\(settings.port)")
         }
         return EventCollector(
-            port: bound, host: settings.host, targets: targets.entries.values.map(\.target.description).sorted(),
-            group: group, running: running, buffer: buffer)
+            port: bound, host: settings.host, targets: targets.current, group: group, running: running, buffer: buffer)
     }
 
     /// Waits until the collector has stopped (a signal, or ``stop()``) and its buffer is synced.
@@ -124,7 +146,8 @@ final class OtherTypeChecker: Sendable {
         connection = Mutex(try database.connect())
     }
 
-    /// Nil when DuckDB casts `json` to `type`; otherwise why not.
+    /// Nil when DuckDB casts `json` to `type`; otherwise why not (DuckDB's first line, without
+    /// the query it ran).
     func check(_ json: String, as type: String) -> String? {
         connection.withLock { connection in
             do {
@@ -132,10 +155,19 @@ final class OtherTypeChecker: Sendable {
                 _ = try connection.query("SELECT CAST(\(literal)::JSON AS \(type))").allRows()
                 return nil
             } catch let error as DuckDBError {
-                return error.message
+                let first = error.message.split(separator: "\n").first.map(String.init) ?? error.message
+                return "cannot be read as \(type): \(first)"
             } catch {
-                return "\(error)"
+                return "cannot be read as \(type)"
             }
         }
+    }
+}
+
+extension Duration {
+    /// The duration in nanoseconds, for NIO's `TimeAmount`.
+    fileprivate var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -48,6 +48,8 @@ final class CollectorFixture: Sendable {
     struct Answer: Sendable {
         let status: Int
         let body: String
+        /// Header fields, names lowercased.
+        var headers: [String: String] = [:]
     }
 
     /// Sends `body` to `path` with `method` and optional header fields.
@@ -67,7 +69,9 @@ final class CollectorFixture: Sendable {
         if method == "POST" { request.body = .bytes(ByteBuffer(bytes: bytes)) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
-        return Answer(status: Int(response.status.code), body: String(buffer: body))
+        var fields: [String: String] = [:]
+        for field in response.headers { fields[field.name.lowercased()] = field.value }
+        return Answer(status: Int(response.status.code), body: String(buffer: body), headers: fields)
     }
 
     /// Runs every model (flushing the buffer) on a thread of its own.

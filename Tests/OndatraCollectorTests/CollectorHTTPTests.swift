@@ -146,6 +146,8 @@ import Testing
         #expect(refused.body.contains("raw.page_views"), Comment(rawValue: refused.body))
         try FileManager.default.removeItem(at: folder)
         #expect(try await fixture.send("/collect/raw/page_views", #"{"event_name": "w"}"#).status == 202)
+        let metrics = try await fixture.send("/metrics", method: "GET")
+        #expect(metrics.body.contains(#"ondatra_events_unavailable_total{target="raw.page_views"} 1"#))
         try await fixture.run()
         #expect(try await fixture.rows("SELECT event_name FROM lake.raw.page_views") == [["w"]])
         try await fixture.shutdown()

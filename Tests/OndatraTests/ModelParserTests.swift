@@ -4,6 +4,17 @@ import Testing
 @testable import Ondatra
 
 @Suite struct ModelParserTests {
+    /// Regression: a byte-order mark hid the first directive (`@kind: merge` built a table).
+    @Test func aByteOrderMarkDoesNotHideTheFirstDirective() throws {
+        let model = try ModelParser.parse(
+            path: "models/raw/a.sql", text: "\u{FEFF}-- @kind: merge\n-- @unique_key: id\r\nSELECT 1 AS id\r\n")
+        #expect(model.kind == .merge)
+        #expect(model.directives.uniqueKey == ["id"])
+        let events = try ModelParser.parse(path: "models/raw/e.sql", text: "\u{FEFF}-- @kind: events\nname VARCHAR\n")
+        #expect(events.kind == .events)
+        #expect(events.bodyLine == 2)
+    }
+
     @Test func pathsMapToTargets() throws {
         #expect(try ModelParser.target(forPath: "models/orders.sql") == Target(schema: "main", table: "orders"))
         #expect(

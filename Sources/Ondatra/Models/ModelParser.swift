@@ -37,7 +37,9 @@ public enum ModelParser {
     public static func parse(path: String, text: String) throws -> Model {
         let language: Model.Language = path.hasSuffix(".star") ? .starlark : .sql
         let marker = language == .sql ? "--" : "#"
-        let lines = LineEndings.normalized(text).split(separator: "\n", omittingEmptySubsequences: false)
+        // A byte-order mark (Windows editors write one) would hide the first directive.
+        let unmarked = text.hasPrefix("\u{FEFF}") ? String(text.unicodeScalars.dropFirst()) : text
+        let lines = LineEndings.normalized(unmarked).split(separator: "\n", omittingEmptySubsequences: false)
         var directives = Directives()
         var seen: [String: Int] = [:]
         var bodyStart = lines.count

@@ -32,6 +32,13 @@ struct EventsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The largest batch body, in bytes.", valueName: "BYTES"))
     var maxBatchBody = 10 << 20
 
+    @Option(
+        name: .customLong("allow-origin"),
+        help: ArgumentHelp(
+            "An origin whose web pages may post events (CORS), e.g. https://example.com; repeatable; * for any.",
+            valueName: "ORIGIN"))
+    var allowedOrigins: [String] = []
+
     @Flag(help: "Print the start and stop as one JSON object per line (host, port, targets) instead of text.")
     var json = false
 
@@ -43,14 +50,21 @@ struct EventsCommand: ParsableCommand {
     func run() throws {
         let project = try global.resolveProject()
         let dotEnv = try DotEnv.load(from: project.root)
-        let environment = dotEnv.merging(ProcessInfo.processInfo.environment) { _, real in real }
-        let token = environment["ONDATRA_EVENTS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        let settings = CollectorSettings(
+        // An empty value in the environment does not switch off a token `.env` sets.
+        let token = [ProcessInfo.processInfo.environment["ONDATRA_EVENTS_TOKEN"], dotEnv["ONDATRA_EVENTS_TOKEN"]]
+            .compactMap { $0 }.first { !$0.isEmpty }
+        var configured = CollectorSettings(
             host: host, port: port, maxBody: maxBody, maxBatchBody: maxBatchBody, token: token)
+        configured.allowedOrigins = allowedOrigins
+        let settings = configured
+        let log = CollectorLog { line in FileHandle.standardError.write(Data(("events: " + line + "\n").utf8)) }
         // The server runs on Swift concurrency; this thread only waits for it to stop.
         let outcome = blockingWait {
             let collector = try await EventCollector.start(
-                project: project, settings: settings, stopOnSignals: true)
+                project: project, settings: settings, stopOnSignals: true, log: log)
+            for problem in collector.brokenModels {
+                FileHandle.standardError.write(Data("warning: refusing events until fixed: \(problem)\n".utf8))
+            }
             let shownHost = collector.host.contains(":") ? "[\(collector.host)]" : collector.host
             if json {
                 let started: [String: JSONValue] = [
