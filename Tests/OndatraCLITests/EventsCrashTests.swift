@@ -165,6 +165,22 @@ import Testing
         #expect(Set(accepted).isSubset(of: Set(stored)))
     }
 
+    @Test func eventsBufferedForAModelThatIsGoneAreNamedByRun() async throws {
+        let project = try EventsProject()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let (collector, port) = try await project.startCollector()
+        #expect(await Self.post([1, 2], port: port, clients: 1, client: client).count == 2)
+        collector.send(SIGTERM)
+        #expect(try await collector.exit().status == 0)
+        try await client.shutdown()
+        try FileManager.default.moveItem(
+            at: project.root.appending(path: "models/raw/page_views.sql"),
+            to: project.root.appending(path: "models/raw/views.sql"))
+        let run = try await project.run()
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stderr.contains(".ondatra/events/raw.page_views/ holds buffered events"), "\(run)")
+    }
+
     @Test func aSecondCollectorOnTheSameProjectSaysWhoHoldsTheBuffer() async throws {
         let project = try EventsProject()
         let (first, _) = try await project.startCollector()

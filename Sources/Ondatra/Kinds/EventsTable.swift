@@ -21,6 +21,15 @@ public enum EventsBuffer {
 
     /// The buffer's name for `target`: `schema.table`, lowercased as DuckDB compares names.
     public static func key(_ target: Target) -> String { "\(target.schema).\(target.table)".lowercased() }
+
+    /// The buffer folders in `project` that hold events but belong to no events model among
+    /// `models` (a model renamed, deleted, or changed to another kind): nothing flushes them, so a
+    /// run says so. Nil-safe: a project with no buffer has none.
+    public static func orphans(in project: Project, models: [Model]) -> [String] {
+        let live = Set(models.filter { $0.kind == .events }.map { key($0.target) })
+        let held = (try? EventBufferReader(root: root(of: project).path).targets()) ?? []
+        return held.filter { !live.contains($0) }
+    }
 }
 
 /// The `events` kind: the model declares columns (`name TYPE [NOT NULL]` per line) instead of a

@@ -115,6 +115,14 @@ struct RunCommand: ParsableCommand {
             throw CommandFailure(message: "interrupted before any model ran", exitCode: 130)
         }
         human.write(Data((summary.line + "\n").utf8))
+        if let models = try? ModelDiscovery.models(in: project) {
+            for folder in EventsBuffer.orphans(in: project, models: models) {
+                FileHandle.standardError.write(
+                    Data(
+                        ("warning: .ondatra/events/\(folder)/ holds buffered events, but no events model is "
+                            + "\(folder) now; restore that model (@kind: events) and run again to flush them\n").utf8))
+            }
+        }
         if runner.stopRequested.load(ordering: .relaxed) {
             // The signal may also come between models, or after the running one committed.
             let message =
