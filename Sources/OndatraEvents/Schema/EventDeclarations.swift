@@ -169,8 +169,12 @@ public enum EventDeclarations {
             notNull = true
             rest = rest.dropFirst(2)
         }
+        if notNull, rest.count >= 2, rest.first?.keyword == "NOT", rest.dropFirst().first?.keyword == "NULL" {
+            return .failure(
+                EventTypeError("column '\(name)': NOT NULL given twice; write `\(shown) \(type.sqlName) NOT NULL`"))
+        }
         if let extra = rest.first {
-            let fix = "write `\(shown) \(type.sqlName)`\(notNull ? " NOT NULL" : "") (NOT NULL is optional)"
+            let fix = "write `\(shown) \(type.sqlName)\(notNull ? " NOT NULL" : "")` (NOT NULL is optional)"
             if let keyword = extra.keyword, constraintWords.contains(keyword) {
                 let found = rest.prefix(2).map(\.text).joined(separator: " ")
                 return .failure(

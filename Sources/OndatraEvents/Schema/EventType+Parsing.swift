@@ -3,9 +3,14 @@ extension EventType {
     /// multi-word names such as `DOUBLE PRECISION` or `TIMESTAMP WITH TIME ZONE` included), its
     /// parameters (`DECIMAL(18, 2)`, `VARCHAR(255)`), and `[]` list suffixes.
     ///
-    /// Composite types (`STRUCT(...)`, `MAP(...)`, `UNION(...)`, `ENUM(...)`) and fixed-size arrays
-    /// (`INTEGER[3]`) become ``other(_:)`` once their brackets and quotes balance; DuckDB checks their
-    /// insides when the table is created.
+    /// `STRUCT(name TYPE, …)` (`ROW`) and `MAP(KEY, VALUE)` become ``other(_:)``, kept as written,
+    /// once each member type parses as an events type (``checkMembers(of:arguments:)``).
+    /// `GEOMETRY` becomes ``other(_:)`` too.
+    ///
+    /// Types DuckLake cannot store faithfully are refused with what to declare instead, anywhere in
+    /// the type: `HUGEINT`/`UHUGEINT` (stored as DOUBLE), `ENUM`, `UNION`, fixed-size arrays
+    /// (`INTEGER[3]`), `TIME_NS`, the spatial extension's types; so are types `read_json` cannot
+    /// read (`BIT`, `VARINT`, `VARIANT`).
     public static func parse(_ text: String) throws(EventTypeError) -> EventType {
         let trimmed = SchemaText.trimmingWhitespace(text)
         guard !trimmed.isEmpty else { throw EventTypeError("missing type") }
@@ -85,16 +90,19 @@ extension EventType {
                 throw EventTypeError(
                     "\(name) needs its parameters, e.g. STRUCT(a INTEGER, b VARCHAR) or MAP(VARCHAR, INTEGER)")
             }
+            try checkMembers(of: name, arguments: arguments)
             return .other(text)
         case .opaque:
             guard arguments == nil else { throw EventTypeError("\(name) takes no parameters; write \(name)") }
             return .other(name)
         case .unreadable:
             throw EventTypeError("\(name) cannot be read from JSON; use VARCHAR")
+        case .refused(let reason):
+            throw EventTypeError(reason)
         }
     }
 
-    /// `T[]` (a list) or `T[n]` (a fixed-size array, kept as `.other`).
+    /// `T[]` (a list); `T[n]`, a fixed-size array, is refused: DuckLake cannot store one.
     private static func parseArraySuffix(_ text: String) throws(EventTypeError) -> EventType {
         guard let open = text.lastIndex(of: "[") else { throw EventTypeError("unbalanced ']' in '\(text)'") }
         let inner = SchemaText.trimmingWhitespace(text[text.index(after: open)..<text.index(before: text.endIndex)])
@@ -106,7 +114,8 @@ extension EventType {
             throw EventTypeError(
                 "an array size is a positive number, like INTEGER[3] (or INTEGER[] for a list); got '\(text)'")
         }
-        return .other("\(elementType.sqlName)[\(size)]")
+        throw EventTypeError(
+            "\(element)[\(size)] is a fixed-size array, which DuckLake cannot store; use \(element)[] (a list)")
     }
 
     /// The comma-separated integers between the parentheses of `arguments`, or nil if any is not one.

@@ -1,12 +1,14 @@
 /// A column type of an `events` model, parsed from its declaration (``EventType/parse(_:)``).
 ///
-/// The cases are the types the validator checks itself; anything else DuckDB knows (`STRUCT`, `MAP`,
-/// `UNION`, `ENUM`, fixed-size arrays, …) is ``other(_:)``, kept as written and checked through the
-/// validator's `checkOther` hook.
+/// The cases are the types the validator checks itself; `STRUCT`, `MAP` and `GEOMETRY` are
+/// ``other(_:)``, kept as written and checked through the validator's `checkOther` hook. Types
+/// DuckLake cannot store faithfully (`HUGEINT`, `ENUM`, `UNION`, fixed-size arrays, `TIME_NS`, …)
+/// are refused when parsed.
 public indirect enum EventType: Sendable, Hashable {
     /// `BOOLEAN` (`BOOL`, `LOGICAL`).
     case boolean
-    /// A fixed-width integer.
+    /// A fixed-width integer. ``parse(_:)`` never makes `HUGEINT` or `UHUGEINT` (DuckLake stores them
+    /// as DOUBLE); the validator still checks their ranges for a column built by hand.
     case integer(EventIntegerKind)
     /// `FLOAT` (`REAL`, `FLOAT4`, `FLOAT(1…24)`).
     case float
@@ -36,7 +38,7 @@ public indirect enum EventType: Sendable, Hashable {
     case blob
     /// A variable-length list, `T[]`.
     case list(EventType)
-    /// Any other type DuckDB accepts, as written in the declaration.
+    /// `STRUCT`, `MAP` or `GEOMETRY`, as written in the declaration.
     case other(String)
 
     /// DuckDB's canonical spelling, for `CREATE TABLE` and `read_json(columns = {...})`.

@@ -58,13 +58,14 @@ extension EventValidator {
         }
     }
 
-    /// FLOAT and DOUBLE: any JSON number (within FLOAT's range for FLOAT, as DuckDB's conversion from
-    /// a JSON number requires), numeric strings, and `nan`/`inf`/`infinity` strings.
+    /// FLOAT and DOUBLE: JSON numbers within the type's range (`read_json` refuses a number beyond
+    /// FLOAT's, and would make one beyond DOUBLE's infinity), numeric strings, and
+    /// `nan`/`inf`/`infinity` strings.
     func appendFloat(_ value: EventJSONValue, type: EventType, to out: inout [UInt8]) -> SchemaProblem? {
         switch value {
         case .number(let number):
-            if type == .float, let double = Double(number.text), double.isFinite, Float(double).isInfinite {
-                return .expected(type, got: value, "out of range for FLOAT")
+            if !Self.fitsFloat(number, type: type) {
+                return .expected(type, got: value, "out of range for \(type.sqlName)")
             }
             SchemaJSONWriter.appendASCII(number.text, to: &out)
             return nil
@@ -103,6 +104,38 @@ extension EventValidator {
             let limit = integerDigits == 1 ? "1 digit" : "\(integerDigits) digits"
             return .expected(type, got: value, "more than \(limit) before the decimal point")
         }
+    }
+
+    /// Whether a JSON number is finite as a DOUBLE (and, for FLOAT, as a FLOAT once rounded from
+    /// it, as DuckDB converts). Numbers whose integer digits and exponent cannot reach the limit
+    /// (1e38 for FLOAT, 1e308 for DOUBLE), the usual ones, are not parsed.
+    private static func fitsFloat(_ number: EventJSONNumber, type: EventType) -> Bool {
+        let isFloat = type == .float
+        let digitLimit = isFloat ? 38 : 308
+        var text = number.text
+        let magnitude = text.withUTF8 { bytes in
+            // Integer digits plus the exponent: the value is below 10 to this power.
+            var index = bytes.first == UInt8(ascii: "-") ? 1 : 0
+            var digits = 0
+            while index < bytes.count, bytes[index] &- UInt8(ascii: "0") < 10 {
+                digits += 1
+                index += 1
+            }
+            while index < bytes.count, bytes[index] | 0x20 != UInt8(ascii: "e") { index += 1 }
+            index += 1
+            guard index < bytes.count else { return digits }
+            let negative = bytes[index] == UInt8(ascii: "-")
+            if negative || bytes[index] == UInt8(ascii: "+") { index += 1 }
+            var exponent = 0
+            while index < bytes.count, exponent < 1_000_000 {
+                exponent = exponent * 10 + Int(bytes[index] &- UInt8(ascii: "0"))
+                index += 1
+            }
+            return digits + (negative ? -exponent : exponent)
+        }
+        if magnitude <= digitLimit { return true }
+        guard let double = Double(number.text) else { return false }
+        return double.isFinite && !(isFloat && Float(double).isInfinite)
     }
 
     /// Parses numeric text.

@@ -53,7 +53,8 @@ extension EventValidator {
     }
 
     /// Dates, times, timestamps, intervals and UUIDs: strings in the forms ``SchemaTemporalText``,
-    /// ``SchemaIntervalText`` and ``SchemaUUIDText`` accept.
+    /// ``SchemaIntervalText`` and ``SchemaUUIDText`` accept, written in the canonical form `read_json`
+    /// reads for the type (``SchemaTemporal``), within what DuckDB and DuckLake's Parquet hold.
     private func appendTemporal(_ value: EventJSONValue, type: EventType, to out: inout [UInt8]) -> SchemaProblem? {
         guard case .string(var text) = value else { return .expected(type, got: value) }
         return text.withUTF8 { whole -> SchemaProblem? in
@@ -70,21 +71,50 @@ extension EventValidator {
             var end = whole.count
             while start < end, SchemaNumberText.isSpace(whole[start]) { start += 1 }
             while end > start, SchemaNumberText.isSpace(whole[end - 1]) { end -= 1 }
-            var trimmed = UnsafeBufferPointer(rebasing: whole[start..<end])
-            let problem: String?
-            switch type {
-            case .date:
-                problem = SchemaTemporalText.dateProblem(trimmed)
-                // DuckDB keeps only the date part of a date-time.
-                if problem == nil { trimmed = UnsafeBufferPointer(rebasing: trimmed[0..<10]) }
-            case .time: problem = SchemaTemporalText.timeProblem(trimmed)
-            case .timeWithTimeZone: problem = SchemaTemporalText.timeProblem(trimmed, allowsZ: false)
-            case .interval: problem = SchemaIntervalText.problem(trimmed)
-            default: problem = SchemaTemporalText.timestampProblem(trimmed)
+            let trimmed = UnsafeBufferPointer(rebasing: whole[start..<end])
+            if type == .interval {
+                if let problem = SchemaIntervalText.problem(trimmed) { return .expected(type, got: value, problem) }
+                SchemaJSONWriter.appendString(bytes: trimmed, to: &out)
+                return nil
             }
-            if let problem { return .expected(type, got: value, problem) }
-            SchemaJSONWriter.appendString(bytes: trimmed, to: &out)
-            return nil
+            do throws(SchemaTemporalText.Failure) {
+                try appendDateTime(trimmed, type: type, to: &out)
+                return nil
+            } catch {
+                return .expected(type, got: value, error.reason)
+            }
+        }
+    }
+
+    /// DATE, TIME, TIME WITH TIME ZONE and the timestamps: `text` (trimmed) read and written back
+    /// canonically.
+    private func appendDateTime(_ text: UnsafeBufferPointer<UInt8>, type: EventType, to out: inout [UInt8])
+        throws(SchemaTemporalText.Failure)
+    {
+        switch type {
+        case .date:
+            // DuckDB keeps only the date part of a date-time, whatever its offset.
+            try SchemaTemporalText.date(text).appendDate(to: &out)
+        case .time:
+            try SchemaTemporalText.time(text).appendTime(from: text, withOffset: false, to: &out)
+        case .timeWithTimeZone:
+            let time = try SchemaTemporalText.time(text)
+            guard abs(time.offsetMinutes ?? 0) <= SchemaTemporal.timeZoneOffsetLimit else {
+                throw SchemaTemporalText.Failure("TIME WITH TIME ZONE takes offsets up to ±15:59")
+            }
+            time.appendTime(from: text, withOffset: true, to: &out)
+        case .timestampWithTimeZone:
+            // read_json reads a TIMESTAMPTZ without an offset as UTC: written so.
+            try SchemaTemporalText.timestamp(text).appendTimestamp(from: text, defaultOffset: 0, to: &out)
+        case .timestamp(.nanoseconds):
+            let timestamp = try SchemaTemporalText.timestamp(text)
+            guard timestamp.fitsNanoseconds(in: text) else {
+                throw SchemaTemporalText.Failure("out of range for TIMESTAMP_NS: \(SchemaTemporal.nanosecondRange)")
+            }
+            timestamp.appendTimestamp(from: text, to: &out)
+        default:
+            // TIMESTAMP, _S and _MS: DuckDB keeps the wall-clock time and drops an offset.
+            try SchemaTemporalText.timestamp(text).appendTimestamp(from: text, to: &out)
         }
     }
 }

@@ -11,20 +11,25 @@ import Foundation
 ///
 /// The line has the declared columns in declared order (each present, `null` when absent) and ends
 /// in `\n`; `read_json(path, format = 'newline_delimited', columns = {name: type.sqlName, …})` reads
-/// it back as the values DuckDB's casts would give. Values are normalized on the way so that
-/// `read_json` (whose JSON conversions are narrower than `CAST`) reads exactly what was checked:
-/// integers become JSON integers, decimals exact strings rounded to the scale, booleans `true`/`false`,
-/// UUIDs canonical lower-case, dates `YYYY-MM-DD`, non-finite floats `"NaN"`/`"Infinity"`.
+/// it back as the values DuckDB's casts would give, and every line loads into the DuckLake table
+/// (Parquet) `run` flushes to: an event answered 202 never blocks a flush. Values are normalized on
+/// the way so that `read_json` (whose JSON conversions are narrower than `CAST`) reads exactly what
+/// was checked: integers become JSON integers, decimals exact strings rounded to the scale, booleans
+/// `true`/`false`, UUIDs canonical lower-case, dates `YYYY-MM-DD`, times `HH:MM:SS[.f]`, timestamps
+/// `YYYY-MM-DD HH:MM:SS[.f][±HH:MM]` (``SchemaTemporal``), non-finite floats `"NaN"`/`"Infinity"`.
 ///
-/// Checked against DuckDB 1.5.5 (`SchemaDuckDBRoundTripTests`): every accepted value reads back as
-/// DuckDB's `TRY_CAST` of the original. Where this knowingly differs from DuckDB (stricter unless
-/// said otherwise):
+/// Checked against DuckDB 1.5.5 and its DuckLake (`SchemaDuckDBRoundTripTests`): every accepted
+/// value reads back as DuckDB's `TRY_CAST` of the original (or, for the ISO 8601 forms below that
+/// CAST refuses, as they mean) and loads into DuckLake. Where this knowingly differs from DuckDB
+/// (stricter unless said otherwise):
 /// - Integer columns refuse numbers with a fraction (`1.5`; DuckDB rounds to 2) and booleans (DuckDB
 ///   makes them 0/1); whole values written `1.0` or `1e2` are accepted. Numeric strings must be
 ///   decimal: no hex/binary (`0x10`, `0b1`) or `_` digit separators, which DuckDB's cast takes.
-/// - FLOAT, DOUBLE and DECIMAL strings take no `_` separators either. A JSON *number* beyond FLOAT's
-///   range is refused for FLOAT (as `read_json` does); a *string* such as `"1e39"` becomes infinity,
-///   as DuckDB's cast makes it.
+/// - FLOAT, DOUBLE and DECIMAL strings take no `_` separators either. A JSON *number* beyond the
+///   type's range is refused (`read_json` refuses it for FLOAT, and would make it infinity for
+///   DOUBLE); a *string* such as `"1e39"` becomes infinity, as DuckDB's cast makes it.
+/// - DECIMAL(p, s) rounds more than `s` fraction digits half away from zero (`1.239` → `1.24`), as
+///   DuckDB's cast does.
 /// - BOOLEAN takes the numbers 0 and 1 only (DuckDB makes any non-zero number true).
 /// - VARCHAR keeps a number's text as sent (`1.50`, `1E5`; DuckDB's `read_json` would reformat it
 ///   through a double to `1.5`, `100000.0`), and objects and arrays become compact JSON text with
@@ -35,15 +40,22 @@ import Foundation
 /// - DATE, TIME and TIMESTAMP take ISO 8601 only: a 4-digit year, 2-digit month, day, hour, minute
 ///   and second, offsets `Z`, `±HH`, `±HHMM` or `±HH:MM` up to 23:59. DuckDB also takes 1-digit
 ///   fields, `/` separators, BC dates, `infinity`, `epoch`, zone names (`UTC`), offsets of 24 hours
-///   or with seconds, and text after a date. As in DuckDB, DATE takes a full timestamp and keeps its
-///   date part whatever the offset; TIME ignores an offset; TIME WITH TIME ZONE refuses `Z`; a
-///   TIMESTAMP (without time zone) keeps the wall-clock time and drops the offset while
-///   TIMESTAMP_NS converts to UTC; a TIMESTAMPTZ without an offset is read in the flushing
-///   session's `TimeZone`.
+///   or with seconds, and text after a date. More lenient: minutes without seconds before an offset
+///   (`10:00Z`, `10:00+02`), and `Z` for TIME WITH TIME ZONE, which DuckDB's cast refuses. As in
+///   DuckDB, DATE takes a full timestamp and keeps its date part whatever the offset; TIME ignores
+///   an offset; TIME WITH TIME ZONE takes offsets up to ±15:59 (and DuckLake stores it converted
+///   to UTC); a TIMESTAMP (without time zone, also _S and _MS) keeps the wall-clock time and drops
+///   the offset while TIMESTAMP_NS converts to UTC; TIMESTAMPTZ and TIME WITH TIME ZONE without an
+///   offset are UTC (as `read_json` reads them, whatever the session's `TimeZone`). TIMESTAMP_NS
+///   holds 1677-09-22 00:00:00 to 2262-04-11 23:47:16.854775806 UTC (DuckDB reads 1677-09-21 but
+///   DuckLake cannot write it); the other types hold all four-digit years.
 /// - UUID takes 32 hex digits with hyphens at the standard places or none, optionally in braces;
 ///   DuckDB takes hyphens anywhere.
 /// - INTERVAL takes the unambiguous part of DuckDB's syntax (``SchemaIntervalText``); DuckDB also
-///   takes `1:2`, and text after a time, which it ignores (`01:02:03 ago` is not negated).
+///   takes `1:2`, and text after a time, which it ignores (`01:02:03 ago` is not negated). What
+///   DuckLake's Parquet cannot store is refused: negative intervals or parts (`-1 day`, `1 day ago`,
+///   `1 day -2 hours`), and a time part over 1193:02:47.295 (`1194 hours`; write `50 days`).
+///   Parquet keeps milliseconds: finer parts are dropped when stored.
 /// - Lists must be JSON arrays; DuckDB would also cast a string such as `"[1,2]"`.
 /// - NaN and infinity can only be strings (`"nan"`, `"-Infinity"`, any case): JSON has no literal.
 /// - JSON columns get the value's compact text with numbers as sent; DuckDB itself then stores

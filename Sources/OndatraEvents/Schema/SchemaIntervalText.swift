@@ -5,7 +5,15 @@
 /// `hours`, `min`, `ms`, `us`, `week`, `quarter`, `decade`), then either an optional `ago` or a
 /// final time `[-]H:MM[:SS[.fraction]]`. A lone number is seconds. The months, days and
 /// microseconds must fit DuckDB's interval fields.
+///
+/// DuckLake stores an interval in Parquet, as unsigned 32-bit months, days and milliseconds, so
+/// no part may be negative (a `-` term or `ago`, unless it only negates a negative term) and the
+/// time part is at most 4294967295 ms (1193:02:47.295). Parts finer than a millisecond are dropped
+/// by Parquet.
 enum SchemaIntervalText {
+    /// The largest time part Parquet's interval holds, in microseconds, plus one millisecond.
+    private static let timeLimitMicros = 4_294_967_296_000.0
+
     /// What a unit adds: months, days or microseconds per one.
     private enum Amount {
         case months(Double)
@@ -42,6 +50,10 @@ enum SchemaIntervalText {
         var micros = 0.0
         var terms = 0
         var bareNumber = false
+        // Non-zero terms written with and without a minus sign.
+        var negativeTerms = false
+        var positiveTerms = false
+        var ago = false
         func skipSpaces() { while index < text.count, SchemaNumberText.isSpace(text[index]) { index += 1 } }
         if index < text.count, text[index] == UInt8(ascii: "@") { index += 1 }
         while true {
@@ -50,6 +62,7 @@ enum SchemaIntervalText {
             if terms > 0 {
                 var after = index
                 if word(text, &after) == "ago" {
+                    ago = true
                     index = after
                     skipSpaces()
                     guard index == text.count else { return format }
@@ -62,8 +75,13 @@ enum SchemaIntervalText {
             let sign = negative ? -1.0 : 1.0
             guard let value = number(text, &index) else { return format }
             terms += 1
+            func mark(zero: Bool) {
+                if zero { return }
+                if negative { negativeTerms = true } else { positiveTerms = true }
+            }
             if index < text.count, text[index] == UInt8(ascii: ":") {
                 guard value == value.rounded(), let clock = clockMicros(text, &index) else { return format }
+                mark(zero: value == 0 && clock == 0)
                 micros += sign * (value * 3_600_000_000 + clock)
                 // Nothing may follow a time, not even `ago` (DuckDB ignores it there, or refuses it).
                 skipSpaces()
@@ -71,6 +89,7 @@ enum SchemaIntervalText {
                 break
             }
             skipSpaces()
+            mark(zero: value == 0)
             let unit = word(text, &index)
             if unit.isEmpty {
                 // Only a lone number is read as seconds.
@@ -79,9 +98,17 @@ enum SchemaIntervalText {
                 micros += sign * value * 1_000_000
                 continue
             }
+            // A fraction carries down as DuckDB carries it: months to whole days (30 a month), days
+            // to microseconds.
             switch units[unit] {
-            case .months(let per): months += sign * value * per
-            case .days(let per): days += sign * value * per
+            case .months(let per):
+                let whole = (value * per).rounded(.towardZero)
+                months += sign * whole
+                days += sign * ((value * per - whole) * 30).rounded(.towardZero)
+            case .days(let per):
+                let whole = (value * per).rounded(.towardZero)
+                days += sign * whole
+                micros += sign * (value * per - whole) * 86_400_000_000
             case .micros(let per): micros += sign * value * per
             case nil: return "unknown interval unit '\(unit)'"
             }
@@ -89,6 +116,15 @@ enum SchemaIntervalText {
         guard terms > 0 else { return format }
         guard abs(months) <= Double(Int32.max), abs(days) <= Double(Int32.max), abs(micros) < 9.2e18 else {
             return "interval out of range"
+        }
+        if ago ? positiveTerms : negativeTerms {
+            return "negative intervals cannot be stored: DuckLake keeps INTERVAL in Parquet, which does not "
+                + "support negative intervals or negative parts"
+        }
+        // All terms now have one sign (`ago` flips it): the magnitude is what Parquet stores.
+        guard abs(micros) < timeLimitMicros else {
+            return "its time part is over 1193:02:47.295, the most DuckLake's Parquet stores (32-bit "
+                + "milliseconds); write longer spans in days, like '50 days'"
         }
         return nil
     }
@@ -126,7 +162,12 @@ enum SchemaIntervalText {
             if index < text.count, text[index] == UInt8(ascii: ".") {
                 index += 1
                 let start = index
-                while index < text.count, text[index] &- UInt8(ascii: "0") < 10 { index += 1 }
+                var scale = 0.1
+                while index < text.count, text[index] &- UInt8(ascii: "0") < 10 {
+                    seconds += Double(text[index] &- UInt8(ascii: "0")) * scale
+                    scale /= 10
+                    index += 1
+                }
                 guard index > start else { return nil }
             }
         }

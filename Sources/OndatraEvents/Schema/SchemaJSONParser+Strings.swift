@@ -82,18 +82,16 @@ extension SchemaJSONParser {
         var scalarValue = UInt32(high)
         var next = index + 6
         if (0xDC00...0xDFFF).contains(high) {
-            position = index
-            throw failure("expected a high surrogate before the low surrogate \\u\(hexText(high))")
+            throw loneSurrogate(at: index, "a low surrogate must follow a high surrogate \\uD800-\\uDBFF")
         }
         if (0xD800...0xDBFF).contains(high) {
+            let need = "a high surrogate must be followed by a low surrogate \\uDC00-\\uDFFF"
             guard next + 1 < bytes.count, bytes[next] == UInt8(ascii: "\\"), bytes[next + 1] == UInt8(ascii: "u") else {
-                position = index
-                throw failure("expected a low surrogate \\uDC00-\\uDFFF after \\u\(hexText(high))")
+                throw loneSurrogate(at: index, need)
             }
             let low = try hex4(at: next + 2)
             guard (0xDC00...0xDFFF).contains(low) else {
-                position = next
-                throw failure("expected a low surrogate \\uDC00-\\uDFFF after \\u\(hexText(high))")
+                throw loneSurrogate(at: index, need + ", not \(escapeText(at: next))")
             }
             scalarValue = 0x10000 + ((UInt32(high) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
             next += 6
@@ -119,12 +117,18 @@ extension SchemaJSONParser {
         return value
     }
 
-    private func hexText(_ value: UInt16) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 4 - text.count) + text
+    /// The error for the lone surrogate escape at `index` (its backslash), shown as written.
+    private func loneSurrogate(at index: Int, _ rule: String) -> EventJSONError {
+        EventJSONError(offset: index, reason: "lone surrogate \(escapeText(at: index)) in a string: \(rule)")
     }
 
-    /// Checks the UTF-8 sequence whose lead byte is at `index`; returns the index after it.
+    /// The six bytes of the `\uXXXX` escape at `index`, already checked to be ASCII.
+    private func escapeText(at index: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<(index + 6)]), as: UTF8.self)
+    }
+
+    /// Checks the UTF-8 sequence whose lead byte is at `index`; returns the index after it. An error
+    /// points at the lead byte, naming it, and says what follows it when that is what is wrong.
     private mutating func utf8Sequence(at index: Int) throws(EventJSONError) -> Int {
         let lead = bytes[index]
         let length: Int
@@ -148,17 +152,28 @@ extension SchemaJSONParser {
             high = 0x8F
         default:
             position = index
-            throw failure("expected valid UTF-8 in a string")
+            let what = lead < 0xC0 ? " (a continuation byte with no lead byte before it)" : ""
+            throw EventJSONError(offset: index, reason: "invalid UTF-8 byte \(hexByte(lead)) in a string\(what)")
         }
         for offset in 1..<length {
             let at = index + offset
             // The first continuation byte has the lead's own range; later ones are 0x80-0xBF.
             let (minimum, maximum) = offset == 1 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
             guard at < bytes.count, (minimum...maximum).contains(bytes[at]) else {
-                position = at
-                throw failure("expected valid UTF-8 in a string")
+                position = index
+                let next = at < bytes.count ? describeByte(at: at) : "the end of input"
+                throw EventJSONError(
+                    offset: index,
+                    reason: "invalid UTF-8 byte \(hexByte(lead)) in a string (it starts a \(length)-byte character, "
+                        + "which \(next) cannot continue)")
             }
         }
         return index + length
+    }
+
+    /// `0xE9`.
+    private func hexByte(_ byte: UInt8) -> String {
+        let hex = String(byte, radix: 16, uppercase: true)
+        return "0x" + (hex.count == 1 ? "0" + hex : hex)
     }
 }

@@ -1,112 +1,127 @@
-/// Checks date and time text the way an events column reads it: ISO 8601 forms DuckDB casts.
+/// Reads date and time text the way an events column takes it: ISO 8601, into a ``SchemaTemporal``
+/// that ``SchemaTemporal`` then writes back in one canonical form per column type.
 ///
 /// Accepted (after DuckDB's whitespace trim): `YYYY-MM-DD`; `HH:MM[:SS[.fraction]]` (hours 00-23,
 /// or `24:00:00` meaning the end of the day, as DuckDB allows); a timestamp is a date, optionally
 /// followed by `T` or a space and a time, optionally followed by `Z` or an offset `±HH`, `±HHMM` or
-/// `±HH:MM`. Days are checked against the month, leap years included.
+/// `±HH:MM` (up to 23:59). Days are checked against the month, leap years included.
 enum SchemaTemporalText {
-    /// Why `text` is not a date (a date-time is accepted too; DuckDB keeps the date part), or nil.
-    static func dateProblem(_ text: UnsafeBufferPointer<UInt8>) -> String? {
-        var index = 0
-        if let problem = date(text, &index) { return problem }
-        if index == text.count { return nil }
-        guard text[index] == UInt8(ascii: "T") || text[index] == UInt8(ascii: " ") else {
-            return "expected YYYY-MM-DD"
-        }
-        index += 1
-        if let problem = time(text, &index) { return problem }
-        return offsetProblem(text, &index)
+    /// Why a text is not the date or time expected.
+    struct Failure: Error {
+        /// The reason, for the message's parentheses.
+        let reason: String
+
+        init(_ reason: String) { self.reason = reason }
     }
 
-    /// Why `text` is not a time with an optional offset, or nil. DuckDB reads `Z` for TIME but not
-    /// for TIME WITH TIME ZONE (`allowsZ` false), which takes numeric offsets only.
-    static func timeProblem(_ text: UnsafeBufferPointer<UInt8>, allowsZ: Bool = true) -> String? {
-        var index = 0
-        if let problem = time(text, &index) { return problem }
-        if !allowsZ, index < text.count, text[index] == UInt8(ascii: "Z") {
-            return "expected the end or an offset like +02:00"
-        }
-        return offsetProblem(text, &index)
+    /// A date, or a date-time (DuckDB keeps its date part whatever the time and offset).
+    static func date(_ text: UnsafeBufferPointer<UInt8>) throws(Failure) -> SchemaTemporal {
+        try dateTime(text, format: "expected YYYY-MM-DD")
     }
 
-    /// Why `text` is not a timestamp (a date alone is midnight), or nil.
-    static func timestampProblem(_ text: UnsafeBufferPointer<UInt8>) -> String? {
+    /// A timestamp: a date (midnight), or a date and time, with an optional offset.
+    static func timestamp(_ text: UnsafeBufferPointer<UInt8>) throws(Failure) -> SchemaTemporal {
+        try dateTime(text, format: "expected ISO 8601 like 2024-01-31T12:00:00Z")
+    }
+
+    /// A time of day with an optional offset.
+    static func time(_ text: UnsafeBufferPointer<UInt8>) throws(Failure) -> SchemaTemporal {
+        var value = SchemaTemporal()
         var index = 0
-        if let problem = date(text, &index) { return problem }
-        if index == text.count { return nil }
-        guard text[index] == UInt8(ascii: "T") || text[index] == UInt8(ascii: " ") else {
-            return "expected ISO 8601 like 2024-01-31T12:00:00Z"
-        }
+        try time(text, &index, into: &value)
+        try offset(text, &index, into: &value)
+        return value
+    }
+
+    /// `YYYY-MM-DD`, then optionally `T` or a space, a time and an offset.
+    private static func dateTime(_ text: UnsafeBufferPointer<UInt8>, format: String) throws(Failure)
+        -> SchemaTemporal
+    {
+        var value = SchemaTemporal()
+        var index = 0
+        try date(text, &index, into: &value)
+        if index == text.count { return value }
+        guard text[index] == UInt8(ascii: "T") || text[index] == UInt8(ascii: " ") else { throw Failure(format) }
         index += 1
-        if let problem = time(text, &index) { return problem }
-        return offsetProblem(text, &index)
+        try time(text, &index, into: &value)
+        try offset(text, &index, into: &value)
+        return value
     }
 
     /// Reads `YYYY-MM-DD` at `index`.
-    private static func date(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> String? {
-        let format = "expected YYYY-MM-DD"
+    private static func date(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int, into value: inout SchemaTemporal)
+        throws(Failure)
+    {
         guard let year = digits(text, &index, count: 4), separator(text, &index, "-"),
             let month = digits(text, &index, count: 2), separator(text, &index, "-"),
             let day = digits(text, &index, count: 2)
-        else { return format }
-        guard (1...12).contains(month) else { return "month \(month) does not exist" }
+        else { throw Failure("expected YYYY-MM-DD") }
+        guard (1...12).contains(month) else { throw Failure("month \(month) does not exist") }
         let last = daysIn(month: month, year: year)
         guard (1...last).contains(day) else {
-            if month == 2 && day == 29 { return "\(pad(year, 4)) is not a leap year" }
-            return "\(pad(year, 4))-\(pad(month, 2)) has no day \(day)"
+            if month == 2 && day == 29 { throw Failure("\(pad(year, 4)) is not a leap year") }
+            throw Failure("\(pad(year, 4))-\(pad(month, 2)) has no day \(day)")
         }
-        return nil
+        (value.year, value.month, value.day) = (year, month, day)
     }
 
     /// Reads `HH:MM[:SS[.fraction]]` at `index`.
-    private static func time(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> String? {
-        let format = "expected a time HH:MM[:SS[.ffffff]]"
+    private static func time(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int, into value: inout SchemaTemporal)
+        throws(Failure)
+    {
+        let format = Failure("expected a time HH:MM[:SS[.ffffff]]")
         guard let hour = digits(text, &index, count: 2), separator(text, &index, ":"),
             let minute = digits(text, &index, count: 2)
-        else { return format }
+        else { throw format }
         var second = 0
         var fractionIsZero = true
         if separator(text, &index, ":") {
-            guard let value = digits(text, &index, count: 2) else { return format }
-            second = value
+            guard let given = digits(text, &index, count: 2) else { throw format }
+            second = given
             if separator(text, &index, ".") {
                 let start = index
                 while index < text.count, text[index] &- UInt8(ascii: "0") < 10 {
                     if text[index] != UInt8(ascii: "0") { fractionIsZero = false }
                     index += 1
                 }
-                guard index > start else { return format }
+                guard index > start else { throw format }
+                value.fraction = start..<index
             }
         }
         // DuckDB takes 24:00:00 as the end of the day, nothing later.
         let endOfDay = hour == 24 && minute == 0 && second == 0 && fractionIsZero
         guard hour < 24 || endOfDay, minute < 60, second < 60 else {
-            return "time \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)) is out of range"
+            throw Failure("time \(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)) is out of range")
         }
-        return nil
+        (value.hour, value.minute, value.second) = (hour, minute, second)
     }
 
     /// Reads an optional `Z` or `±HH[[:]MM]` at `index`, which must then be the end.
-    private static func offsetProblem(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> String? {
-        let format = "expected the end, Z or an offset like +02:00"
-        guard index < text.count else { return nil }
+    private static func offset(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int, into value: inout SchemaTemporal)
+        throws(Failure)
+    {
+        let format = Failure("expected the end, Z or an offset like +02:00")
+        guard index < text.count else { return }
         switch text[index] {
         case UInt8(ascii: "Z"):
             index += 1
+            value.offsetMinutes = 0
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            let negative = text[index] == UInt8(ascii: "-")
             index += 1
-            guard let hours = digits(text, &index, count: 2) else { return format }
+            guard let hours = digits(text, &index, count: 2) else { throw format }
             var minutes = 0
             if index < text.count {
                 _ = separator(text, &index, ":")
-                guard let value = digits(text, &index, count: 2) else { return format }
-                minutes = value
+                guard let given = digits(text, &index, count: 2) else { throw format }
+                minutes = given
             }
-            guard hours < 24, minutes < 60 else { return "offset out of range" }
+            guard hours < 24, minutes < 60 else { throw Failure("offset out of range") }
+            value.offsetMinutes = (negative ? -1 : 1) * (hours * 60 + minutes)
         default:
-            return format
+            throw format
         }
-        return index == text.count ? nil : format
+        guard index == text.count else { throw format }
     }
 
     /// `count` ASCII digits at `index` as a number, advancing past them; nil if not all digits.

@@ -32,6 +32,33 @@ enum SchemaText {
         return nil
     }
 
+    /// `text` split at the commas outside parentheses, brackets and quotes ('…' and "…").
+    static func topLevelParts(_ text: Substring) -> [Substring] {
+        var parts: [Substring] = []
+        var depth = 0
+        var quote: Character?
+        var start = text.startIndex
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if let current = quote {
+                if character == current { quote = nil }  // a doubled quote reopens on the next character
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "(" || character == "[" {
+                depth += 1
+            } else if character == ")" || character == "]" {
+                depth -= 1
+            } else if character == ",", depth == 0 {
+                parts.append(text[start..<index])
+                start = text.index(after: index)
+            }
+            index = text.index(after: index)
+        }
+        parts.append(text[start...])
+        return parts
+    }
+
     /// Whether `name` equals `other` ignoring ASCII case, the way DuckDB compares identifiers.
     static func equalsIgnoringASCIICase(_ name: String, _ other: String) -> Bool {
         name.utf8.count == other.utf8.count && asciiLowercased(name) == asciiLowercased(other)

@@ -51,9 +51,25 @@ import Testing
             return
                 "\(Int(Double(total) / seconds)) events/s (\(String(format: "%.2f", seconds / Double(total) * 1e6)) µs each)"
         }
+        // Events that carry their own time, a float and an interval: the canonical rewriting.
+        let timed = EventValidator(
+            columns: try EventDeclarations.parse(
+                declarations + ",\nscore DOUBLE,\nduration INTERVAL", file: "b.sql", firstLine: 1))
+        let timedObjects = try (0..<1000).map { index throws(EventJSONError) in
+            try EventJSON.parseObject(
+                Array(
+                    #"{"event_name":"page_view","user_id":\#(index),"received_at":"2024-02-29T10:\#(10 + index % 50):00.\#(index)Z","score":\#(index).5e3,"duration":"\#(index % 9) minutes"}"#
+                        .utf8))
+        }
+        let timedStart = ContinuousClock.now
+        for index in 0..<total {
+            bytes += try timed.validate(timedObjects[index % timedObjects.count], receivedAt: now).count
+        }
+        let timedTime = ContinuousClock.now - timedStart
         print("validate: \(rate(validateTime))")
         print("parse + validate: \(rate(bothTime))")
         print("batch of 1000, parse + validate: \(rate(batchTime))")
+        print("validate with a client timestamp, a double and an interval: \(rate(timedTime))")
         #expect(bytes > 0)
     }
 }

@@ -36,19 +36,18 @@ import Testing
             i numeric (10,4) not null,
             j BIGINT[][] ,
             k INT ARRAY,
-            l ENUM('x', 'y--z'),
-            m INTEGER[3]
+            l STRUCT("x--y" VARCHAR, z INTEGER[])
             """
         let columns = try EventDeclarations.parse(body, file: "m.sql", firstLine: 1)
         #expect(
             columns.map(\.type.sqlName) == [
                 "DOUBLE", "TIMESTAMP WITH TIME ZONE", "VARCHAR", "DECIMAL(18,2)", "INTEGER[]",
                 "STRUCT(a INTEGER, b VARCHAR)", "MAP(VARCHAR, INTEGER)", "TIME", "DECIMAL(10,4)", "BIGINT[][]",
-                "INTEGER[]", "ENUM('x', 'y--z')", "INTEGER[3]",
+                "INTEGER[]", "STRUCT(\"x--y\" VARCHAR, z INTEGER[])",
             ])
         #expect(
             columns.map(\.notNull) == [
-                false, true, false, false, false, false, false, false, true, false, false, false, false,
+                false, true, false, false, false, false, false, false, true, false, false, false,
             ])
     }
 
@@ -118,7 +117,13 @@ import Testing
     @Test func refusesOtherTokens() {
         #expect(error("a INT, b INT")?.message.contains("one column per line") == true)
         #expect(error("a INT b")?.message.contains("unexpected 'b' after the type") == true)
-        #expect(error("a INT NOT NULL NOT NULL")?.message.contains("no constraints") == true)
+        #expect(
+            error("x VARCHAR NOT NULL NOT NULL")?.message
+                == "column 'x': NOT NULL given twice; write `x VARCHAR NOT NULL`")
+        #expect(
+            error("x VARCHAR NOT NULL DEFAULT 'a'")?.message
+                == "column 'x': events columns take no constraints but NOT NULL (found DEFAULT 'a'); write "
+                + "`x VARCHAR NOT NULL` (NOT NULL is optional)")
         #expect(error("a STRUCT(b INT")?.message.contains("unclosed '('") == true)
         #expect(error("\"a INT")?.message.contains("unclosed") == true)
         #expect(error("1a INT")?.message.contains("starts with a letter") == true)
@@ -131,6 +136,26 @@ import Testing
         #expect(error("a DECIMAL(40, 2)")?.message.contains("precision 1 to 38") == true)
         #expect(error("a BOOLEAN(3)")?.message.contains("BOOLEAN takes no parameters") == true)
         #expect(error("a BIT")?.message.contains("cannot be read from JSON") == true)
+    }
+
+    @Test func refusesTypesDuckLakeCannotStoreAtTheirLine() {
+        let cases: [(String, String)] = [
+            ("status ENUM('new', 'old') NOT NULL", "column 'status': DuckLake cannot store ENUM; use VARCHAR"),
+            ("v UNION(i INT, s VARCHAR)", "column 'v': DuckLake cannot store UNION; use JSON, or a STRUCT"),
+            ("xyz INTEGER[3]", "column 'xyz': INTEGER[3] is a fixed-size array, which DuckLake cannot store; use "),
+            ("\"big id\" HUGEINT", "column 'big id': DuckLake stores HUGEINT as DOUBLE"),
+            ("n UHUGEINT,", "use DECIMAL(38, 0) or VARCHAR"),
+            ("t TIME_NS", "cannot store TIME_NS; use TIME (microseconds) or VARCHAR"),
+            ("p POINT_2D", "use GEOMETRY"),
+            ("s STRUCT(a INT, b ENUM('x'))", "column 's': in STRUCT field 'b': DuckLake cannot store ENUM"),
+        ]
+        for (declaration, fragment) in cases {
+            let found = error("ok VARCHAR,\n-- a comment\n\(declaration)\nlater INT", firstLine: 10)
+            #expect(found?.line == 12, "\(declaration)")
+            #expect(found?.message.contains(fragment) == true, "\(found?.message ?? "no error")")
+        }
+        // GEOMETRY is stored by DuckLake (Parquet's geometry type), sent as WKT text.
+        #expect(error("shape GEOMETRY") == nil)
     }
 
     @Test func errorDescriptionIsFileLineMessage() {

@@ -84,9 +84,18 @@ import Testing
             ("{\"a\":\"x\ny\"}", 7, "got byte 0x0A"),
             ("{\"a\":\"\\x\"}", 7, "expected one of"),
             ("{\"a\":\"\\u12G4\"}", 10, "expected 4 hex digits after \\u, got 'G'"),
-            ("{\"a\":\"\\ud83d\"}", 6, "expected a low surrogate \\uDC00-\\uDFFF after \\uD83D"),
-            ("{\"a\":\"\\ud83d\\u0041\"}", 12, "expected a low surrogate"),
-            ("{\"a\":\"\\ude00\"}", 6, "expected a high surrogate before the low surrogate \\uDE00"),
+            (
+                "{\"a\":\"\\ud83d\"}", 6,
+                "lone surrogate \\ud83d in a string: a high surrogate must be followed by a low surrogate \\uDC00-\\uDFFF"
+            ),
+            (
+                "{\"a\":\"\\uD83D\\u0041\"}", 6,
+                "lone surrogate \\uD83D in a string: a high surrogate must be followed by a low surrogate \\uDC00-\\uDFFF, not \\u0041"
+            ),
+            (
+                "{\"a\":\"\\ude00\"}", 6,
+                "lone surrogate \\ude00 in a string: a low surrogate must follow a high surrogate \\uD800-\\uDBFF"
+            ),
             ("{\"a\":\"abc", 9, "expected '\"' to end the string that starts at byte 5, got end of input"),
             ("{\"a\":1,\"a\":2}", 7, "duplicate key 'a'"),
             ("{'a':1}", 1, "expected a string key, got '''"),
@@ -99,23 +108,44 @@ import Testing
         }
     }
 
+    /// The trial's messages: a lone surrogate said `got '\'`, invalid UTF-8 pointed one byte late.
+    @Test func namesALoneSurrogateAndAnInvalidByteWhereTheyAre() {
+        let surrogate = objectError(#"{"a":"x\ud83dy"}"#)
+        #expect(
+            surrogate?.description
+                == #"invalid JSON at byte 7: lone surrogate \ud83d in a string: a high surrogate must be followed by a low surrogate \uDC00-\uDFFF"#
+        )
+        let latin1 = objectError(Array(#"{"a":"caf"#.utf8) + [0xE9] + Array(#""}"#.utf8))
+        #expect(
+            latin1?.description
+                == #"invalid JSON at byte 9: invalid UTF-8 byte 0xE9 in a string (it starts a 3-byte character, which '"' cannot continue)"#
+        )
+    }
+
     @Test func rejectsInvalidUTF8WithItsOffset() {
         let prefix = Array("{\"a\":\"ok".utf8)  // the string's bytes start at offset 6
-        let cases: [([UInt8], Int)] = [
-            ([0xFF], 8),  // never valid
-            ([0xC0, 0x80], 8),  // overlong NUL
-            ([0xC3], 9),  // truncated: the quote is the offending byte
-            ([0xE2, 0x28, 0xA1], 9),  // bad continuation
-            ([0xED, 0xA0, 0x80], 9),  // encoded surrogate
-            ([0xF4, 0x90, 0x80, 0x80], 9),  // beyond U+10FFFF
-            ([0xE0, 0x80, 0x80], 9),  // overlong 3-byte
-            ([0x80], 8),  // lone continuation
+        let cases: [([UInt8], String)] = [
+            ([0xFF], "invalid UTF-8 byte 0xFF in a string"),  // never valid
+            ([0xC0, 0x80], "invalid UTF-8 byte 0xC0 in a string"),  // overlong NUL
+            ([0xC3], "invalid UTF-8 byte 0xC3 in a string (it starts a 2-byte character, which '\"' cannot continue)"),
+            ([0xE2, 0x28, 0xA1], "0xE2 in a string (it starts a 3-byte character, which '(' cannot continue)"),
+            ([0xED, 0xA0, 0x80], "0xED in a string (it starts a 3-byte character, which byte 0xA0 cannot continue)"),
+            ([0xF4, 0x90, 0x80, 0x80], "0xF4 in a string (it starts a 4-byte character, which byte 0x90 cannot"),
+            ([0xE0, 0x80, 0x80], "0xE0 in a string (it starts a 3-byte character, which byte 0x80 cannot continue)"),
+            ([0xE2, 0x82], "0xE2 in a string (it starts a 3-byte character, which '\"' cannot continue)"),
+            ([0x80], "invalid UTF-8 byte 0x80 in a string (a continuation byte with no lead byte before it)"),
         ]
-        for (bad, offset) in cases {
+        for (bad, reason) in cases {
+            // The offending byte is always the one that starts the character: offset 8.
             let error = objectError(prefix + bad + Array("\"}".utf8))
-            #expect(error?.offset == offset, "\(bad): \(error?.description ?? "none")")
-            #expect(error?.reason.hasPrefix("expected valid UTF-8 in a string") == true)
+            #expect(error?.offset == 8, "\(bad): \(error?.description ?? "none")")
+            #expect(error?.reason.contains(reason) == true, "\(bad): \(error?.description ?? "none")")
         }
+        let cut = objectError(prefix + [0xF0, 0x9F])
+        #expect(
+            cut?.description
+                == "invalid JSON at byte 8: invalid UTF-8 byte 0xF0 in a string (it starts a 4-byte character, "
+                + "which the end of input cannot continue)")
         // Keys are checked the same way.
         #expect(objectError(Array("{\"".utf8) + [0xFE] + Array("\":1}".utf8))?.offset == 2)
     }

@@ -9,6 +9,16 @@ import Testing
         }
     }
 
+    /// For integer kinds a declaration refuses (HUGEINT, UHUGEINT), still checked in a hand-built column.
+    private func check(
+        _ kind: EventIntegerKind, _ cases: [(String, String)], sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        for (input, expected) in cases {
+            let got = SchemaValidatorFixture.value(of: .integer(kind), input)
+            #expect(got == expected, "\(kind) \(input)", sourceLocation: sourceLocation)
+        }
+    }
+
     @Test func integers() {
         check(
             "BIGINT",
@@ -86,7 +96,7 @@ import Testing
                 ),
             ])
         check(
-            "HUGEINT",
+            .hugeint,
             [
                 ("170141183460469231731687303715884105727", "170141183460469231731687303715884105727"),
                 ("-170141183460469231731687303715884105728", "-170141183460469231731687303715884105728"),
@@ -96,7 +106,7 @@ import Testing
                 ),
             ])
         check(
-            "UHUGEINT",
+            .uhugeint,
             [
                 ("340282366920938463463374607431768211455", "340282366920938463463374607431768211455"),
                 ("3.40282366920938463463374607431768211455e38", "340282366920938463463374607431768211455"),
@@ -108,11 +118,24 @@ import Testing
     }
 
     @Test func floats() {
+        // 309 digits: the largest DOUBLE's, and one past it.
+        let maxDigits = "17976931348623157" + String(repeating: "0", count: 292)
+        let tooManyDigits = "1" + String(repeating: "0", count: 309)
+        let shownTooMany = "1" + String(repeating: "0", count: 59) + "…"
         check(
             "DOUBLE",
             [
-                ("1.5", "1.5"), ("-0.0", "-0.0"), ("1E400", "1E400"),
-                ("123456789012345678901234567890", "123456789012345678901234567890"),
+                ("1.5", "1.5"), ("-0.0", "-0.0"), ("1.7976931348623157e308", "1.7976931348623157e308"),
+                ("123456789012345678901234567890", "123456789012345678901234567890"), ("1e-400", "1e-400"),
+                (maxDigits, maxDigits),
+                // Beyond DOUBLE's range read_json would make infinity: refused, as for FLOAT.
+                ("1E400", "! field 'a': expected DOUBLE, got 1E400 (out of range for DOUBLE)"),
+                ("1e309", "! field 'a': expected DOUBLE, got 1e309 (out of range for DOUBLE)"),
+                ("-1e309", "! field 'a': expected DOUBLE, got -1e309 (out of range for DOUBLE)"),
+                ("1.8e308", "! field 'a': expected DOUBLE, got 1.8e308 (out of range for DOUBLE)"),
+                (tooManyDigits, "! field 'a': expected DOUBLE, got \(shownTooMany) (out of range for DOUBLE)"),
+                // Infinity only as a string.
+                ("\"1e400\"", "\"1e400\""),
                 ("\"1.5\"", "\"1.5\""), ("\" +1.5e3 \"", "\"1.5e3\""), ("\".5\"", "\"0.5\""), ("\"-.5\"", "\"-0.5\""),
                 ("\"5.\"", "\"5\""),
                 ("\"5.e2\"", "\"5e2\""), ("\"nan\"", "\"NaN\""), ("\"-NaN\"", "\"NaN\""), ("\"inf\"", "\"Infinity\""),
@@ -132,6 +155,12 @@ import Testing
                 ("3.4028235e38", "3.4028235e38"), ("16777217", "16777217"), ("\"1e39\"", "\"1e39\""),
                 ("1e-50", "1e-50"),
                 ("1e39", "! field 'a': expected FLOAT, got 1e39 (out of range for FLOAT)"),
+                ("1e400", "! field 'a': expected FLOAT, got 1e400 (out of range for FLOAT)"),
+                (String(repeating: "9", count: 38), String(repeating: "9", count: 38)),
+                (
+                    "-" + String(repeating: "9", count: 39),
+                    "! field 'a': expected FLOAT, got -\(String(repeating: "9", count: 39)) (out of range for FLOAT)"
+                ),
                 ("-3.5e38", "! field 'a': expected FLOAT, got -3.5e38 (out of range for FLOAT)"),
             ])
     }

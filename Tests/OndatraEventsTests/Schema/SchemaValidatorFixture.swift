@@ -31,15 +31,23 @@ enum SchemaValidatorFixture {
     /// The normalized JSON of `value` for a single column `a` of `type`, or the rejection message.
     static func value(_ type: String, _ valueJSON: String) -> String {
         do {
-            let validator = try validator("a \(type)")
-            switch check(validator, "{\"a\": \(valueJSON)}") {
-            case .success(let line):
-                // `{"a":VALUE}` → VALUE
-                return String(line.dropFirst(5).dropLast())
-            case .failure(let rejection): return "! " + rejection.message
-            }
+            return value(try validator("a \(type)"), valueJSON)
         } catch {
             return "! declaration: \(error)"
+        }
+    }
+
+    /// The same for a column built by hand (types a declaration refuses).
+    static func value(of type: EventType, _ valueJSON: String) -> String {
+        value(EventValidator(columns: [EventColumn(name: "a", type: type)]), valueJSON)
+    }
+
+    private static func value(_ validator: EventValidator, _ valueJSON: String) -> String {
+        switch check(validator, "{\"a\": \(valueJSON)}") {
+        case .success(let line):
+            // `{"a":VALUE}` → VALUE
+            return String(line.dropFirst(5).dropLast())
+        case .failure(let rejection): return "! " + rejection.message
         }
     }
 }

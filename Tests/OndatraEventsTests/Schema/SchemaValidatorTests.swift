@@ -14,7 +14,7 @@ import Testing
         let minimal = Fixture.check(validator, #"{"event_name": "v", "received_at": null}"#)
         #expect(minimal == .success(#"{"event_name":"v","page_url":null,"received_at":"2024-02-29T12:34:56.789012Z"}"#))
         let own = Fixture.check(validator, #"{"event_name": "v", "received_at": "2020-01-01T00:00:00+02:00"}"#)
-        #expect(own == .success(#"{"event_name":"v","page_url":null,"received_at":"2020-01-01T00:00:00+02:00"}"#))
+        #expect(own == .success(#"{"event_name":"v","page_url":null,"received_at":"2020-01-01 00:00:00+02:00"}"#))
         let object = try EventJSON.parseObject(Array(#"{"event_name":"v"}"#.utf8))
         #expect(try validator.validate(object, receivedAt: Fixture.receivedAt).last == UInt8(ascii: "\n"))
     }
