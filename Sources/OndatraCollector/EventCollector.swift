@@ -135,8 +135,8 @@ public final class EventCollector: Sendable {
     }
 }
 
-/// Checks a value of a type the validator does not know natively (STRUCT, MAP, UNION, ENUM,
-/// fixed-size arrays) by asking DuckDB to cast it, on an in-memory database of its own: the
+/// Checks a value of a type the validator does not know natively (STRUCT, MAP, GEOMETRY) by
+/// asking DuckDB to cast it, on an in-memory database of its own: the
 /// collector never opens the project's catalog.
 final class OtherTypeChecker: Sendable {
     private let connection: Mutex<Connection>
