@@ -37,9 +37,13 @@ public struct EventBufferTargetStats: Sendable, Equatable {
 
 /// Line counts of segment files, so stats read each file at most once: the writer records the
 /// segments it writes; files it did not write (left from before a restart, or by another process)
-/// are counted by reading them, and recounted only when their size changes.
+/// are counted by reading them, and recounted when their size changes. A count is used only while
+/// its name still stands for the file counted: one deleted and made again under the same name (or
+/// a folder or root deleted and made again) is counted afresh, so stats say what is on disk.
 final class SegmentLedger: Sendable {
     struct Count: Sendable {
+        /// The file counted.
+        var file: FileID
         var size: Int
         var events: Int
         /// The writer's active segment: its count is kept current by the writer, not by reading.
@@ -51,28 +55,25 @@ final class SegmentLedger: Sendable {
     }
     private let state = Mutex(State())
 
-    /// The writer's active segment `name` now holds `size` bytes and `events` lines, `accepted` more than before.
-    func commit(folder: String, name: String, size: Int, events: Int, accepted: Int) {
+    /// The writer's active segment `name` (the file `file`) now holds `size` bytes and `events`
+    /// lines, `accepted` more than before.
+    func commit(folder: String, name: String, file: FileID, size: Int, events: Int, accepted: Int) {
         state.withLock {
             $0.accepted[folder, default: 0] += accepted
-            $0.files[folder, default: [:]][name] = Count(size: size, events: events, live: true)
+            $0.files[folder, default: [:]][name] = Count(file: file, size: size, events: events, live: true)
         }
     }
 
-    /// The writer let go of a segment: it is now `name` (renamed from `replacing`), with a known
-    /// count, or nil when it must be counted again by reading it.
-    func settle(folder: String, name: String, replacing old: String?, size: Int?, events: Int?) {
+    /// The writer let go of a segment with a known count: it is now `name` (renamed from `replacing`).
+    func settle(folder: String, name: String, replacing old: String?, file: FileID, size: Int, events: Int) {
         state.withLock {
             if let old { $0.files[folder]?[old] = nil }
-            if let size, let events {
-                $0.files[folder, default: [:]][name] = Count(size: size, events: events, live: false)
-            } else {
-                $0.files[folder]?[name] = nil
-            }
+            $0.files[folder, default: [:]][name] = Count(file: file, size: size, events: events, live: false)
         }
     }
 
-    /// The writer removed `name`.
+    /// The writer removed `name`, or let go of it without a count it trusts (what is left there,
+    /// if anything, is counted by reading it).
     func forget(folder: String, name: String) {
         _ = state.withLock { $0.files[folder]?.removeValue(forKey: name) }
     }
@@ -95,19 +96,16 @@ final class SegmentLedger: Sendable {
                 target: folder, acceptedSinceStart: snapshot.accepted[folder] ?? 0, bufferedEvents: 0,
                 bufferedBytes: 0, segments: 0, oldestSegmentCreatedMillis: nil)
             for entry in entries {
-                let known = snapshot.files[folder]?[entry.name]
+                guard let info = Posix.status(directory + "/" + entry.name) else { continue }
                 let count: Count
-                if let known, known.live {
+                if let known = snapshot.files[folder]?[entry.name], known.file == FileID(info),
+                    known.live || known.size == Int(info.st_size)
+                {
                     count = known
                 } else {
-                    guard let info = Posix.status(directory + "/" + entry.name) else { continue }
-                    if let known, known.size == Int(info.st_size) {
-                        count = known
-                    } else {
-                        guard let counted = Self.count(directory + "/" + entry.name) else { continue }
-                        count = counted
-                        learned.append((folder, entry.name, counted))
-                    }
+                    guard let counted = Self.count(directory + "/" + entry.name) else { continue }
+                    count = counted
+                    learned.append((folder, entry.name, counted))
                 }
                 present[folder, default: []].insert(entry.name)
                 stats.bufferedEvents += count.events
@@ -137,6 +135,6 @@ final class SegmentLedger: Sendable {
         defer { Posix.close(fd) }
         guard let info = Posix.status(fd), let scan = try? Posix.scanLines(fd, size: Int(info.st_size), path: path)
         else { return nil }
-        return Count(size: Int(info.st_size), events: scan.lines, live: false)
+        return Count(file: FileID(info), size: Int(info.st_size), events: scan.lines, live: false)
     }
 }

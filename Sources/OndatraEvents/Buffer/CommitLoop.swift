@@ -16,12 +16,16 @@ final class CommitLoop {
         let id: String
         let fd: Int32
         let path: String
+        /// The file `fd` has open: `path` must still name it when a group is acknowledged.
+        let file: FileID
         /// Bytes written and synced: the offset a failed write is cut back to.
         var size = 0
         var events = 0
     }
 
     let core: WriterCore
+    /// The buffer's `writer.lock` this writer holds now.
+    var lock: WriterLock
     /// The active segment per target folder.
     var active: [String: ActiveSegment] = [:]
     /// Folders known to exist, with the time floor for new segment ids (past every id found there).
@@ -30,9 +34,12 @@ final class CommitLoop {
     var lastRequestCheck: UInt64 = 0
     /// Commits look for seal requests at most this often; idle rounds look every `idleNanos`.
     static let busyRequestCheckNanos: UInt64 = 2_000_000
+    /// How many times one commit writes a group again when each new segment loses its name too.
+    static let maxRewrites = 3
 
     init(core: WriterCore) {
         self.core = core
+        self.lock = core.initialLock
     }
 
     /// Runs rounds until the writer is closed and its queue drained, then seals everything and
@@ -51,13 +58,15 @@ final class CommitLoop {
             let interval = batch.isEmpty ? core.idleNanos : Self.busyRequestCheckNanos
             if now &- lastRequestCheck >= interval {
                 answerSealRequests()
+                // Not once closing: a root deleted on purpose after close() must stay deleted.
+                if !closing { keepLock(thorough: true) }
                 lastRequestCheck = now
             }
             if closing && batch.isEmpty { break }
         }
         for folder in Array(active.keys) { seal(folder) }
         answerSealRequests()
-        Posix.close(core.rootLock)
+        lock.release()
         let waiters = core.inbox.withLock { inbox -> [CheckedContinuation<Void, Never>] in
             inbox.stopped = true
             defer { inbox.closeWaiters = [] }
@@ -66,8 +75,12 @@ final class CommitLoop {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// One group commit: write per target, sync per touched segment, then answer every append.
+    /// One group commit: write per target, sync per touched segment, check the segment still has
+    /// its name (writing the group again elsewhere when not), check the writer lock, then answer
+    /// every append.
     private func commit(_ batch: [PendingAppend]) {
+        // Indices into `batch`, never copies: copying an append retains its lines and continuation,
+        // which the appending task shares, and that contended refcount traffic showed in benchmarks.
         var groups: [(folder: String, members: [Int])] = []
         var groupOf: [String: Int] = [:]
         for (index, append) in batch.enumerated() {
@@ -81,7 +94,7 @@ final class CommitLoop {
         var outcomes: [Result<Void, EventBufferError>] = []
         var starts: [Int?] = []
         for group in groups {
-            switch write(group.members.map { batch[$0] }, to: group.folder) {
+            switch write(batch, group.members, to: group.folder) {
             case .success(let start):
                 outcomes.append(.success(()))
                 starts.append(start)
@@ -93,24 +106,27 @@ final class CommitLoop {
         var syncs = 0
         var accepted = 0
         var failed = 0
+        var rewritten = false
         for (index, group) in groups.enumerated() {
-            guard let start = starts[index], let segment = active[group.folder] else { continue }
-            syncs += 1
-            let code = Posix.dataSync(segment.fd)
-            if code != 0 {
-                retire(group.folder, keeping: start)
-                outcomes[index] = .failure(.io("sync", segment.path, code))
-                continue
+            guard let start = starts[index] else { continue }
+            let durable = makeDurable(
+                batch, group.members, in: group.folder, from: start, syncs: &syncs, rewritten: &rewritten)
+            switch durable {
+            case .success(let segment):
+                let events = group.members.reduce(0) { $0 + batch[$1].count }
+                core.ledger.commit(
+                    folder: group.folder, name: SegmentFile.openName(segment.id), file: segment.file,
+                    size: segment.size, events: segment.events, accepted: events)
+                accepted += events
+            case .failure(let error):
+                outcomes[index] = .failure(error)
             }
-            let events = group.members.reduce(0) { $0 + batch[$1].count }
-            core.ledger.commit(
-                folder: group.folder, name: SegmentFile.openName(segment.id), size: segment.size,
-                events: segment.events, accepted: events)
-            accepted += events
         }
         for (index, group) in groups.enumerated() {
             if case .failure = outcomes[index] { failed += group.members.count }
         }
+        // Before answering, so a second writer started after an append returns finds the lock.
+        keepLock(thorough: rewritten)
         core.tallies.withLock {
             $0.commits += 1
             $0.appends += batch.count
@@ -126,9 +142,43 @@ final class CommitLoop {
         }
     }
 
-    /// Appends `appends` to `folder`'s active segment (created when there is none) with one
-    /// `write` call; returns the offset it started at, which a failed sync cuts back to.
-    private func write(_ appends: [PendingAppend], to folder: String) -> Result<Int, EventBufferError> {
+    /// Syncs the group just written at `start` of `folder`'s active segment and checks that the
+    /// segment's path still names it (one `stat`). When it lost its name (deleted, or replaced
+    /// with its folder or the root), cuts the group off it and writes it again into a new segment,
+    /// creating the folders again, at most ``maxRewrites`` times. Returns the segment holding the
+    /// group, synced and named, or the error to answer the group's appends with.
+    private func makeDurable(
+        _ batch: [PendingAppend], _ members: [Int], in folder: String, from start: Int, syncs: inout Int,
+        rewritten: inout Bool
+    ) -> Result<ActiveSegment, EventBufferError> {
+        var start = start
+        var rewrites = 0
+        while let segment = active[folder] {
+            syncs += 1
+            let code = Posix.dataSync(segment.fd)
+            if code != 0 {
+                retire(folder, keeping: start)
+                return .failure(.io("sync", segment.path, code))
+            }
+            if Posix.names(segment.path, segment.file) { return .success(segment) }
+            retire(folder, keeping: start)
+            prepared[folder] = nil
+            rewritten = true
+            guard rewrites < Self.maxRewrites else { return .failure(.io("keep", segment.path, ENOENT)) }
+            rewrites += 1
+            core.tallies.withLock { $0.rewrites += 1 }
+            switch write(batch, members, to: folder) {
+            case .success(let offset): start = offset
+            case .failure(let error): return .failure(error)
+            }
+        }
+        // A successful write always leaves an active segment; kept as an error rather than a trap.
+        return .failure(.io("write", core.root + "/" + folder, ENOENT))
+    }
+
+    /// Appends the `members` of `batch` to `folder`'s active segment (created when there is none)
+    /// with one `write` call; returns the offset it started at, which a failed sync cuts back to.
+    private func write(_ batch: [PendingAppend], _ members: [Int], to folder: String) -> Result<Int, EventBufferError> {
         let segment: ActiveSegment
         do throws(EventBufferError) {
             segment = try activeSegment(for: folder)
@@ -138,12 +188,12 @@ final class CommitLoop {
         let start = segment.size
         let write = core.write
         let (written, code): (Int, Int32)
-        if appends.count == 1 {
-            (written, code) = appends[0].lines.withUnsafeBytes { Posix.writeAll(segment.fd, $0, using: write) }
+        if members.count == 1 {
+            (written, code) = batch[members[0]].lines.withUnsafeBytes { Posix.writeAll(segment.fd, $0, using: write) }
         } else {
             var joined: [UInt8] = []
-            joined.reserveCapacity(appends.reduce(0) { $0 + $1.lines.count })
-            for append in appends { joined.append(contentsOf: append.lines) }
+            joined.reserveCapacity(members.reduce(0) { $0 + batch[$1].lines.count })
+            for member in members { joined.append(contentsOf: batch[member].lines) }
             (written, code) = joined.withUnsafeBytes { Posix.writeAll(segment.fd, $0, using: write) }
         }
         if code != 0 {
@@ -151,7 +201,7 @@ final class CommitLoop {
             return .failure(.io("write", segment.path, code))
         }
         active[folder]?.size = start + written
-        active[folder]?.events += appends.reduce(0) { $0 + $1.count }
+        active[folder]?.events += members.reduce(0) { $0 + batch[$1].count }
         return .success(start)
     }
 }

@@ -94,6 +94,7 @@ public struct EventBufferError: Error, Sendable, Equatable, CustomStringConverti
         case EFBIG: "the process file size limit was reached; raise it (ulimit -f) and the collector resumes"
         case EMFILE, ENFILE: "too many open files; raise the limit (ulimit -n)"
         case ENOENT: "the folder was removed while in use; the next append creates it again"
+        case EEXIST, ENOTDIR: "something that is not a folder is in the way; move it and the collector resumes"
         case EIO: "the disk reported an I/O error; check it (dmesg) before relying on this buffer"
         default: "check the disk and the folder's permissions"
         }

@@ -12,6 +12,14 @@
 /// ``Options/segmentLimit``, when a flush asks (``EventBufferReader``), and on ``close()``.
 /// Nothing ever expires. One writer per buffer: a second one fails to open while the first runs
 /// (`writer.lock` in the root, released when the first is closed or its process ends).
+///
+/// Files deleted under a running writer: before acknowledging a group the writer checks that its
+/// segment still has its name (one `stat`). When the segment, its folder or the whole root was
+/// deleted or replaced, it creates them again, writes the group into a new segment and syncs it,
+/// so no acknowledged event lives only in an unlinked file; what was deleted stays deleted. When
+/// they cannot be made again (a file where a folder belongs) the appends fail as unavailable, and
+/// later ones recover once the way is clear. A deleted `writer.lock` is taken again at the next
+/// commit, or within ``Options/idleCheckInterval`` when idle.
 public final class EventBufferWriter: Sendable {
     /// How the writer cuts segments and how often it looks for flush requests when idle.
     public struct Options: Sendable {
@@ -44,6 +52,14 @@ public final class EventBufferWriter: Sendable {
         public var seals = 0
         /// Appends that failed with an I/O error (the collector's `503`s).
         public var failedAppends = 0
+        /// Groups written again in a new segment because the one they were synced to had lost its
+        /// name (the file, its folder or the root deleted or replaced while the writer ran).
+        public var rewrites = 0
+        /// Times `writer.lock` was found deleted or replaced and taken again.
+        public var relocks = 0
+        /// Times it could not be taken again (another writer took it first, or the root could not
+        /// be made); the writer keeps trying.
+        public var failedRelocks = 0
     }
 
     let core: WriterCore

@@ -8,6 +8,18 @@
 /// Returns what `write(2)` returns, with `errno` set on `-1`.
 typealias WriteCall = @Sendable (_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int
 
+/// Which file a name or a descriptor stands for: a file keeps its identity through renames, and
+/// no other file can take it while a descriptor holds the file open, even once it is unlinked.
+struct FileID: Sendable, Equatable {
+    let device: UInt64
+    let inode: UInt64
+
+    init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+    }
+}
+
 /// Thin wrappers over the system calls the buffer uses: `EINTR` retried, failures as
 /// ``EventBufferError`` naming the path.
 enum Posix {
@@ -127,6 +139,18 @@ enum Posix {
     static func status(_ fd: Int32) -> stat? {
         var info = stat()
         return fstat(fd, &info) == 0 ? info : nil
+    }
+
+    /// The file `path` names now (following symlinks), or nil when it names none.
+    static func fileID(_ path: String) -> FileID? {
+        status(path).map(FileID.init)
+    }
+
+    /// Whether `path` names `file`. For a file the caller holds open this is the whole check that
+    /// bytes synced to it are where a reader of `path` finds them: an unlinked file is named by
+    /// no path, and no other file can take its identity while it is held open.
+    static func names(_ path: String, _ file: FileID) -> Bool {
+        fileID(path) == file
     }
 
     /// Whether `path` names a directory.

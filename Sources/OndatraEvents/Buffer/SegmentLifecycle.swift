@@ -22,11 +22,12 @@ extension CommitLoop {
             let openPath = directory + "/" + SegmentFile.openName(id)
             let fd = try Posix.open(newPath, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, verb: "create")
             let lock = Posix.tryLock(fd)
-            guard lock == 0, rename(newPath, openPath) == 0 else {
-                let code = lock != 0 ? lock : errno
+            let info = lock == 0 ? Posix.status(fd) : nil
+            guard let info, rename(newPath, openPath) == 0 else {
+                let (verb, code) = lock != 0 ? ("lock", lock) : ("rename", errno)
                 unlink(newPath)
                 Posix.close(fd)
-                throw .io(lock != 0 ? "lock" : "rename", newPath, code)
+                throw .io(verb, newPath, code)
             }
             do throws(EventBufferError) {
                 core.tallies.withLock { $0.directorySyncs += 1 }
@@ -36,10 +37,10 @@ extension CommitLoop {
                 Posix.close(fd)
                 throw error
             }
-            let segment = ActiveSegment(id: id, fd: fd, path: openPath)
+            let segment = ActiveSegment(id: id, fd: fd, path: openPath, file: FileID(info))
             active[folder] = segment
             core.ledger.commit(
-                folder: folder, name: SegmentFile.openName(id), size: 0, events: 0, accepted: 0)
+                folder: folder, name: SegmentFile.openName(id), file: segment.file, size: 0, events: 0, accepted: 0)
             return segment
         } catch {
             prepared[folder] = nil
@@ -78,42 +79,52 @@ extension CommitLoop {
 
     /// Seals `folder`'s active segment: sync, rename `open-` → `seg-`, sync the folder, release
     /// the lock. A segment that cannot be renamed is closed where it is: an unlocked `open-`
-    /// file, which a flush takes as an orphan.
+    /// file, which a flush takes as an orphan. One that lost its name (deleted or replaced under
+    /// the writer) is only closed: its name may stand for another file now.
     func seal(_ folder: String) {
         guard let segment = active.removeValue(forKey: folder) else { return }
         let directory = core.root + "/" + folder
+        let openName = SegmentFile.openName(segment.id)
         let sealedName = SegmentFile.sealedName(segment.id)
         core.tallies.withLock { $0.dataSyncs += 1 }
-        if Posix.dataSync(segment.fd) == 0, rename(segment.path, directory + "/" + sealedName) == 0 {
+        let synced = Posix.dataSync(segment.fd) == 0
+        let named = Posix.names(segment.path, segment.file)
+        if synced, named, rename(segment.path, directory + "/" + sealedName) == 0 {
             core.tallies.withLock { $0.directorySyncs += 1 }
             try? Posix.syncDirectory(directory)
             core.tallies.withLock { $0.seals += 1 }
             core.ledger.settle(
-                folder: folder, name: sealedName, replacing: SegmentFile.openName(segment.id),
-                size: segment.size, events: segment.events)
-        } else {
-            core.ledger.settle(
-                folder: folder, name: SegmentFile.openName(segment.id), replacing: nil, size: segment.size,
+                folder: folder, name: sealedName, replacing: openName, file: segment.file, size: segment.size,
                 events: segment.events)
+        } else if named {
+            core.ledger.settle(
+                folder: folder, name: openName, replacing: nil, file: segment.file, size: segment.size,
+                events: segment.events)
+        } else {
+            core.ledger.forget(folder: folder, name: openName)
         }
         Posix.close(segment.fd)
     }
 
-    /// Gives up `folder`'s active segment after a failed write or sync: cuts it back to `good`
-    /// bytes (the last acknowledged line) and closes it, so no later append builds on a partial
-    /// line. An empty one is removed; otherwise it stays as an unlocked `open-` file for a flush
-    /// to take. The next append starts a new segment.
+    /// Gives up `folder`'s active segment after a failed write or sync, or after it lost its name:
+    /// cuts it back to `good` bytes (the last acknowledged line) and closes it, so no later append
+    /// builds on a partial line and no unacknowledged group stays in a file that may still be
+    /// found (renamed rather than deleted). An empty one is removed when its name is still its
+    /// own; otherwise it stays as an unlocked `open-` file for a flush to take. The next append
+    /// starts a new segment.
     func retire(_ folder: String, keeping good: Int) {
         guard let segment = active.removeValue(forKey: folder) else { return }
-        let name = SegmentFile.openName(segment.id)
-        let truncated = ftruncate(segment.fd, off_t(good)) == 0
-        if truncated && good == 0 {
-            unlink(segment.path)
-            core.ledger.forget(folder: folder, name: name)
-        } else {
-            if truncated { _ = Posix.dataSync(segment.fd) }
-            core.ledger.settle(folder: folder, name: name, replacing: nil, size: nil, events: nil)
+        let named = Posix.names(segment.path, segment.file)
+        let linked = named || (Posix.status(segment.fd)?.st_nlink ?? 0) > 0
+        if linked, ftruncate(segment.fd, off_t(good)) == 0 {
+            if good == 0, named {
+                unlink(segment.path)
+            } else {
+                _ = Posix.dataSync(segment.fd)
+            }
         }
+        // Whatever is left under the name is counted again by reading it.
+        core.ledger.forget(folder: folder, name: SegmentFile.openName(segment.id))
         Posix.close(segment.fd)
     }
 

@@ -26,8 +26,9 @@ struct Inbox: Sendable {
 /// The state the public ``EventBufferWriter`` and its writer thread share.
 final class WriterCore: Sendable {
     let root: String
-    /// The descriptor holding `writer.lock` in the root: one writer per buffer, released when the thread ends.
-    let rootLock: Int32
+    /// `writer.lock` as taken at start: one writer per buffer. The writer thread owns it from
+    /// then on (and may replace it, see ``CommitLoop/keepLock(thorough:)``), releasing it when it ends.
+    let initialLock: WriterLock
     let segmentLimit: Int
     let idleNanos: UInt64
     let write: WriteCall
@@ -40,7 +41,7 @@ final class WriterCore: Sendable {
         throws(EventBufferError)
     {
         self.root = root
-        self.rootLock = try Self.lockRoot(root)
+        self.initialLock = try WriterLock.acquire(root: root)
         self.segmentLimit = max(1, segmentLimit)
         let (seconds, attoseconds) = idleCheckInterval.components
         let nanos = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
@@ -83,30 +84,10 @@ final class WriterCore: Sendable {
                 return nil
             }, context)
         guard result == 0 else {
-            Posix.close(rootLock)
+            initialLock.release()
             Unmanaged<WriterCore>.fromOpaque(context).release()
             throw .threadStart(root, result)
         }
         pthread_detach(thread)
-    }
-
-    /// Takes `<root>/writer.lock` without waiting and writes this process's pid in it, so a second
-    /// collector on the same project fails at start instead of keeping active segments of its own.
-    private static func lockRoot(_ root: String) throws(EventBufferError) -> Int32 {
-        let path = root + "/writer.lock"
-        let fd = try Posix.open(path, O_RDWR | O_CREAT, verb: "open")
-        let lock = Posix.tryLock(fd)
-        guard lock == 0 else {
-            var holder = [UInt8](repeating: 0, count: 32)
-            let got = holder.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-            Posix.close(fd)
-            guard lock == EWOULDBLOCK else { throw .io("lock", path, lock) }
-            let text = String(decoding: holder.prefix(max(0, got)), as: UTF8.self)
-            throw .writerBusy(root, holder: text.filter(\.isNumber))
-        }
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        return fd
     }
 }
