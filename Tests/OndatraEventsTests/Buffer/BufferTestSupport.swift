@@ -102,7 +102,7 @@ final class Gate: Sendable {
 
 /// Waits (polling, at most `seconds`) until `condition` holds; records an issue when it never does.
 /// The limit is generous: sync tests elsewhere in the run can hold the concurrency threads a while.
-func eventually(_ what: String, seconds: Double = 60, _ condition: () -> Bool) async {
+func eventually(_ what: String, seconds: Double = 600, _ condition: () -> Bool) async {
     let deadline = Date().addingTimeInterval(seconds)
     while !condition() {
         if Date() > deadline {
