@@ -59,16 +59,27 @@ struct SQLiteDeliveryStoreBenchmarks {
         let store = try SQLiteDeliveryStore.open(dir)
         try fill(store, count: 100_000)
         var batches = 0
+        let written = F.Memory.bytesWritten() ?? 0
+        var claiming = Duration.zero
+        var completing = Duration.zero
         let big = try clock.measure {
-            while let batch = try claim(store, 500) {
-                try store.complete(batch: batch.id, outcomes: delivered(batch), log: F.logEntry(batch.id, rows: 500))
+            while true {
+                var claimed: ClaimedBatch?
+                claiming += try clock.measure { claimed = try claim(store, 500) }
+                guard let batch = claimed else { break }
+                completing += try clock.measure {
+                    try store.complete(
+                        batch: batch.id, outcomes: delivered(batch), log: F.logEntry(batch.id, rows: 500))
+                }
                 batches += 1
             }
         }
         #expect(batches == 200)
+        let kibibytes = ((F.Memory.bytesWritten() ?? 0) - written) / batches / 1_024
         report(
             "claim+complete 500-change batches on 100000: \(rate(batches, big)) batches/s, "
-                + "\(rate(batches * 500, big)) changes/s")
+                + "\(rate(batches * 500, big)) changes/s; claim \(milliseconds(claiming / batches)) ms, "
+                + "complete \(milliseconds(completing / batches)) ms, \(kibibytes) KiB written per batch")
 
         try fill(store, count: 100_000, offset: 100_000)
         let rounds = 10_000
@@ -81,6 +92,27 @@ struct SQLiteDeliveryStoreBenchmarks {
         report(
             "claim+complete 1-change batches on 100000: \(rate(rounds, small)) batches/s, "
                 + "\(rate(2 * rounds, small)) transactions/s")
+    }
+
+    /// `max_concurrent: 4`: four batches stay in flight; each round settles the oldest and claims
+    /// the next, so every claim has three live batches ahead of it in the claim order.
+    @Test func claimAndCompleteWithFourInFlight() throws {
+        let dir = try F.Directory()
+        let store = try SQLiteDeliveryStore.open(dir)
+        try fill(store, count: 100_000)
+        var flights: [ClaimedBatch] = []
+        var batches = 0
+        let elapsed = try clock.measure {
+            while true {
+                while flights.count < 4, let batch = try claim(store, 500) { flights.append(batch) }
+                guard !flights.isEmpty else { break }
+                let batch = flights.removeFirst()
+                try store.complete(batch: batch.id, outcomes: delivered(batch), log: F.logEntry(batch.id, rows: 500))
+                batches += 1
+            }
+        }
+        #expect(batches == 200)
+        report("claim+complete 500-change batches, 4 in flight, on 100000: \(rate(batches, elapsed)) batches/s")
     }
 
     @Test func claimPastChangesWaitingForARetry() throws {

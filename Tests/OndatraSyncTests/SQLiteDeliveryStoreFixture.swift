@@ -65,6 +65,16 @@ enum StoreFixture {
             try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
         }
 
+        /// Bytes the process has handed to `write` and its kin so far (`wchar` in /proc/self/io):
+        /// for the store, its log frames and checkpoints. Nil where /proc is missing.
+        static func bytesWritten() -> Int? {
+            guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return nil }
+            for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+                return Int(line.dropFirst("wchar:".count).trimmingCharacters(in: .whitespaces))
+            }
+            return nil
+        }
+
         private static func field(_ name: String) -> Int? {
             guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
             for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {

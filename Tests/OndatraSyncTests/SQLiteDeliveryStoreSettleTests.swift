@@ -1,13 +1,11 @@
 import Foundation
-import GRDB
 import OndatraSync
 import Testing
 
 private typealias F = StoreFixture
 
-/// Settling a batch whose every change was delivered (the store's fast path) must treat a member
-/// with no outcome and a superseded member exactly as the general path does; and a store file an
-/// older version wrote must be brought up to date without losing a change.
+/// Settling a batch whose every change was delivered must treat a member with no outcome and a
+/// superseded member exactly as a batch with mixed outcomes does.
 @Suite struct SQLiteDeliveryStoreSettleTests {
     let dir: StoreFixture.Directory
     let store: SQLiteDeliveryStore
@@ -56,43 +54,6 @@ private typealias F = StoreFixture
         let next = try #require(try store.take(now: F.at(5)))
         #expect(next.changes == [PendingChange(change: F.change(1, .updatePostimage, 2))])
         #expect(try store.status().pending == 0)
-    }
-
-    @Test func aVersion2StoreIsMigratedWithItsQueueIntact() throws {
-        // A store as version 2 left it: queued, in-flight and backed-off changes, the v1 index.
-        try store.add((1...4).map { F.change($0) }, through: 1)
-        let batch = try #require(try store.take(2))
-        try store.complete(
-            batch: batch.id,
-            outcomes: [
-                F.change(1).key: .retry(at: F.at(30), attempts: 1, error: "e"),
-                F.change(2).key: .delivered(warning: nil),
-            ], log: F.logEntry(batch.id, rows: 2, delivered: 1))
-        let inFlight = try #require(try store.take(1, lease: 3_600))
-        let file = try DatabaseQueue(path: dir.storePath.path)
-        try file.write { db in
-            try db.execute(sql: "DROP INDEX pending_backoff")
-            try db.execute(
-                sql: """
-                    CREATE INDEX pending_schedule ON pending(target_id, in_backoff, next_attempt)
-                    WHERE batch_id IS NULL
-                    """)
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3'")
-        }
-        try file.close()
-
-        let migrated = try SQLiteDeliveryStore.open(dir)
-        let indexes = try DatabaseQueue(path: dir.storePath.path).read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
-        }
-        #expect(indexes.contains("pending_backoff") && !indexes.contains("pending_schedule"))
-        #expect(try migrated.nextDue(target: "main.orders", after: F.t0) == F.at(30))
-        #expect(try migrated.status().inFlight == 1)
-        let rest = try #require(try migrated.take(now: F.at(1)))
-        #expect(rest.changes.map(\.key) == [F.change(4).key])
-        #expect(inFlight.changes.map(\.key) == [F.change(3).key])
-        let retried = try #require(try migrated.take(now: F.at(30)))
-        #expect(retried.changes.map(\.key) == [F.change(1).key])
     }
 
     @Test func retryMakesReadyChangesQueuedForLaterDueToo() throws {

@@ -15,14 +15,14 @@ extension SQLiteDeliveryStore {
                 db.cachedStatement(
                     sql: """
                         SELECT next_attempt FROM pending INDEXED BY pending_backoff
-                        WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 1 AND next_attempt > ?
+                        WHERE target_id = ? AND in_backoff = 1 AND next_attempt > ?
                         ORDER BY next_attempt LIMIT 1
                         """), arguments: [targetID, nowMS])
             let ready = try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """
                         SELECT MIN(next_attempt) FROM pending INDEXED BY pending_ready
-                        WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 0 AND next_attempt > ?
+                        WHERE target_id = ? AND in_backoff = 0 AND superseded_by IS NULL AND next_attempt > ?
                         """), arguments: [targetID, nowMS])
             return [inBackoff, ready].compactMap { $0 }.min().map(StoreTime.date)
         }
@@ -41,14 +41,14 @@ extension SQLiteDeliveryStore {
             try db.execute(
                 sql: """
                     UPDATE pending INDEXED BY pending_backoff SET next_attempt = ?1, in_backoff = 0
-                    WHERE target_id = ?2 AND batch_id IS NULL AND in_backoff = 1 AND next_attempt > ?1
+                    WHERE target_id = ?2 AND in_backoff = 1 AND next_attempt > ?1
                     """, arguments: [nowMS, targetID])
             var touched = db.changesCount
             // Ready changes queued with a later `now` (rare) are made due too.
             try db.execute(
                 sql: """
                     UPDATE pending INDEXED BY pending_ready SET next_attempt = ?1
-                    WHERE target_id = ?2 AND batch_id IS NULL AND in_backoff = 0 AND next_attempt > ?1
+                    WHERE target_id = ?2 AND in_backoff = 0 AND superseded_by IS NULL AND next_attempt > ?1
                     """, arguments: [nowMS, targetID])
             touched += db.changesCount
             guard includeDead else { return touched }
@@ -75,10 +75,12 @@ extension SQLiteDeliveryStore {
     }
 
     /// `target`'s counts, oldest pending change and last errors, read in one transaction so they
-    /// agree. Counting pending changes reads each of them once (about a tenth of a second for a
-    /// million); the last errors are sought among the newest 1,000 failures of each kind (failing
-    /// changes, dead letters, failed batches). A target with no state has zero counts.
-    /// `now` is not needed: the counts do not depend on it.
+    /// agree. A change is in flight when it is a member of a batch that exists (expired or not),
+    /// pending otherwise. Counting pending changes reads each of them once (about a tenth of a
+    /// second for a million), twice while batches are out (to find the oldest change in none); the
+    /// last errors are sought among the newest 1,000 failures of each kind (failing changes, dead
+    /// letters, failed batches). A target with no state has zero counts. `now` is not needed: the
+    /// counts do not depend on it.
     public func status(of target: String, now: Date) throws -> TargetStatus {
         try queue.read { db -> TargetStatus in
             guard let targetID = try Self.targetID(db, name: target) else {
@@ -88,27 +90,111 @@ extension SQLiteDeliveryStore {
             }
             let watermark = try Int64.fetchOne(
                 db, sql: "SELECT watermark FROM targets WHERE id = ?", arguments: [targetID])
-            let queued = try Row.fetchOne(
-                db, sql: "SELECT COUNT(*), MIN(queued_at) FROM pending WHERE target_id = ? AND batch_id IS NULL",
-                arguments: [targetID])
             let count = { (sql: String) throws -> Int in
                 try Int.fetchOne(db, sql: sql, arguments: [targetID]) ?? 0
             }
-            let oldest: Int64? = queued?[1]
+            let flight = try Self.inFlight(db, targetID: targetID)
+            let queued = try Self.queued(db, targetID: targetID, inFlight: flight.keys)
+            let failing = try count(
+                """
+                SELECT COUNT(*) FROM pending INDEXED BY pending_failing WHERE target_id = ? AND attempts > 0
+                """)
             return TargetStatus(
-                target: target, watermark: watermark, pending: queued?[0] ?? 0,
-                inFlight: try count(
-                    "SELECT COUNT(*) FROM pending WHERE batch_id IN (SELECT id FROM batches WHERE target_id = ?)"),
+                target: target, watermark: watermark, pending: queued.count - flight.keys.count,
+                inFlight: flight.keys.count,
                 dead: try count("SELECT COUNT(*) FROM dead_letters WHERE target_id = ?"),
-                failing: try count(
-                    """
-                    SELECT COUNT(*) FROM pending INDEXED BY pending_failing
-                    WHERE target_id = ? AND attempts > 0 AND batch_id IS NULL
-                    """),
-                oldestPending: oldest.map(StoreTime.date),
+                failing: failing - flight.failing,
+                oldestPending: queued.oldestPending.map(StoreTime.date),
                 openJobs: try count("SELECT COUNT(*) FROM batches WHERE target_id = ? AND job IS NOT NULL"),
                 lastErrors: try String.fetchAll(db, sql: Self.lastErrorsSQL, arguments: [targetID]))
         }
+    }
+
+    /// How many changes `target` has queued (in flight or not), and when the oldest one that is
+    /// not `inFlight` was queued.
+    ///
+    /// One read of every queued change. While batches are out, it leaves out of the oldest the
+    /// changes in their stretches of the claim order and those held for them (every change in
+    /// flight is one or the other), and reads those few again through the indexes to find the ones
+    /// that are not in flight. The stretches are merged into at most 16 spans, so the condition
+    /// stays short; a span may cover more than its batches' members, which only adds to that second
+    /// read.
+    private static func queued(_ db: Database, targetID: Int64, inFlight: Set<ChangeKey>) throws
+        -> (count: Int, oldestPending: Int64?)
+    {
+        guard !inFlight.isEmpty else {
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(queued_at) FROM pending WHERE target_id = ?", arguments: [targetID])
+            return (row?[0] ?? 0, row?[1])
+        }
+        let spans = try spans(of: liveRanges(db, targetID: targetID), atMost: 16)
+        var outside = "superseded_by IS NULL"
+        var bounds: [Int64] = []
+        if let lowest = spans.map(\.first.snapshot).min(), let highest = spans.map(\.last.snapshot).max() {
+            let inSpan = Array(
+                repeating: "(snapshot, row_id, change_type) BETWEEN (?, ?, ?) AND (?, ?, ?)", count: spans.count)
+            outside +=
+                " AND NOT (in_backoff = 0 AND snapshot BETWEEN ? AND ? AND (\(inSpan.joined(separator: " OR "))))"
+            bounds = [lowest, highest] + spans.flatMap { $0.first.values + $0.last.values }
+        }
+        let row = try Row.fetchOne(
+            db, sql: "SELECT COUNT(*), MIN(CASE WHEN \(outside) THEN queued_at END) FROM pending WHERE target_id = ?",
+            arguments: StatementArguments(bounds + [targetID]))
+        var oldest: Int64? = row?[1]
+        let consider = { (rows: RowCursor) throws in
+            while let row = try rows.next() {
+                guard let type = ChangeType(storeCode: row[1]), !inFlight.contains(ChangeKey(rowid: row[0], type: type))
+                else { continue }
+                let queuedAt: Int64 = row[2]
+                oldest = min(oldest ?? queuedAt, queuedAt)
+            }
+        }
+        for span in spans {
+            try consider(
+                Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT row_id, change_type, queued_at FROM pending INDEXED BY pending_ready
+                        WHERE target_id = ? AND in_backoff = 0 AND superseded_by IS NULL
+                        AND (snapshot, row_id, change_type) BETWEEN (?, ?, ?) AND (?, ?, ?)
+                        """, arguments: StatementArguments([targetID] + span.first.values + span.last.values)))
+        }
+        try consider(
+            Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT row_id, change_type, queued_at FROM pending INDEXED BY pending_superseded
+                    WHERE superseded_by IS NOT NULL AND target_id = ?
+                    """, arguments: [targetID]))
+        return (row?[0] ?? 0, oldest)
+    }
+
+    /// `ranges` (in claim order) merged, neighbours together, into at most `limit` spans.
+    static func spans(of ranges: [ClaimRange], atMost limit: Int) -> [ClaimRange] {
+        guard ranges.count > limit, limit > 0 else { return ranges }
+        return (0..<limit).map { group in
+            let start = group * ranges.count / limit
+            let end = (group + 1) * ranges.count / limit - 1
+            return ClaimRange(first: ranges[start].first, last: ranges[end].last)
+        }
+    }
+
+    /// The keys of `target`'s changes in flight (members of its batches whose queued row exists)
+    /// and how many of them failed before.
+    private static func inFlight(_ db: Database, targetID: Int64) throws -> (keys: Set<ChangeKey>, failing: Int) {
+        var keys: Set<ChangeKey> = []
+        var failing = 0
+        let lookup = try db.cachedStatement(
+            sql: "SELECT attempts FROM pending WHERE target_id = ? AND row_id = ? AND change_type = ?")
+        for member in try liveMembers(db, targetID: targetID) {
+            guard
+                let attempts = try Int.fetchOne(
+                    lookup, arguments: [targetID, member.key.rowid, member.key.type.storeCode]),
+                keys.insert(member.key).inserted
+            else { continue }
+            if attempts > 0 { failing += 1 }
+        }
+        return (keys, failing)
     }
 
     /// The five most recent distinct errors of target `?1`, newest first, among its newest 1,000

@@ -8,6 +8,10 @@ import GRDB
 /// Besides the protocol's rules:
 /// - Each write takes SQLite's write lock when it begins (`BEGIN IMMEDIATE`); a second process
 ///   waits for it up to ``busyTimeout`` instead of failing at once.
+/// - A claim marks no queued change: the batch records its members and the stretches of the claim
+///   order it walked, and later claims skip those stretches while it is live. A change that is not
+///   a member but lies in such a stretch (it was not due when the batch was claimed, or a retry
+///   rejoined the claim order there) waits until that batch is settled, released or taken back.
 /// - A batch whose lease expired counts as gone for ``claim(target:limit:owner:now:leaseUntil:)``,
 ///   which takes its changes back first, unless it holds an async job: that batch stays until
 ///   ``recover(target:owner:takeOver:now:leaseUntil:)`` gives it to a new owner, so its job is
@@ -16,9 +20,10 @@ import GRDB
 ///   batch that is no longer claimed (released, or taken back after its lease expired): its
 ///   changes belong to another batch by then, and at-least-once delivery already allows the push
 ///   it made.
-/// - A change enqueued again with a later snapshot while it is in a batch stays in that batch,
-///   marked superseded: settling the batch releases it (attempts counted from zero) instead of
-///   removing it or moving it to the dead letters, so the later change is pushed too.
+/// - A change enqueued again with a later snapshot while it is in a batch is held for that batch
+///   (not claimed, so the later change is never pushed while the earlier one is out): settling the
+///   batch leaves it queued (attempts counted from zero) instead of removing it or moving it to
+///   the dead letters, so the later change is pushed too.
 /// - The batch log keeps the newest ``batchLogLimit`` entries per target (10,000 by default);
 ///   ``complete(batch:outcomes:log:)`` drops older ones.
 /// - Times are kept to the millisecond.
@@ -105,16 +110,7 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
         let nowMS = StoreTime.milliseconds(now)
         return try queue.write { db in
             let targetID = try Self.ensureTarget(db, name: target)
-            if replacing {
-                // Changes in a batch holding an async job stay: that job will report on them.
-                try db.executeCached(
-                    sql: """
-                        DELETE FROM pending WHERE target_id = ?1 AND (batch_id IS NULL
-                            OR batch_id NOT IN (SELECT id FROM batches WHERE target_id = ?1 AND job IS NOT NULL))
-                        """, arguments: [targetID])
-                try db.executeCached(
-                    sql: "DELETE FROM batches WHERE target_id = ? AND job IS NULL", arguments: [targetID])
-            }
+            if replacing { try Self.dropPending(db, targetID: targetID) }
             let upsert = try db.cachedStatement(sql: Self.upsertSQL)
             var writer = ChangeWriter { chunk in
                 for change in chunk {
@@ -134,26 +130,63 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
     }
 
     /// Adds a change, or renews a queued one with the same key: the later snapshot wins and the
-    /// attempts start over. A change in a batch is renewed only by a later snapshot, and is then
-    /// marked superseded (the batch pushed the earlier change); otherwise it is left to its batch.
+    /// attempts start over. A change renewed with a later snapshot while it lies in a stretch of the
+    /// claim order a live batch walked (where every member of that batch lies) is held for that
+    /// batch: the batch may be pushing the earlier change, and the later one must not be pushed
+    /// before it is settled.
     static let upsertSQL =
         """
         INSERT INTO pending (target_id, row_id, change_type, snapshot, next_attempt, queued_at)
         VALUES (?, ?, ?, ?, ?, ?)
         """ + upsertConflictClause
 
-    /// The conflict clause of ``upsertSQL``, shared with reviving dead letters.
+    /// The conflict clause of ``upsertSQL``, shared with reviving dead letters. Every expression
+    /// reads the row as it was before the update.
     static let upsertConflictClause = """
 
         ON CONFLICT (target_id, row_id, change_type) DO UPDATE SET
             snapshot = max(snapshot, excluded.snapshot), attempts = 0, next_attempt = excluded.next_attempt,
-            in_backoff = 0, last_error = NULL, last_failed_at = NULL, superseded = (batch_id IS NOT NULL)
-        WHERE batch_id IS NULL OR excluded.snapshot > snapshot
+            in_backoff = 0, last_error = NULL, last_failed_at = NULL,
+            superseded_by = CASE WHEN excluded.snapshot > snapshot AND in_backoff = 0 THEN coalesce(superseded_by, (
+                SELECT batch_id FROM batch_ranges AS r WHERE r.target_id = pending.target_id
+                AND (pending.snapshot, pending.row_id, pending.change_type)
+                    >= (r.first_snapshot, r.first_row_id, r.first_change_type)
+                AND (pending.snapshot, pending.row_id, pending.change_type)
+                    <= (r.last_snapshot, r.last_row_id, r.last_change_type)))
+            ELSE superseded_by END
         """
+
+    /// A backfill's first step: drops `target`'s queued changes and its batches, except the batches
+    /// holding an async job and their members (that job will report on them).
+    private static func dropPending(_ db: Database, targetID: Int64) throws {
+        var kept: [ChangeKey] = []
+        for row in try Row.fetchAll(
+            db, sql: "SELECT id, job, members FROM batches WHERE target_id = ? ORDER BY id", arguments: [targetID])
+        {
+            guard row[1] as String? == nil else {
+                kept += try members(row[2]).map(\.key)
+                continue
+            }
+            try forgetBatch(db, id: row[0])
+        }
+        // Deletes between the kept keys, in key order: the rows of the kept ones stay as they are.
+        let delete = try db.cachedStatement(
+            sql: """
+                DELETE FROM pending WHERE target_id = ? AND (row_id, change_type) > (?, ?) AND (row_id, change_type) < (?, ?)
+                """)
+        var lower: (Int64, Int64) = (.min, .min)
+        for key in kept.sorted() + [nil] {
+            let upper = key.map { ($0.rowid, $0.type.storeCode) } ?? (.max, .max)
+            try delete.execute(arguments: [targetID, lower.0, lower.1, upper.0, upper.1])
+            lower = upper
+        }
+    }
 
     /// Claims up to `limit` due changes of `target` in snapshot, row id, change type order (see
     /// ``DeliveryStore/claim(target:limit:owner:now:leaseUntil:)``), after taking back the
-    /// changes of its expired batches that hold no job.
+    /// changes of its expired batches that hold no job. The walk of `pending_ready` seeks past the
+    /// stretches of the claim order that live batches walked; the new batch records its members
+    /// and the stretches it walked, and no queued change is written.
     public func claim(target: String, limit: Int, owner: String, now: Date, leaseUntil: Date) throws
         -> ClaimedBatch?
     {
@@ -161,47 +194,60 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
         let nowMS = StoreTime.milliseconds(now)
         return try queue.write { db -> ClaimedBatch? in
             guard let targetID = try Self.targetID(db, name: target) else { return nil }
-            for batchID in try Int64.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT id FROM batches WHERE target_id = ? AND lease_until <= ? AND job IS NULL"),
-                arguments: [targetID, nowMS])
-            {
-                try Self.releaseBatch(db, id: batchID)
-            }
+            try Self.forgetExpiredBatches(db, targetID: targetID, nowMS: nowMS)
             // Failed changes whose next attempt has come rejoin the claim order.
             try db.executeCached(
                 sql: """
                     UPDATE pending INDEXED BY pending_backoff SET in_backoff = 0
-                    WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 1 AND next_attempt <= ?
+                    WHERE target_id = ? AND in_backoff = 1 AND next_attempt <= ?
                     """, arguments: [targetID, nowMS])
-            // INDEXED BY: without statistics the planner may pick another index and sort every due
-            // change; walking `pending_ready` in order stops after `limit` rows.
-            let changes = try Self.fetchChanges(
-                db,
-                sql: """
-                    SELECT row_id, change_type, snapshot, attempts, last_error FROM pending INDEXED BY pending_ready
-                    WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 0 AND next_attempt <= ?
-                    ORDER BY snapshot, row_id, change_type LIMIT ?
-                    """, arguments: [targetID, nowMS, limit])
+            var changes: [PendingChange] = []
+            var walked: [ClaimRange] = []
+            var lower = ClaimPosition.beforeAll
+            for live in try Self.liveRanges(db, targetID: targetID) + [nil] {
+                let upper = live?.first ?? .afterAll
+                if lower < upper {
+                    let found = try Self.claimable(
+                        db, targetID: targetID, after: lower, before: upper, nowMS: nowMS, limit: limit - changes.count)
+                    if let first = found.first, let last = found.last {
+                        walked.append(ClaimRange(first: ClaimPosition(first.change), last: ClaimPosition(last.change)))
+                        changes += found
+                    }
+                }
+                if changes.count >= limit { break }
+                if let live, lower < live.last { lower = live.last }
+            }
             guard !changes.isEmpty else { return nil }
             try db.executeCached(
-                sql: "INSERT INTO batches (target_id, owner, lease_until, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [targetID, owner, StoreTime.milliseconds(leaseUntil), nowMS])
-            let batchID = db.lastInsertedRowID
-            // The changes read are the due ones up to the last in claim order (the order is a key):
-            // one statement points them all at the batch, walking the same index.
-            guard let last = changes.last else { return nil }
-            try db.executeCached(
-                sql: """
-                    UPDATE pending INDEXED BY pending_ready SET batch_id = ?
-                    WHERE target_id = ? AND batch_id IS NULL AND in_backoff = 0 AND next_attempt <= ?
-                    AND (snapshot, row_id, change_type) <= (?, ?, ?)
-                    """,
+                sql: "INSERT INTO batches (target_id, owner, lease_until, created_at, members) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
-                    batchID, targetID, nowMS, last.change.snapshot, last.key.rowid, last.key.type.storeCode,
+                    targetID, owner, StoreTime.milliseconds(leaseUntil), nowMS,
+                    BatchMembers.encode(changes.map(\.change)),
                 ])
+            let batchID = db.lastInsertedRowID
+            for range in walked { try Self.insertRange(db, range, batch: batchID, target: targetID) }
             return ClaimedBatch(id: String(batchID), target: target, changes: changes, leaseUntil: leaseUntil)
         }
+    }
+
+    /// Up to `limit` due changes of `target` strictly between `lower` and `upper` in claim order.
+    /// INDEXED BY: without statistics the planner may pick another index and sort every due
+    /// change; walking `pending_ready` from `lower` stops after `limit` rows.
+    private static func claimable(
+        _ db: Database, targetID: Int64, after lower: ClaimPosition, before upper: ClaimPosition, nowMS: Int64,
+        limit: Int
+    ) throws -> [PendingChange] {
+        try fetchChanges(
+            db,
+            sql: """
+                SELECT row_id, change_type, snapshot, attempts, last_error FROM pending INDEXED BY pending_ready
+                WHERE target_id = ? AND in_backoff = 0 AND superseded_by IS NULL
+                AND (snapshot, row_id, change_type) > (?, ?, ?) AND (snapshot, row_id, change_type) < (?, ?, ?)
+                AND next_attempt <= ?
+                ORDER BY snapshot, row_id, change_type LIMIT ?
+                """,
+            arguments: StatementArguments(
+                [targetID] + lower.values + upper.values + [nowMS, Int64(limit)]))
     }
 
     /// Takes back `target`'s expired batches and, with ``RecoveryScope/allOtherOwners``, every
@@ -218,14 +264,15 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
             let taken = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT id, job FROM batches WHERE target_id = ? AND (lease_until <= ? OR (? AND owner <> ?))
+                        SELECT id, job, members FROM batches
+                        WHERE target_id = ? AND (lease_until <= ? OR (? AND owner <> ?))
                         ORDER BY id
                         """), arguments: [targetID, nowMS, others, owner])
             var recovered: [ClaimedBatch] = []
             for row in taken {
                 let batchID: Int64 = row[0]
                 guard let job: String = row[1] else {
-                    try Self.releaseBatch(db, id: batchID)
+                    try Self.forgetBatch(db, id: batchID)
                     continue
                 }
                 try db.executeCached(
@@ -233,7 +280,8 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
                     arguments: [owner, leaseMS, batchID])
                 recovered.append(
                     ClaimedBatch(
-                        id: String(batchID), target: target, changes: try Self.changes(db, inBatch: batchID),
+                        id: String(batchID), target: target,
+                        changes: try Self.pendingChanges(db, targetID: targetID, members: Self.members(row[2])),
                         leaseUntil: leaseUntil, job: job))
             }
             return recovered
@@ -248,146 +296,10 @@ public final class SQLiteDeliveryStore: DeliveryStore, Sendable {
         }
     }
 
-    /// Settles `batch` in one transaction (see ``DeliveryStore/complete(batch:outcomes:log:)``):
-    /// delivered changes are removed, retried ones wait in backoff until their next attempt, dead
-    /// ones move to the dead letters, the rest (no outcome, or superseded) are released; the log
-    /// entry is appended and the target's log pruned to ``batchLogLimit`` entries. Dead letters and
-    /// failures are dated when the batch ended (`log.started + log.duration`). A batch no longer
-    /// claimed is ignored.
-    public func complete(batch: BatchID, outcomes: [ChangeKey: Disposition], log: BatchLogEntry) throws {
-        guard let batchID = Int64(batch) else { return }
-        let endedMS = StoreTime.milliseconds(log.started) &+ StoreTime.milliseconds(log.duration)
-        try queue.write { db in
-            guard
-                let targetID = try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT target_id FROM batches WHERE id = ?"), arguments: [batchID])
-            else { return }
-            if try Self.settleDelivered(db, batchID: batchID, outcomes: outcomes) {
-                try Self.releaseBatch(db, id: batchID)
-                try Self.appendLog(db, targetID: targetID, entry: log, limit: batchLogLimit)
-                return
-            }
-            // The members first (at most a batch of them), so the loop does not update the table
-            // a cursor is reading.
-            let members = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT row_id, change_type, snapshot FROM pending
-                        WHERE batch_id = ? AND superseded = 0 ORDER BY snapshot, row_id, change_type
-                        """), arguments: [batchID])
-            let remove = try db.cachedStatement(
-                sql: "DELETE FROM pending WHERE target_id = ? AND row_id = ? AND change_type = ?")
-            let reschedule = try db.cachedStatement(
-                sql: """
-                    UPDATE pending SET batch_id = NULL, attempts = ?, next_attempt = ?, in_backoff = 1,
-                        last_error = ?, last_failed_at = ?
-                    WHERE target_id = ? AND row_id = ? AND change_type = ?
-                    """)
-            let bury = try db.cachedStatement(
-                sql: """
-                    INSERT INTO dead_letters
-                        (target_id, row_id, change_type, snapshot, attempts, error, payload, failed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            // Delivered changes are removed together at the end, unless some member has no outcome.
-            var delivered: [(rowid: Int64, code: Int64)] = []
-            var unsettled = 0
-            for member in members {
-                let rowid: Int64 = member[0]
-                let code: Int64 = member[1]
-                let snapshot: Int64 = member[2]
-                guard let type = ChangeType(storeCode: code) else {
-                    throw SQLiteDeliveryStoreError.unreadableRow("change type code \(code)")
-                }
-                switch outcomes[ChangeKey(rowid: rowid, type: type)] {
-                case nil:
-                    unsettled += 1
-                case .delivered:
-                    delivered.append((rowid, code))
-                case .retry(let at, let attempts, let error):
-                    reschedule.setUncheckedArguments([
-                        attempts, StoreTime.milliseconds(at), error, endedMS, targetID, rowid, code,
-                    ])
-                    try reschedule.execute()
-                case .dead(let error, let attempts, let payload):
-                    bury.setUncheckedArguments([targetID, rowid, code, snapshot, attempts, error, payload, endedMS])
-                    try bury.execute()
-                    remove.setUncheckedArguments([targetID, rowid, code])
-                    try remove.execute()
-                }
-            }
-            if unsettled == 0 {
-                // Retried changes have left the batch and dead ones the queue: what is left of the
-                // batch but superseded changes was delivered.
-                if !delivered.isEmpty {
-                    try db.executeCached(
-                        sql: "DELETE FROM pending WHERE batch_id = ? AND superseded = 0", arguments: [batchID])
-                }
-            } else {
-                for (rowid, code) in delivered {
-                    remove.setUncheckedArguments([targetID, rowid, code])
-                    try remove.execute()
-                }
-            }
-            try Self.releaseBatch(db, id: batchID)
-            try Self.appendLog(db, targetID: targetID, entry: log, limit: batchLogLimit)
-        }
-    }
-
-    /// The common case of a batch whose every change was delivered, settled without reading its
-    /// rows: when every outcome is `delivered` and every member of the batch has one (checked on
-    /// the `pending_batch` index alone), removes the members that are not superseded in one
-    /// statement and returns true. Otherwise changes nothing and returns false.
-    private static func settleDelivered(
-        _ db: Database, batchID: Int64, outcomes: [ChangeKey: Disposition]
-    ) throws -> Bool {
-        for outcome in outcomes.values {
-            guard case .delivered = outcome else { return false }
-        }
-        let members = try Row.fetchCursor(
-            db.cachedStatement(
-                sql: "SELECT row_id, change_type FROM pending INDEXED BY pending_batch WHERE batch_id = ?"),
-            arguments: [batchID])
-        while let member = try members.next() {
-            let code: Int64 = member[1]
-            guard let type = ChangeType(storeCode: code), outcomes[ChangeKey(rowid: member[0], type: type)] != nil
-            else { return false }
-        }
-        try db.executeCached(
-            sql: "DELETE FROM pending WHERE batch_id = ? AND superseded = 0", arguments: [batchID])
-        return true
-    }
-
-    /// Appends `entry` to the target's batch log and drops its oldest entries beyond `limit`.
-    private static func appendLog(_ db: Database, targetID: Int64, entry: BatchLogEntry, limit: Int) throws {
-        try db.executeCached(
-            sql: """
-                INSERT INTO batch_log (target_id, batch, started, duration_ms, rows, delivered, retried, dead, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                targetID, entry.batch, StoreTime.milliseconds(entry.started), StoreTime.milliseconds(entry.duration),
-                entry.rows, entry.delivered, entry.retried, entry.dead, entry.error,
-            ])
-        let entries =
-            try Int.fetchOne(
-                db.cachedStatement(
-                    sql: "UPDATE targets SET log_entries = log_entries + 1 WHERE id = ? RETURNING log_entries"),
-                arguments: [targetID]) ?? 0
-        let excess = entries - limit
-        guard excess > 0 else { return }
-        try db.executeCached(
-            sql: """
-                DELETE FROM batch_log WHERE id IN (SELECT id FROM batch_log WHERE target_id = ? ORDER BY id LIMIT ?)
-                """, arguments: [targetID, excess])
-        try db.executeCached(
-            sql: "UPDATE targets SET log_entries = log_entries - ? WHERE id = ?", arguments: [excess, targetID])
-    }
-
     /// Gives `batch` back without counting an attempt; a batch no longer claimed is ignored.
     public func release(batch: BatchID) throws {
         guard let batchID = Int64(batch) else { return }
-        try queue.write { db in try Self.releaseBatch(db, id: batchID) }
+        try queue.write { db in try Self.forgetBatch(db, id: batchID) }
     }
 }
 
