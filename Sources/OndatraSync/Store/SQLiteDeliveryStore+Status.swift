@@ -77,8 +77,7 @@ extension SQLiteDeliveryStore {
     /// `target`'s counts, oldest pending change and last errors, read in one transaction so they
     /// agree. A change is in flight when it is a member of a batch that exists (expired or not),
     /// pending otherwise. Counting pending changes reads each of them once (about a tenth of a
-    /// second for a million), twice while batches are out (to find the oldest change in none); the
-    /// last errors are sought among the newest 1,000 failures of each kind (failing changes, dead
+    /// second for a million), and the changes in flight once more; the last errors are sought among the newest 1,000 failures of each kind (failing changes, dead
     /// letters, failed batches). A target with no state has zero counts. `now` is not needed: the
     /// counts do not depend on it.
     public func status(of target: String, now: Date) throws -> TargetStatus {
@@ -93,39 +92,39 @@ extension SQLiteDeliveryStore {
             let count = { (sql: String) throws -> Int in
                 try Int.fetchOne(db, sql: sql, arguments: [targetID]) ?? 0
             }
-            let flight = try Self.inFlight(db, targetID: targetID)
-            let queued = try Self.queued(db, targetID: targetID, inFlight: flight.keys)
+            let queued = try Self.queue(db, targetID: targetID)
             let failing = try count(
                 """
                 SELECT COUNT(*) FROM pending INDEXED BY pending_failing WHERE target_id = ? AND attempts > 0
                 """)
             return TargetStatus(
-                target: target, watermark: watermark, pending: queued.count - flight.keys.count,
-                inFlight: flight.keys.count,
+                target: target, watermark: watermark, pending: queued.count - queued.inFlight,
+                inFlight: queued.inFlight,
                 dead: try count("SELECT COUNT(*) FROM dead_letters WHERE target_id = ?"),
-                failing: failing - flight.failing,
+                failing: failing - queued.failingInFlight,
                 oldestPending: queued.oldestPending.map(StoreTime.date),
                 openJobs: try count("SELECT COUNT(*) FROM batches WHERE target_id = ? AND job IS NOT NULL"),
                 lastErrors: try String.fetchAll(db, sql: Self.lastErrorsSQL, arguments: [targetID]))
         }
     }
 
-    /// How many changes `target` has queued (in flight or not), and when the oldest one that is
-    /// not `inFlight` was queued.
+    /// `target`'s queue at a glance: how many changes it holds, how many of them are in flight
+    /// (members of its batches) and failed before, and when the oldest one not in flight was queued.
     ///
-    /// One read of every queued change. While batches are out, it leaves out of the oldest the
-    /// changes in their stretches of the claim order and those held for them (every change in
-    /// flight is one or the other), and reads those few again through the indexes to find the ones
-    /// that are not in flight. The stretches are merged into at most 16 spans, so the condition
-    /// stays short; a span may cover more than its batches' members, which only adds to that second
-    /// read.
-    private static func queued(_ db: Database, targetID: Int64, inFlight: Set<ChangeKey>) throws
-        -> (count: Int, oldestPending: Int64?)
+    /// One read of every queued change. While batches are out, that read leaves out of the oldest
+    /// the changes in their stretches of the claim order and those held for them (every change in
+    /// flight is one or the other); those few are read again through the indexes, which tells the
+    /// members (looked up one by one only if not found there) from the rest. The stretches are
+    /// merged into at most 16 spans, so the condition stays short; a span may cover more than its
+    /// batches' members, which only adds to the second read.
+    private static func queue(_ db: Database, targetID: Int64) throws
+        -> (count: Int, inFlight: Int, failingInFlight: Int, oldestPending: Int64?)
     {
-        guard !inFlight.isEmpty else {
+        let members = try liveMembers(db, targetID: targetID)
+        guard !members.isEmpty else {
             let row = try Row.fetchOne(
                 db, sql: "SELECT COUNT(*), MIN(queued_at) FROM pending WHERE target_id = ?", arguments: [targetID])
-            return (row?[0] ?? 0, row?[1])
+            return (row?[0] ?? 0, 0, 0, row?[1])
         }
         let spans = try spans(of: liveRanges(db, targetID: targetID), atMost: 16)
         var outside = "superseded_by IS NULL"
@@ -137,36 +136,52 @@ extension SQLiteDeliveryStore {
                 " AND NOT (in_backoff = 0 AND snapshot BETWEEN ? AND ? AND (\(inSpan.joined(separator: " OR "))))"
             bounds = [lowest, highest] + spans.flatMap { $0.first.values + $0.last.values }
         }
-        let row = try Row.fetchOne(
+        let totals = try Row.fetchOne(
             db, sql: "SELECT COUNT(*), MIN(CASE WHEN \(outside) THEN queued_at END) FROM pending WHERE target_id = ?",
             arguments: StatementArguments(bounds + [targetID]))
-        var oldest: Int64? = row?[1]
-        let consider = { (rows: RowCursor) throws in
+        // The changes left out above: in a span (and in the claim order), or held.
+        var apart: [ChangeKey: (queuedAt: Int64, attempts: Int)] = [:]
+        let collect = { (rows: RowCursor) throws in
             while let row = try rows.next() {
-                guard let type = ChangeType(storeCode: row[1]), !inFlight.contains(ChangeKey(rowid: row[0], type: type))
-                else { continue }
-                let queuedAt: Int64 = row[2]
-                oldest = min(oldest ?? queuedAt, queuedAt)
+                guard let type = ChangeType(storeCode: row[1]) else { continue }
+                apart[ChangeKey(rowid: row[0], type: type)] = (row[2], row[3])
             }
         }
         for span in spans {
-            try consider(
+            try collect(
                 Row.fetchCursor(
                     db,
                     sql: """
-                        SELECT row_id, change_type, queued_at FROM pending INDEXED BY pending_ready
+                        SELECT row_id, change_type, queued_at, attempts FROM pending INDEXED BY pending_ready
                         WHERE target_id = ? AND in_backoff = 0 AND superseded_by IS NULL
                         AND (snapshot, row_id, change_type) BETWEEN (?, ?, ?) AND (?, ?, ?)
                         """, arguments: StatementArguments([targetID] + span.first.values + span.last.values)))
         }
-        try consider(
+        try collect(
             Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT row_id, change_type, queued_at FROM pending INDEXED BY pending_superseded
+                    SELECT row_id, change_type, queued_at, attempts FROM pending INDEXED BY pending_superseded
                     WHERE superseded_by IS NOT NULL AND target_id = ?
                     """, arguments: [targetID]))
-        return (row?[0] ?? 0, oldest)
+        // In flight: the members whose queued row exists.
+        var inFlight: Set<ChangeKey> = []
+        var failing = 0
+        let lookup = try db.cachedStatement(
+            sql: "SELECT attempts FROM pending WHERE target_id = ? AND row_id = ? AND change_type = ?")
+        for member in members where !inFlight.contains(member.key) {
+            guard
+                let attempts = try apart[member.key]?.attempts
+                    ?? Int.fetchOne(lookup, arguments: [targetID, member.key.rowid, member.key.type.storeCode])
+            else { continue }
+            inFlight.insert(member.key)
+            if attempts > 0 { failing += 1 }
+        }
+        var oldest: Int64? = totals?[1]
+        for (key, row) in apart where !inFlight.contains(key) {
+            oldest = min(oldest ?? row.queuedAt, row.queuedAt)
+        }
+        return (totals?[0] ?? 0, inFlight.count, failing, oldest)
     }
 
     /// `ranges` (in claim order) merged, neighbours together, into at most `limit` spans.
@@ -177,24 +192,6 @@ extension SQLiteDeliveryStore {
             let end = (group + 1) * ranges.count / limit - 1
             return ClaimRange(first: ranges[start].first, last: ranges[end].last)
         }
-    }
-
-    /// The keys of `target`'s changes in flight (members of its batches whose queued row exists)
-    /// and how many of them failed before.
-    private static func inFlight(_ db: Database, targetID: Int64) throws -> (keys: Set<ChangeKey>, failing: Int) {
-        var keys: Set<ChangeKey> = []
-        var failing = 0
-        let lookup = try db.cachedStatement(
-            sql: "SELECT attempts FROM pending WHERE target_id = ? AND row_id = ? AND change_type = ?")
-        for member in try liveMembers(db, targetID: targetID) {
-            guard
-                let attempts = try Int.fetchOne(
-                    lookup, arguments: [targetID, member.key.rowid, member.key.type.storeCode]),
-                keys.insert(member.key).inserted
-            else { continue }
-            if attempts > 0 { failing += 1 }
-        }
-        return (keys, failing)
     }
 
     /// The five most recent distinct errors of target `?1`, newest first, among its newest 1,000
