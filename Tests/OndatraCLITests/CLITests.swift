@@ -156,7 +156,7 @@ import Testing
         #expect(created.status == 0, "\(created.stderr)")
         // The hint it prints can be pasted into a shell.
         #expect(created.stdout.contains("--project '\(odd.replacingOccurrences(of: "'", with: "'\\''"))' sql"))
-        #expect(try CLIRunner.run(["history", "--limit", "0"], in: URL(filePath: odd)).status == 2)
+        #expect(try CLIRunner.run(["history", "--limit", "0"], in: URL(filePath: odd)).status == 0)
         try Data("SELECT 1 AS id".utf8).write(
             to: URL(filePath: odd).appending(path: "models/raw/items.sql"))
         let run = try CLIRunner.run(["--project", odd, "run"])
@@ -276,6 +276,13 @@ import Testing
         #expect(history.stdout.contains(",raw.items,table,backfill,1,"))
         let one = try CLIRunner.run(["--project", project, "history", "raw.items", "--format", "csv"])
         #expect(one.stdout.split(separator: "\n").count == 2)
+        // --limit 0 shows no run; an unknown target is an error that lists the models.
+        let none = try CLIRunner.run(["--project", project, "history", "--limit", "0", "--format", "csv"])
+        #expect(none.status == 0 && none.stdout.split(separator: "\n").count <= 1, "\(none.stdout)")
+        let typo = try CLIRunner.run(["--project", project, "history", "raw.itmes"])
+        #expect(typo.status == 1)
+        #expect(typo.stderr.contains("no model raw.itmes") && typo.stderr.contains("raw.items"), "\(typo.stderr)")
+        #expect(try CLIRunner.run(["--project", project, "history", "--limit", "-1"]).status == 2)
         let describe = try CLIRunner.run(["--project", project, "describe", "staging.items"])
         #expect(describe.status == 0)
         #expect(describe.stdout.contains("kind: merge"))

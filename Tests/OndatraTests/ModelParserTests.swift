@@ -15,6 +15,12 @@ import Testing
         #expect(events.bodyLine == 2)
     }
 
+    @Test func kindsAreReadWithoutRegardToCase() throws {
+        let model = try ModelParser.parse(
+            path: "models/raw/a.sql", text: "-- @kind: MERGE\n-- @unique_key: id\nSELECT 1 AS id\n")
+        #expect(model.kind == .merge)
+    }
+
     @Test func pathsMapToTargets() throws {
         #expect(try ModelParser.target(forPath: "models/orders.sql") == Target(schema: "main", table: "orders"))
         #expect(

@@ -11,9 +11,17 @@ import Testing
         return folder.appending(path: "starlark")
     }
 
+    /// The chunked files; a folder that cannot be read lists nothing, which
+    /// ``theTestdataFolderHoldsConformanceFiles()`` turns into a failure.
     static var files: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: testdata.path)) ?? []).filter { $0.hasSuffix(".star") }
             .sorted()
+    }
+
+    /// Regression: a missing or empty testdata folder meant zero cases and a green run.
+    @Test func theTestdataFolderHoldsConformanceFiles() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.testdata.path)
+        #expect(names.filter { $0.hasSuffix(".star") }.count >= 5, "testdata holds \(names)")
     }
 
     @Test(arguments: files)

@@ -117,7 +117,8 @@ public enum ModelParser {
         }
         switch canonical {
         case "kind":
-            guard let kind = ModelKind(rawValue: value) else {
+            // `@kind: MERGE` is what a SQL user types as readily as `merge`.
+            guard let kind = ModelKind(rawValue: value.lowercased()) else {
                 throw OndatraError(
                     .project,
                     "unknown kind '\(value)' (allowed: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))",

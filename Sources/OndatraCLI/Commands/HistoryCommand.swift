@@ -14,11 +14,11 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Only this model (schema.table).", valueName: "TARGET"))
     var target: String?
 
-    @Option(help: "How many runs to show (at least 1).")
+    @Option(help: "How many runs to show (0 shows none).")
     var limit = 20
 
     func validate() throws {
-        guard limit >= 1 else { throw ValidationError("--limit must be 1 or more, got \(limit)") }
+        guard limit >= 0 else { throw ValidationError("--limit must be 0 or more, got \(limit)") }
     }
 
     @Option(help: "Output format: table, csv, json or markdown.")
@@ -29,6 +29,20 @@ struct HistoryCommand: ParsableCommand {
         let session = try Session(project: project)
         if let target, Target(parsing: target) == nil {
             throw CommandFailure(message: "'\(target)' is not a target; write schema.table", exitCode: 2)
+        }
+        if let wanted = target.flatMap(Target.init(parsing:)) {
+            // A typo must not look like a model that never ran: name what exists.
+            let models = (try? ModelDiscovery.models(in: project)) ?? []
+            let ran = try session.query(Self.query(session, target: wanted, limit: 1)).allRows()
+            if ran.isEmpty && !models.contains(where: { $0.target == wanted }) {
+                let known = models.map(\.target.description).sorted()
+                throw CommandFailure(
+                    message: "no model \(wanted) and no recorded run of it"
+                        + (known.isEmpty
+                            ? ""
+                            : " (models: \(known.prefix(10).joined(separator: ", "))\(known.count > 10 ? ", …" : ""))"),
+                    exitCode: 1)
+            }
         }
         let output = StandardOutput()
         try format.write(
@@ -43,7 +57,7 @@ struct HistoryCommand: ParsableCommand {
     static func query(_ session: Session, target: Target?, limit: Int) throws -> String {
         try CommitHistory.load(session)
         let filter = target.map { " WHERE lower(model) = lower(\(SQLLiteral.quote($0.description)))" } ?? ""
-        return "SELECT * FROM \(CommitHistory.table)\(filter) ORDER BY snapshot DESC LIMIT \(max(1, limit))"
+        return "SELECT * FROM \(CommitHistory.table)\(filter) ORDER BY snapshot DESC LIMIT \(max(0, limit))"
     }
 }
 
