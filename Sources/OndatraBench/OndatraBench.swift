@@ -9,6 +9,7 @@ struct OndatraBench: ParsableCommand {
         abstract: "Benchmarks for OndatraSQL, each beside the peer it is compared with.",
         subcommands: [
             ReadBenchmark.self, StarlarkBenchmark.self, DAGBenchmark.self, IngestBenchmark.self, SyncBenchmark.self,
+            EventsBenchmark.self,
         ]
     )
 }
