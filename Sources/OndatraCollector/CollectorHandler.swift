@@ -67,20 +67,22 @@ struct CollectorHandler: Sendable {
         case .failure(let reply): return reply
         }
         let limit = batch ? settings.maxBatchBody : settings.maxBody
-        let tooLarge = CollectorReply.error(
-            .contentTooLarge,
-            "body over \(limit) bytes; \(batch ? "split the batch" : "send a smaller event")"
-                + " or start the collector with \(batch ? "--max-batch-body" : "--max-body")")
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+        // Built only when needed: escaping the message on every request cost 4% of a single event.
+        func tooLarge() -> CollectorReply {
             metrics.rejected(entry.key, 1)
-            return tooLarge
+            return .error(
+                .contentTooLarge,
+                "body over \(limit) bytes; \(batch ? "split the batch" : "send a smaller event")"
+                    + " or start the collector with \(batch ? "--max-batch-body" : "--max-body")")
+        }
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            return tooLarge()
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
-            metrics.rejected(entry.key, 1)
-            return tooLarge
+            return tooLarge()
         } catch {
             return .error(.badRequest, "could not read the body: \(error)")
         }
