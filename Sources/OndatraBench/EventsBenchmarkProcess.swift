@@ -57,23 +57,9 @@ final class ChildProcess {
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         let stdoutPath = logs.appending(path: "\(name).stdout").path
         let stderrPath = logs.appending(path: "\(name).stderr").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let environment = ProcessInfo.processInfo.environment.filter { !removing.contains($0.key) }
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else {
-            throw ValidationError("could not start \(executable): \(String(cString: strerror(spawned)))")
-        }
+        let pid = try Measurement.spawn(
+            executable, arguments, environment: environment, stdout: stdoutPath, stderr: stderrPath)
         return ChildProcess(
             pid: pid, commandLine: ([executable] + arguments).joined(separator: " "), stdoutPath: stdoutPath,
             stderrPath: stderrPath)
