@@ -26,9 +26,9 @@ struct CLIRunner {
         try await runBlocking { try run(arguments, in: directory, environment: environment) }
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
-        -> Output
-    {
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], input: String? = nil
+    ) throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             Issue.record(
                 "\(binary.path) is missing: build it with `swift build` before `swift test` (scripts/test does)")
@@ -47,6 +47,13 @@ struct CLIRunner {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
+        if let input {
+            let inputURL = capture.url.appending(path: "stdin")
+            try Data(input.utf8).write(to: inputURL)
+            process.standardInput = try FileHandle(forReadingFrom: inputURL)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         try process.run()
         process.waitUntilExit()
         return Output(

@@ -24,6 +24,33 @@ import Testing
         #expect(output.stdout == "x\n42\n")
     }
 
+    @Test func sqlFromAFileOrStandardInput() throws {
+        try initProject()
+        // A relative -f path means the folder the command was typed in, not the project's.
+        let folder = directory.url.appending(path: "queries dir")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("\u{FEFF}SELECT 7 AS x;\r\n".utf8).write(to: folder.appending(path: "q.sql"))
+        let fromFile = try CLIRunner.run(
+            ["--project", project, "sql", "-f", "q.sql", "--format", "csv"], in: folder)
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(fromFile.stdout == "x\n7\n")
+        let fromInput = try CLIRunner.run(["--project", project, "sql", "--format", "csv"], input: "SELECT 8 AS y\n")
+        #expect(fromInput.status == 0, "\(fromInput.stderr)")
+        #expect(fromInput.stdout == "y\n8\n")
+        let empty = try CLIRunner.run(["--project", project, "sql"], input: "  \n")
+        #expect(empty.status == 2)
+        #expect(empty.stderr.contains("no SQL in standard input"))
+        let both = try CLIRunner.run(["--project", project, "sql", "SELECT 1", "-f", "q.sql"], in: folder)
+        #expect(both.status == 2)
+        try Data([0x53, 0x45, 0x4C, 0xFF, 0x0A]).write(to: folder.appending(path: "bad.sql"))
+        let binary = try CLIRunner.run(["--project", project, "sql", "-f", "bad.sql"], in: folder)
+        #expect(binary.status == 2)
+        #expect(binary.stderr.contains("bad.sql is not UTF-8 text (the byte at offset 3"), "\(binary.stderr)")
+        let missing = try CLIRunner.run(["--project", project, "sql", "-f", "nope.sql"], in: folder)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("could not read nope.sql"))
+    }
+
     @Test func snapshotsOfANewProject() throws {
         try initProject()
         let output = try CLIRunner.run([

@@ -52,7 +52,7 @@ public enum ModelDiscovery {
     }
 
     /// The offset of the first byte of `data` that does not begin a valid UTF-8 sequence.
-    static func firstInvalidUTF8Byte(in data: Data) -> Int {
+    public static func firstInvalidUTF8Byte(in data: Data) -> Int {
         let bytes = [UInt8](data)
         var index = 0
         while index < bytes.count {

@@ -18,13 +18,63 @@ struct SQLCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The SQL to run; several statements may be separated by ';' (the last one is printed).")
-    var sql: String
+    @Argument(
+        help: ArgumentHelp(
+            "The SQL to run; several statements may be separated by ';' (the last one is printed). "
+                + "Without it, the SQL is read from -f FILE or from standard input."))
+    var sql: String?
+
+    @Option(
+        name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Read the SQL from FILE.", valueName: "FILE")
+    )
+    var file: String?
 
     @Option(help: "Output format: table, csv, json or markdown.")
     var format: ResultFormat = .table
 
+    func validate() throws {
+        if sql != nil && file != nil { throw ValidationError("give the SQL as an argument or with -f FILE, not both") }
+    }
+
+    /// The SQL from the argument, the file (read before the project is found, so a relative
+    /// path means what it meant where the command was typed) or standard input.
+    private func source() throws -> String {
+        if let sql { return sql }
+        let data: Data
+        let origin: String
+        if let file {
+            origin = file
+            do {
+                data = try Data(contentsOf: URL(filePath: file))
+            } catch {
+                throw CommandFailure(message: "could not read \(file): \(error.localizedDescription)", exitCode: 2)
+            }
+        } else {
+            guard isatty(STDIN_FILENO) == 0 else {
+                throw CommandFailure(
+                    message:
+                        "no SQL: give it as an argument (ondatrasql sql \"SELECT 1\"), with -f FILE, or on standard input",
+                    exitCode: 2)
+            }
+            origin = "standard input"
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            let offset = ModelDiscovery.firstInvalidUTF8Byte(in: data)
+            throw CommandFailure(
+                message:
+                    "\(origin) is not UTF-8 text (the byte at offset \(offset) is not valid UTF-8); save it as UTF-8",
+                exitCode: 2)
+        }
+        let trimmed = text.hasPrefix("\u{FEFF}") ? String(text.unicodeScalars.dropFirst()) : text
+        guard !trimmed.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw CommandFailure(message: "no SQL in \(origin)", exitCode: 2)
+        }
+        return trimmed
+    }
+
     func run() throws {
+        let sql = try source()
         let project = try global.resolveProject()
         let session = try Session(project: project)
         // Writes wait for no one: a run working on the project would fail on a locked catalog.
