@@ -66,6 +66,8 @@ import Testing
         try sandbox.write("models/raw/a.sql", "SELECT 1 AS x")
         try sandbox.write("models/raw/.#a.sql", "not a model")
         try sandbox.write("models/raw/.hidden.sql", "not a model either")
+        try sandbox.write("models/raw/.ipynb_checkpoints/a-checkpoint.sql", "SELECT 2 AS x")
+        try sandbox.write("models/.git/hooks/x.sql", "not a model")
         try FileManager.default.createSymbolicLink(
             atPath: sandbox.project.url("models/raw/.#b.sql").path, withDestinationPath: "/nowhere/b.sql")
         #expect(try ModelDiscovery.models(in: sandbox.project).map(\.target.description) == ["raw.a"])

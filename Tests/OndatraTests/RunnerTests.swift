@@ -20,6 +20,23 @@ import Testing
         return Dictionary(uniqueKeysWithValues: summary.results.map { ($0.target.description, $0) })
     }
 
+    /// Regression: DuckDB's "Only SELECT statements can be serialized to json!" reached users.
+    @Test(arguments: [
+        ("CREATE TABLE foo (a INT)", "this is a CREATE statement"),
+        ("-- load it\nINSERT INTO raw.ok VALUES (2)", "this is an INSERT statement"),
+        ("PRAGMA version", "this is a PRAGMA statement"),
+    ])
+    func aModelThatIsNotASelectSaysAModelIsOneQuery(sql: String, says: String) throws {
+        try sandbox.write("models/raw/ok.sql", "SELECT 1 AS a")
+        try sandbox.write("models/raw/bad.sql", sql)
+        let results = try run()
+        let error = try #require(results["raw.bad"]?.errors.first)
+        #expect(error.contains("a model is one query (a SELECT, or WITH … SELECT)"), "\(error)")
+        #expect(error.contains(says), "\(error)")
+        #expect(!error.contains("serialized"))
+        #expect(results["raw.ok"]?.status == .ok)
+    }
+
     private func rows(_ sql: String) throws -> [[Value]] {
         try Session(project: sandbox.project, environment: [:]).query(sql).allRows()
     }

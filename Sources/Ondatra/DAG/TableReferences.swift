@@ -113,12 +113,40 @@ public struct TableReferences: Sendable, Hashable {
         }
     }
 
+    /// "a CREATE", "an INSERT", … for the first word of `sql` after comments; "another kind of".
+    private static func notSelectKeyword(_ sql: String) -> String {
+        var rest = Substring(sql)
+        while true {
+            rest = rest.drop { $0.isWhitespace }
+            if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if rest.hasPrefix("/*"), let end = rest.range(of: "*/") {
+                rest = rest[end.upperBound...]
+            } else {
+                break
+            }
+        }
+        let word = rest.prefix { $0.isLetter }.uppercased()
+        guard !word.isEmpty else { return "another kind of" }
+        return ("AEIOU".contains(word.first ?? "X") ? "an " : "a ") + word
+    }
+
     /// The references in `text`, the JSON `json_serialize_sql` made of `sql`.
     private static func parse(serialized text: String, sql: String) throws -> TableReferences {
         let tree = try JSONValue.parse(text)
         if tree["error"] == .bool(true) {
-            throw DuckDBError(
-                kind: .parser, message: tree["error_message"]?.stringValue ?? "could not parse SQL", sql: sql)
+            let message = tree["error_message"]?.stringValue ?? "could not parse SQL"
+            // DuckDB's wording for CREATE, INSERT, PRAGMA… speaks of its serializer, not of models.
+            if message.contains("Only SELECT statements can be serialized") {
+                let keyword = notSelectKeyword(sql)
+                throw DuckDBError(
+                    kind: .parser,
+                    message: "a model is one query (a SELECT, or WITH … SELECT) whose rows fill its table; "
+                        + "this is \(keyword) statement. Write the SELECT instead: the model's kind decides how its "
+                        + "rows are written",
+                    sql: sql)
+            }
+            throw DuckDBError(kind: .parser, message: message, sql: sql)
         }
         var cteNames: Set<String> = []
         var tables: [Table] = []
