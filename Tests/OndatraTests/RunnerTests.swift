@@ -37,6 +37,19 @@ import Testing
         #expect(results["raw.ok"]?.status == .ok)
     }
 
+    /// Regression: `FROM name()` over a lib file with no `API` said "Table Function … does not exist".
+    @Test func aLibFileWithoutAnAPISaysSo() throws {
+        try sandbox.write("lib/noapi.star", "def fetch():\n    return []\n")
+        try sandbox.write("models/raw/n.sql", "SELECT * FROM noapi()")
+        let error = try #require(try run()["raw.n"]?.errors.first)
+        #expect(error.hasPrefix("models/raw/n.sql"), "\(error)")
+        #expect(error.contains("noapi() is not a lib function: lib/noapi.star has no top-level API dict"), "\(error)")
+        // A table function that has no file in lib/ keeps DuckDB's message.
+        try sandbox.write("models/raw/n.sql", "SELECT * FROM nosuchfn()")
+        let other = try #require(try run()["raw.n"]?.errors.first)
+        #expect(other.contains("does not exist"), "\(other)")
+    }
+
     private func rows(_ sql: String) throws -> [[Value]] {
         try Session(project: sandbox.project, environment: [:]).query(sql).allRows()
     }

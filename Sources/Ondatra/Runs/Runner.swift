@@ -221,11 +221,28 @@ public final class Runner {
                 errors: ["\(model.path): \(refusal.message)"])
         } catch let error as OndatraError {
             let message = error.file == nil ? "\(model.path): \(error.message)" : error.description
-            return finish(decided, status: .error, errors: [message])
+            return finish(decided, status: .error, errors: [explained(message)])
         } catch let error as DuckDBError {
-            return finish(decided, status: .error, errors: ["\(model.path): \(session.queryError(error).message)"])
+            return finish(
+                decided, status: .error, errors: [explained("\(model.path): \(session.queryError(error).message)")])
         } catch {
             return finish(decided, status: .error, errors: ["\(model.path): \(error)"])
         }
+    }
+
+    /// `message`, or what it means in this project when DuckDB's words would mislead: a table
+    /// function that does not exist but has a file in `lib/` is a lib file without an `API` dict.
+    private func explained(_ message: String) -> String {
+        guard let range = message.range(of: "Table Function with name "),
+            let end = message.range(of: " does not exist", range: range.upperBound..<message.endIndex)
+        else { return message }
+        let name = String(message[range.upperBound..<end.lowerBound])
+        guard !name.isEmpty, FileManager.default.fileExists(atPath: project.url("lib/\(name).star").path) else {
+            return message
+        }
+        let prefix = message[..<range.lowerBound].split(separator: ":").first.map(String.init) ?? ""
+        return (prefix.isEmpty ? "" : prefix + ": ")
+            + "\(name)() is not a lib function: lib/\(name).star has no top-level API dict (a file without one "
+            + "is a helper for load()); add API = {\"fetch\": {...}} to it (docs/lib-functions.md)"
     }
 }
