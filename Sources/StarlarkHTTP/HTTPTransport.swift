@@ -58,6 +58,28 @@ public struct HTTPResponseData: Sendable {
     }
 }
 
+/// Network failures in plain words.
+enum NetworkFailureText {
+    /// The failure in plain words: NIO describes a refused connection as "connection reset (error
+    /// set): Connection refused) (errno: 111)". Unknown errors keep their own description.
+    static func plainMessage(for error: any Error) -> String {
+        let text = String(describing: error)
+        let known: [(String, String)] = [
+            ("Connection refused", "connection refused: nothing accepts connections at that host and port"),
+            ("Connection reset by peer", "the server closed the connection"),
+            ("No route to host", "no route to the host"),
+            ("Network is unreachable", "the network is unreachable"),
+            ("Name or service not known", "the host name could not be resolved"),
+            ("nodename nor servname", "the host name could not be resolved"),
+            ("Temporary failure in name resolution", "the host name could not be resolved (DNS failed)"),
+            ("connectTimeout", "timed out connecting"),
+            ("remoteConnectionClosed", "the server closed the connection before answering"),
+        ]
+        for (marker, plain) in known where text.contains(marker) { return plain }
+        return text
+    }
+}
+
 /// A request that got no response: the connection failed, or the timeout passed.
 public struct HTTPNetworkError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, without the URL (the caller adds it, redacted).
@@ -134,7 +156,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         } catch let error as HTTPClientError where error == .cancelled {
             throw HTTPNetworkError("cancelled")
         } catch {
-            throw HTTPNetworkError(String(describing: error))
+            throw HTTPNetworkError(NetworkFailureText.plainMessage(for: error))
         }
         var body: [UInt8] = []
         if let buffer = response.body { body = Array(buffer.readableBytesView) }

@@ -106,6 +106,11 @@ import Testing
             _ = try await run(#"http.get("http://127.0.0.1:9/x")"#, module)
         }
         #expect(network?.cause is HTTPRequestFailure)
+        // Regression: NIO's "connection reset (error set): Connection refused) (errno: 111)".
+        #expect(
+            network?.message.contains("connection refused: nothing accepts connections") == true,
+            "\(network?.message ?? "")")
+        #expect(network?.message.contains("errno") == false)
         let ok = try await run(#"r = http.get("http://127.0.0.1:\#(server.port)/x")"#, module)
         #expect(ok["r"] != nil)
     }
