@@ -189,5 +189,6 @@ import Testing
             "models/raw/dup.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT 1 AS id UNION ALL SELECT 1")
         let results = try run()
         #expect(results["raw.dup"]?.errors.first?.contains("1 duplicate key value(s)") == true)
+        #expect(results["raw.dup"]?.errors.first?.hasSuffix("; for example id=1, rows=2") == true)
     }
 }

@@ -37,6 +37,11 @@ public enum ModelChecks {
     /// The SQL counting the rows that violate `check` in `table`.
     /// - Throws: ``OndatraError`` naming the line when the call is not `name(args)`.
     static func countQuery(_ check: Directives.Check, table: String, file: String) throws -> String {
+        "SELECT count(*) FROM \(try call(check, table: table, file: file))"
+    }
+
+    /// The check's macro call on `table`, a table expression of the violating rows.
+    static func call(_ check: Directives.Check, table: String, file: String) throws -> String {
         guard let open = check.call.firstIndex(of: "("), check.call.hasSuffix(")") else {
             throw OndatraError(.project, "a check is a macro call, e.g. not_null(id)", file: file, line: check.line)
         }
@@ -48,9 +53,28 @@ public enum ModelChecks {
         if listTakingChecks.contains(name.lowercased()), arguments.count > 1 {
             arguments = [arguments[0], "[" + arguments.dropFirst().joined(separator: ", ") + "]"]
         }
-        let call =
-            SQLLiteral.identifier(name) + "(" + ([SQLLiteral.quote(table)] + arguments).joined(separator: ", ") + ")"
-        return "SELECT count(*) FROM \(call)"
+        return SQLLiteral.identifier(name) + "(" + ([SQLLiteral.quote(table)] + arguments).joined(separator: ", ")
+            + ")"
+    }
+
+    /// A few of the rows a failing check returned, for its message: up to five rows, each as
+    /// `column=value` pairs (the first four columns; strings quoted, long values clipped).
+    static func sample(_ sql: String, session: Session) -> String {
+        guard let result = try? session.connection.query(sql + " LIMIT 5"), let rows = try? result.allRows(),
+            !rows.isEmpty
+        else { return "" }
+        let names = result.columnNames
+        let shown = rows.map { row in
+            let pairs = zip(names, row).prefix(4).map { "\($0)=\(Self.shown($1))" }.joined(separator: ", ")
+            return names.count > 4 ? pairs + ", …" : pairs
+        }
+        return shown.count == 1 ? shown[0] : shown.map { "(\($0))" }.joined(separator: ", ")
+    }
+
+    /// `value` as a message shows it: strings quoted, NULL as NULL, at most 40 characters.
+    static func shown(_ value: Value) -> String {
+        let text = value.string.map { "'\($0)'" } ?? value.description
+        return text.count > 40 ? String(text.prefix(39)) + "…" : text
     }
 
     /// Splits `a, 'b,c', f(d, e)` at top-level commas.
@@ -85,7 +109,8 @@ public enum ModelChecks {
     {
         var messages: [String] = []
         for check in checks {
-            let sql = try countQuery(check, table: table, file: file)
+            let violating = try call(check, table: table, file: file)
+            let sql = "SELECT count(*) FROM \(violating)"
             let violations: Int64
             do {
                 violations = try session.connection.scalar(sql)?.int64 ?? 0
@@ -95,7 +120,10 @@ public enum ModelChecks {
                     line: check.line)
             }
             if violations > 0 {
-                messages.append("\(check.call) failed: \(violations) row(s) violate it (\(file):\(check.line))")
+                let examples = sample("SELECT * FROM \(violating)", session: session)
+                messages.append(
+                    "\(check.call) failed: \(violations) row(s) violate it (\(file):\(check.line))"
+                        + (examples.isEmpty ? "" : "; for example \(examples)"))
             }
         }
         return messages

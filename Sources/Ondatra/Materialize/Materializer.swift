@@ -260,9 +260,14 @@ struct Materializer {
         }
         let repeated = values.first?.int64 ?? 0
         if repeated > 0 {
+            let examples = ModelChecks.sample(
+                "SELECT \(keyList), count(*) AS \"rows\" FROM \(result) GROUP BY ALL HAVING count(*) > 1 "
+                    + "ORDER BY count(*) DESC, \(keyList)",
+                session: session)
             throw OndatraError(
                 .query,
-                "@unique_key (\(keys.joined(separator: ", "))) has \(repeated) duplicate key value(s); a \(model.kind.rawValue) model needs one row per key",
+                "@unique_key (\(keys.joined(separator: ", "))) has \(repeated) duplicate key value(s); a \(model.kind.rawValue) model needs one row per key"
+                    + (examples.isEmpty ? "" : "; for example \(examples)"),
                 file: model.path)
         }
     }
