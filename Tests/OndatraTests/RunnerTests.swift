@@ -37,6 +37,16 @@ import Testing
         #expect(results["raw.ok"]?.status == .ok)
     }
 
+    /// Regression: a syntax error was reported at the model's first line, without DuckDB's caret.
+    @Test func aSyntaxErrorNamesTheLineAndColumnWithACaret() throws {
+        try sandbox.write(
+            "models/raw/s.sql", "-- @kind: table\nSELECT 1 AS a,\n  'é' AS b\nFROM (SELECT 1) t\nWHERE\ta = = 1\n")
+        let error = try #require(try run()["raw.s"]?.errors.first)
+        #expect(
+            error == "models/raw/s.sql:5:11: syntax error at or near \"=\"\n  WHERE\ta = = 1\n       \t    ^",
+            "\(error)")
+    }
+
     /// Regression: `FROM name()` over a lib file with no `API` said "Table Function … does not exist".
     @Test func aLibFileWithoutAnAPISaysSo() throws {
         try sandbox.write("lib/noapi.star", "def fetch():\n    return []\n")

@@ -44,12 +44,15 @@ public struct DuckDBError: Error, CustomStringConvertible, Sendable, Equatable {
     public let message: String
     /// The SQL that failed, when the failure belongs to a statement.
     public let sql: String?
+    /// Where in ``sql`` the parser stopped (a byte offset), when DuckDB says.
+    public let position: Int?
 
     /// Creates an error.
-    public init(kind: Kind = .other, message: String, sql: String? = nil) {
+    public init(kind: Kind = .other, message: String, sql: String? = nil, position: Int? = nil) {
         self.kind = kind
         self.message = message
         self.sql = sql
+        self.position = position
     }
 
     /// The message, then the failing SQL (cut after 2,000 characters).

@@ -146,7 +146,8 @@ public struct TableReferences: Sendable, Hashable {
                         + "rows are written",
                     sql: sql)
             }
-            throw DuckDBError(kind: .parser, message: message, sql: sql)
+            throw DuckDBError(
+                kind: .parser, message: message, sql: sql, position: tree["position"]?.stringValue.flatMap { Int($0) })
         }
         var cteNames: Set<String> = []
         var tables: [Table] = []

@@ -47,13 +47,37 @@ public struct ProjectInspection {
                 dependencies[model.target] = merged.targets(catalog: session.catalog, models: targets)
                     .filter { $0 != model.target }
             case .failure(let error):
-                let line = model.language == .sql ? ":\(model.bodyLine)" : ""
                 references[model.target] = nil
-                parseErrors[model.target] = "\(model.path)\(line): \(Session.oneLine(error.message))"
+                guard model.language == .sql else {
+                    parseErrors[model.target] = "\(model.path): \(Session.oneLine(error.message))"
+                    continue
+                }
+                parseErrors[model.target] = Self.located(error, in: model)
             }
         }
         self.references = references
         self.parseErrors = parseErrors
         graph = try DependencyGraph(dependencies: dependencies)
+    }
+
+    /// A parser error of a SQL model at the line and column DuckDB points at, with that line and
+    /// a caret under the spot: `models/raw/s.sql:4:11: syntax error at or near "="`. DuckDB
+    /// counts the position in characters (Unicode scalars), not bytes.
+    static func located(_ error: DuckDBError, in model: Model) -> String {
+        let message = Session.oneLine(error.message)
+        let body = Array(model.body.unicodeScalars)
+        guard let position = error.position, position >= 0, position <= body.count else {
+            return "\(model.path):\(model.bodyLine): \(message)"
+        }
+        let before = body[..<position]
+        let lineOffset = before.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) }
+        let lineStart = (before.lastIndex(of: "\n").map { $0 + 1 }) ?? 0
+        let lineEnd = body[position...].firstIndex(of: "\n") ?? body.count
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: body[lineStart..<lineEnd])
+        // The caret lines up under the spot whatever the line holds: tabs stay tabs.
+        let padding = String(body[lineStart..<position].map { $0 == "\t" ? "\t" : " " })
+        return "\(model.path):\(model.bodyLine + lineOffset):\(position - lineStart + 1): \(message)\n  "
+            + "\(String(text))\n  \(padding)^"
     }
 }
