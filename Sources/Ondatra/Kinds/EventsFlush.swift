@@ -61,7 +61,7 @@ struct EventsFlush {
                     // Find the segment that does not load; the others go in on their own.
                     for segment in segments { try commitAlone(segment, into: &outcome, warnings: &warnings) }
                 } else if let segment = segments.first {
-                    try commitAlone(segment, into: &outcome, warnings: &warnings, failure: error)
+                    try setAsideAndCommit(segment, after: error, into: &outcome, warnings: &warnings)
                 } else {
                     throw error
                 }
@@ -74,24 +74,24 @@ struct EventsFlush {
 
     /// Commits one segment; when it does not load, sets aside its events that do not and commits
     /// the rest under the segment's id.
-    private func commitAlone(
-        _ segment: ClaimedSegment, into outcome: inout Outcome, warnings: inout [String], failure: OndatraError? = nil
-    ) throws {
-        if failure == nil {
-            do {
-                try commit([(segment.id, segment.path)], into: &outcome)
-                try acknowledge(segment)
-                return
-            } catch let error as OndatraError {
-                return try commitAlone(segment, into: &outcome, warnings: &warnings, failure: error)
-            }
+    private func commitAlone(_ segment: ClaimedSegment, into outcome: inout Outcome, warnings: inout [String]) throws {
+        do {
+            try commit([(segment.id, segment.path)], into: &outcome)
+            try acknowledge(segment)
+        } catch let failure as OndatraError {
+            try setAsideAndCommit(segment, after: failure, into: &outcome, warnings: &warnings)
         }
+    }
+
+    /// After `failure`, finds the segment's events that do not load, writes them to the rejected
+    /// file and commits the others under the segment's id.
+    private func setAsideAndCommit(
+        _ segment: ClaimedSegment, after failure: OndatraError, into outcome: inout Outcome, warnings: inout [String]
+    ) throws {
         let lines = try readLines(segment)
         let rejected = try EventsLineSifter(session: session, declared: declared).rejected(lines)
-        guard !rejected.isEmpty, let failure else {
-            // Every event loads on its own: the failure was not the events' (the catalog, the disk).
-            throw failure ?? OndatraError(.io, "could not flush \(segment.path)", file: model.path)
-        }
+        // Every event loads on its own: the failure was not the events' (the catalog, the disk).
+        guard !rejected.isEmpty else { throw failure }
         let setAside = try writeRejected(rejected, lines: lines, segment: segment)
         let keep = lines.indices.filter { rejected[$0] == nil }.map { lines[$0] }
         let scratch = FileManager.default.temporaryDirectory.appending(
@@ -100,7 +100,7 @@ struct EventsFlush {
         try Data(keep.joined()).write(to: scratch)
         try commit([(segment.id, scratch.path)], into: &outcome)
         try acknowledge(segment)
-        let first = rejected.sorted { $0.key < $1.key }.first?.value ?? failure.message
+        let first = rejected.min { $0.key < $1.key }?.value ?? failure.message
         warnings.append(
             "\(rejected.count) buffered event(s) could not be loaded and were set aside in "
                 + "\(session.project.relativePath(of: setAside)) with their errors (first: \(first)); "
