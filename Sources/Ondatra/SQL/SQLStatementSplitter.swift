@@ -67,6 +67,39 @@ public enum SQLStatementSplitter {
         return statements
     }
 
+    /// The UTF-8 offset of the last `byte` in `text` that is code: not inside a quoted or
+    /// dollar-quoted string or a comment. Nil when there is none.
+    public static func lastCodeOffset(of byte: UInt8, in text: String) -> Int? {
+        let bytes = Array(text.utf8)
+        var index = 0
+        var line = 1
+        var found: Int?
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "'"), UInt8(ascii: "\""):
+                index = skipQuoted(bytes, from: index, quote: bytes[index], line: &line)
+            case UInt8(ascii: "-") where startsComment(bytes, index):
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+            case UInt8(ascii: "/") where startsComment(bytes, index):
+                index += 2
+                while index + 1 < bytes.count,
+                    !(bytes[index] == UInt8(ascii: "*") && bytes[index + 1] == UInt8(ascii: "/"))
+                {
+                    index += 1
+                }
+                index = min(index + 2, bytes.count)
+            case UInt8(ascii: "$"):
+                index = skipDollarQuoted(bytes, from: index, line: &line)
+            case byte:
+                found = index
+                index += 1
+            default:
+                index += 1
+            }
+        }
+        return found
+    }
+
     private static func isSpace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t")
             || byte == UInt8(ascii: "\r")

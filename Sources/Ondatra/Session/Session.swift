@@ -225,9 +225,20 @@ public final class Session {
             for reference in expansion.references where reference.name != projectDirectoryVariable {
                 if let value = expander.variables[reference.name] { redactor.add(value) }
             }
-            let sql = SessionMacros.temporary(expansion.text)
+            var sql = SessionMacros.temporary(expansion.text)
             do {
-                try Self.waitingWhileLocked { try connection.execute(sql) }
+                do {
+                    try Self.waitingWhileLocked { try connection.execute(sql) }
+                } catch let error as DuckDBError {
+                    guard let moved = MovedDataPath(errorMessage: error.message) else { throw error }
+                    guard moved.movedWithProject, let attach = MovedDataPath.overriding(sql) else {
+                        throw OndatraError(
+                            .config, redactor.redact(moved.refusal), file: file.relativePath, line: statement.line)
+                    }
+                    // The project was copied or moved with its data folder: read the files where they are now.
+                    sql = attach
+                    try Self.waitingWhileLocked { try connection.execute(sql) }
+                }
             } catch let error as DuckDBError {
                 throw configError(
                     error, file: file.relativePath, line: statement.line, expansion: expansion,
