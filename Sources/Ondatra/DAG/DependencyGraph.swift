@@ -44,6 +44,18 @@ public struct DependencyGraph: Sendable {
         return result
     }
 
+    /// Every model `target` reads, directly or not.
+    public func upstream(of target: Target) -> Set<Target> {
+        var result: Set<Target> = []
+        var frontier = [target]
+        while let current = frontier.popLast() {
+            for dependency in dependencies[current] ?? [] where result.insert(dependency).inserted {
+                frontier.append(dependency)
+            }
+        }
+        return result
+    }
+
     private static func findCycle(in dependencies: [Target: [Target]], among nodes: Set<Target>) -> [Target] {
         // Walk dependencies from the smallest unresolved model until a model repeats.
         guard var current = nodes.sorted().first else { return [] }

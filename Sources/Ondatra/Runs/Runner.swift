@@ -10,7 +10,7 @@ public final class Runner {
     /// Called with each model's result as soon as it is known.
     public var onResult: (ModelResult) -> Void = { _ in }
     /// What the catalog says about the models, read at the first model and updated after each commit.
-    private var catalogState: CatalogState?
+    var catalogState: CatalogState?
     /// Models that ran incrementally and wrote nothing, with the snapshot they caught up to;
     /// recorded with the run's next commit.
     private var pendingWatermarks: [Target: CommitMetadata.Watermark] = [:]
@@ -37,31 +37,33 @@ public final class Runner {
     ///   the only way to rebuild a table whose kind keeps history.
     /// - Throws: ``OndatraError`` for project-level problems (a cycle, an unknown target, a bad header).
     public func run(selection: [Target] = [], fullRefresh: Bool = false) throws -> RunSummary {
+        try run(selecting: selection.map(ModelSelector.init), fullRefresh: fullRefresh)
+    }
+
+    /// Runs the models `selectors` pick (every model when there is none), in dependency order.
+    /// - Parameters:
+    ///   - workingDirectory: where relative paths in selectors start (the project root by default).
+    ///   - fullRefresh: rebuild the models that run from scratch (`run --full-refresh`): the only
+    ///     way to rebuild a table whose kind keeps history.
+    /// - Throws: ``OndatraError`` for project-level problems (a cycle, a selector that matches no
+    ///   model, a bad header).
+    public func run(
+        selecting selectors: [ModelSelector], workingDirectory: URL? = nil, fullRefresh: Bool = false
+    ) throws -> RunSummary {
         let started = Date()
         catalogState = nil
         pendingWatermarks = [:]
-        let inspection = try ProjectInspection(project: project, session: session, scripts: scripts)
-        let models = inspection.models
-        let byTarget = Dictionary(uniqueKeysWithValues: models.map { ($0.target, $0) })
-        for target in selection where byTarget[target] == nil {
-            throw OndatraError(
-                .project,
-                "no model builds \(target) (models: \(models.map(\.target.description).joined(separator: ", ")))")
-        }
-        let modelTargets = Set(byTarget.keys)
-        let references = inspection.references
-        let parseErrors = inspection.parseErrors
-        let graph = inspection.graph
-        let dependencies = graph.dependencies
-        let libFunctions = scripts?.libFunctions ?? Self.libFunctionNames(project)
-        let configText = try ModelHash.configText(project)
-        let wanted = Set(selection)
+        let setup = try RunSetup(runner: self, selectors: selectors, workingDirectory: workingDirectory)
+        let (byTarget, references, parseErrors) = (
+            setup.byTarget, setup.inspection.references, setup.inspection.parseErrors
+        )
+        let dependencies = setup.inspection.graph.dependencies
+        let (modelTargets, libFunctions, configText) = (setup.modelTargets, setup.libFunctions, setup.configText)
         let runID = UUID().uuidString.lowercased()
-        let sinks = try validateSinks(
-            graph.order.compactMap { wanted.isEmpty || wanted.contains($0) ? byTarget[$0] : nil })
+        let sinks = try validateSinks(setup.selected.compactMap { byTarget[$0] })
         var failed: Set<Target> = []
         var results: [ModelResult] = []
-        for target in graph.order where wanted.isEmpty || wanted.contains(target) {
+        for target in setup.selected {
             guard let model = byTarget[target] else { continue }
             if stopRequested.load(ordering: .relaxed) { break }
             var result = runOne(
@@ -161,34 +163,16 @@ public final class Runner {
         }
         var decided = noDecision
         do {
-            // Read once per run, then kept up to date with each commit of this run.
-            let state = try catalogState ?? CatalogState.load(session)
-            catalogState = state
-            let hash = ModelHash.of(model, configText: configText)
-            let recorded = state.commits[model.target].map {
-                RunPlanner.Recorded(
-                    snapshot: $0.processedThrough, modelHash: $0.modelHash, filesFingerprint: $0.filesFingerprint,
-                    kind: ModelKind(rawValue: $0.kind), uniqueKey: $0.metadata.uniqueKey)
-            }
-            let fingerprint = try filesFingerprint(references)
-            var inputs = RunPlanner.Inputs(
-                kind: model.kind, uniqueKey: model.directives.uniqueKey, hash: hash,
-                targetExists: state.tables.contains(model.target))
-            inputs.dependencySnapshots = dependencies.map { ($0, state.commits[$0]?.snapshot) }
-            // A Starlark model may call APIs, and files named through an expression or remotely
-            // cannot be fingerprinted: such models run every time (writing only what changed).
-            let unfollowedFiles =
-                (references?.readsComputedFilePaths ?? false)
-                || (!(references?.filePatterns.isEmpty ?? true) && fingerprint == nil)
-            inputs.readsOutsideCatalog =
-                model.language == .starlark || unfollowedFiles
-                || references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false
-            inputs.readsOnlyFollowedInputs =
-                references?.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets) ?? false
-            inputs.filesFingerprint = fingerprint
-            inputs.fullRefresh = fullRefresh
-            let decision = try RunPlanner.decide(inputs, recorded: recorded, target: model.target)
+            let prepared = try prepare(
+                model, dependencies: dependencies, references: references, configText: configText,
+                modelTargets: modelTargets, libFunctions: libFunctions, fullRefresh: fullRefresh)
+            let (decision, state, hash, fingerprint, recorded) = (
+                prepared.decision, prepared.state, prepared.hash, prepared.fingerprint, prepared.recorded
+            )
             decided = decision
+            if let missing = dependencies.first(where: { !state.tables.contains($0) }) {
+                return finish(decision, status: .error, errors: [Self.unbuiltUpstream(missing, of: model)])
+            }
             if decision.runType == .skip { return finish(decision, status: .skip) }
             var materializer = Materializer(
                 session: session, model: model, decision: decision, hash: hash, filesFingerprint: fingerprint,
@@ -228,6 +212,58 @@ public final class Runner {
         } catch {
             return finish(decided, status: .error, errors: ["\(model.path): \(error)"])
         }
+    }
+
+    /// What the planner needs to know and decided about one model, before anything runs.
+    struct Prepared {
+        let decision: RunDecision
+        let state: CatalogState
+        let hash: String
+        let fingerprint: String?
+        let recorded: RunPlanner.Recorded?
+    }
+
+    /// Decides a model's run type from the catalog state (read once per run, then kept up to
+    /// date with each commit of this run) and the model's inputs; runs nothing.
+    func prepare(
+        _ model: Model, dependencies: [Target], references: TableReferences?, configText: String,
+        modelTargets: Set<Target>, libFunctions: Set<String>, fullRefresh: Bool
+    ) throws -> Prepared {
+        let state = try catalogState ?? CatalogState.load(session)
+        catalogState = state
+        let hash = ModelHash.of(model, configText: configText)
+        let recorded = state.commits[model.target].map {
+            RunPlanner.Recorded(
+                snapshot: $0.processedThrough, modelHash: $0.modelHash, filesFingerprint: $0.filesFingerprint,
+                kind: ModelKind(rawValue: $0.kind), uniqueKey: $0.metadata.uniqueKey)
+        }
+        let fingerprint = try filesFingerprint(references)
+        var inputs = RunPlanner.Inputs(
+            kind: model.kind, uniqueKey: model.directives.uniqueKey, hash: hash,
+            targetExists: state.tables.contains(model.target))
+        inputs.dependencySnapshots = dependencies.map { ($0, state.commits[$0]?.snapshot) }
+        // A Starlark model may call APIs, and files named through an expression or remotely
+        // cannot be fingerprinted: such models run every time (writing only what changed).
+        let unfollowedFiles =
+            (references?.readsComputedFilePaths ?? false)
+            || (!(references?.filePatterns.isEmpty ?? true) && fingerprint == nil)
+        inputs.readsOutsideCatalog =
+            model.language == .starlark || unfollowedFiles
+            || references?.functions.contains { libFunctions.contains($0.lowercased()) } ?? false
+        inputs.readsOnlyFollowedInputs =
+            references?.readsOnlyModelsAndFiles(catalog: session.catalog, models: modelTargets) ?? false
+        inputs.filesFingerprint = fingerprint
+        inputs.fullRefresh = fullRefresh
+        let decision = try RunPlanner.decide(inputs, recorded: recorded, target: model.target)
+        return Prepared(
+            decision: decision, state: state, hash: hash, fingerprint: fingerprint, recorded: recorded)
+    }
+
+    /// The error of a model that reads a model whose table was never built (and that this run
+    /// does not build first): which upstream to run.
+    static func unbuiltUpstream(_ upstream: Target, of model: Model) -> String {
+        "\(model.path): reads \(upstream), which has not been built yet; run `ondatrasql run +\(model.target)` "
+            + "to build it with everything it reads, or `ondatrasql run \(upstream)` first"
     }
 
     /// `message`, or what it means in this project when DuckDB's words would mislead: a table

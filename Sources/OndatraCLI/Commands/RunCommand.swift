@@ -22,8 +22,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("Targets to run, as schema.table (default: every model).", valueName: "TARGET"))
+    @Argument(
+        help: ArgumentHelp(
+            "What to run (default: every model): schema.table, +X (with upstreams), X+ (with downstreams), schema.*, or a model file or folder.",
+            valueName: "SELECTOR"))
     var targets: [String] = []
+
+    @Flag(help: "Print what a run would do with each model (run type and reason) and run nothing.")
+    var plan = false
 
     @Flag(help: "Print one JSON object per model on stdout (human text goes to stderr).")
     var json = false
@@ -43,13 +49,10 @@ struct RunCommand: ParsableCommand {
     var strictSync = false
 
     func run() throws {
+        let typedIn = URL(filePath: FileManager.default.currentDirectoryPath, directoryHint: .isDirectory)
         let project = try global.resolveProject()
-        let selection = try targets.map { text -> Target in
-            guard let target = Target(parsing: text) else {
-                throw CommandFailure(message: "'\(text)' is not a target; write schema.table", exitCode: 2)
-            }
-            return target
-        }
+        let selectors = try ModelSelector.parsing(targets)
+        if plan { return try printPlan(project: project, selectors: selectors, workingDirectory: typedIn) }
         let lock = try ProjectLock(project: project)
         defer { withExtendedLifetime(lock) {} }
         let session = try Session(project: project)
@@ -109,7 +112,7 @@ struct RunCommand: ParsableCommand {
         }
         let summary: RunSummary
         do {
-            summary = try runner.run(selection: selection, fullRefresh: fullRefresh)
+            summary = try runner.run(selecting: selectors, workingDirectory: typedIn, fullRefresh: fullRefresh)
         } catch  where runner.stopRequested.load(ordering: .relaxed) {
             // Ctrl-C while the project was being read: nothing ran.
             throw CommandFailure(message: "interrupted before any model ran", exitCode: 130)
@@ -140,6 +143,30 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    /// `run --plan`: what a run would do with each selected model, from the catalog's state alone.
+    /// Takes no lock: it writes nothing.
+    private func printPlan(project: Project, selectors: [ModelSelector], workingDirectory: URL) throws {
+        let session = try Session(project: project)
+        let scripts = try StarlarkHost(project: project) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let runner = Runner(project: project, session: session, scripts: scripts)
+        let planned = try runner.plan(
+            selecting: selectors, workingDirectory: workingDirectory, fullRefresh: fullRefresh)
+        let human = json ? FileHandle.standardError : FileHandle.standardOutput
+        for model in planned {
+            human.write(Data((model.line + "\n").utf8))
+            if json { FileHandle.standardOutput.write(Data((model.json.text + "\n").utf8)) }
+        }
+        let failing = planned.filter { $0.status == .error }.count
+        let running = planned.filter { $0.status == .ok }.count
+        human.write(
+            Data(
+                "Plan: \(running) would run, \(planned.count - running - failing) skipped, \(failing) would fail (nothing ran)\n"
+                    .utf8))
+        if failing > 0 { throw CommandFailure(message: "\(failing) model(s) would fail", exitCode: 1) }
+    }
+
     /// The lines under a model's line that say why its sync warned or failed: the first few
     /// messages, and where to look for the rest.
     static func syncDetails(_ sync: SyncSummary, target: Target) -> String {
@@ -149,5 +176,21 @@ struct RunCommand: ParsableCommand {
         for error in sync.errors.prefix(3) { text += "  sync error: \(error)\n" }
         if sync.hasFailures { text += "  see `ondatrasql sync status \(target)`\n" }
         return text
+    }
+}
+
+extension ModelSelector {
+    /// The selectors of a command line.
+    /// - Throws: ``CommandFailure`` (exit 2) for one that is only `+` marks.
+    static func parsing(_ texts: [String]) throws -> [ModelSelector] {
+        try texts.map { text in
+            guard let selector = ModelSelector(text) else {
+                throw CommandFailure(
+                    message:
+                        "'\(text)' selects nothing; write schema.table, +schema.table, schema.table+, schema.* or a path",
+                    exitCode: 2)
+            }
+            return selector
+        }
     }
 }

@@ -1,0 +1,64 @@
+import Foundation
+import OndatraTesting
+import Testing
+
+/// `ls` and `run --plan` from the command line: selectors relative to where they are typed,
+/// JSON lines, and exit codes.
+@Suite struct SelectionCommandTests {
+    let directory: TemporaryDirectory
+    var project: String { directory.url.appending(path: "my project").path }
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        let created = try CLIRunner.run(["init", directory.url.appending(path: "my project").path])
+        #expect(created.status == 0, "\(created.stderr)")
+        try directory.write("my project/models/raw/a.sql", "SELECT 1 AS id")
+        try directory.write("my project/models/staging/b.sql", "SELECT id FROM raw.a")
+        try directory.write(
+            "my project/models/mart/c.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT id FROM staging.b")
+    }
+
+    @Test func lsListsWhatSelectorsPickInRunOrder() throws {
+        let all = try CLIRunner.run(["--project", project, "ls"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(
+            all.stdout
+                == "raw.a      table  models/raw/a.sql\nstaging.b  table  models/staging/b.sql\nmart.c     merge  models/mart/c.sql\n"
+        )
+        let folder = directory.url.appending(path: "my project/models/staging")
+        let relative = try CLIRunner.run(["ls", "b.sql+", "--json"], in: folder)
+        #expect(relative.status == 0, "\(relative.stderr)")
+        let lines = relative.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines == [
+                #"{"dependencies":["raw.a"],"kind":"table","model":"staging.b","path":"models/staging/b.sql","sink":null}"#,
+                #"{"dependencies":["staging.b"],"kind":"merge","model":"mart.c","path":"models/mart/c.sql","sink":null}"#,
+            ])
+        let unknown = try CLIRunner.run(["--project", project, "ls", "mart.nope"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no model builds mart.nope (models: mart.c, raw.a, staging.b)"))
+        let empty = try CLIRunner.run(["--project", project, "ls", "+"])
+        #expect(empty.status == 2)
+    }
+
+    @Test func runPlanRunsNothingAndExitsOneWhenAModelWouldFail() throws {
+        let planned = try CLIRunner.run(["--project", project, "run", "--plan"])
+        #expect(planned.status == 0, "\(planned.stderr)")
+        #expect(planned.stdout.contains("[RUN] mart.c (merge, backfill: first run)"), "\(planned.stdout)")
+        #expect(planned.stdout.contains("Plan: 3 would run, 0 skipped, 0 would fail (nothing ran)"))
+        let tables = try CLIRunner.run(
+            [
+                "--project", project, "sql", "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake'",
+                "--format", "csv",
+            ])
+        #expect(tables.stdout.hasSuffix("\n0\n"), "\(tables.stdout)")
+        let alone = try CLIRunner.run(["--project", project, "run", "--plan", "--json", "mart.c"])
+        #expect(alone.status == 1)
+        #expect(alone.stdout.contains(#""status":"error""#), "\(alone.stdout)")
+        #expect(alone.stderr.contains("run `ondatrasql run +mart.c`"), "\(alone.stderr)")
+        let ran = try CLIRunner.run(["--project", project, "run", "+MART.C"])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        let idle = try CLIRunner.run(["--project", project, "run", "--plan"])
+        #expect(idle.stdout.contains("Plan: 0 would run, 3 skipped, 0 would fail (nothing ran)"), "\(idle.stdout)")
+    }
+}
