@@ -15,7 +15,8 @@ public struct OndatraCommand: ParsableCommand {
             """,
         version: OndatraVersion.current,
         subcommands: [
-            InitCommand.self, RunCommand.self, ListCommand.self, SQLCommand.self, HistoryCommand.self, DescribeCommand.self,
+            InitCommand.self, RunCommand.self, ListCommand.self, SQLCommand.self, HistoryCommand.self,
+            DescribeCommand.self,
             StatsCommand.self, SyncCommand.self, EventsCommand.self,
             VersionCommand.self,
         ]
