@@ -108,3 +108,66 @@ import Testing
         #expect(try run()["raw.n"]?.errors.first?.contains("no_such_check(n) could not run") == true)
     }
 }
+
+/// A check that names another model makes that model run first.
+@Suite struct CheckDependencyTests {
+    let sandbox: TemporaryProject
+
+    init() throws {
+        sandbox = try TemporaryProject()
+    }
+
+    private func run() throws -> [ModelResult] {
+        let session = try Session(project: sandbox.project, environment: [:])
+        return try Runner(project: sandbox.project, session: session).run().results
+    }
+
+    @Test func relationshipsReadsTheParentModelWhichRunsFirst() throws {
+        // By name alone a_orders would run before z_customers.
+        try sandbox.write(
+            "models/mart/a_orders.sql",
+            """
+            -- @constraint: relationships(customer_id, mart.z_customers, id)
+            SELECT * FROM (VALUES (1, 10), (2, 20), (3, NULL)) v(id, customer_id)
+            """)
+        try sandbox.write("models/mart/z_customers.sql", "SELECT * FROM (VALUES (10), (20), (NULL)) v(id)")
+        let first = try run()
+        #expect(first.map(\.target.description) == ["mart.z_customers", "mart.a_orders"])
+        #expect(first.allSatisfy { $0.status == .ok }, "\(first.flatMap(\.errors))")
+
+        // A customer that does not exist is a violation, with the row shown.
+        try sandbox.write("models/mart/z_customers.sql", "SELECT * FROM (VALUES (10)) v(id)")
+        try sandbox.write(
+            "models/mart/a_orders.sql",
+            """
+            -- @constraint: relationships(customer_id, 'mart.z_customers', id)
+            SELECT * FROM (VALUES (1, 10), (2, 20), (3, NULL), (4, 10)) v(id, customer_id)
+            """)
+        let second = try run()
+        let orders = try #require(second.first { $0.target.description == "mart.a_orders" })
+        #expect(orders.status == .error)
+        #expect(orders.errors.first?.hasSuffix("; for example id=2, customer_id=20") == true, "\(orders.errors)")
+    }
+
+    @Test func aCheckDependencyOrdersButDoesNotMakeTheModelRunAgain() throws {
+        try sandbox.write(
+            "models/mart/a_orders.sql",
+            """
+            -- @kind: merge
+            -- @unique_key: id
+            -- @audit: relationships(customer_id, mart.z_customers, id)
+            SELECT * FROM (VALUES (1, 10)) v(id, customer_id)
+            """)
+        try sandbox.write("models/mart/z_customers.sql", "SELECT * FROM (VALUES (10)) v(id)")
+        #expect(try run().allSatisfy { $0.status == .ok })
+        // The customers change; the orders' query does not read them, so it reads no change.
+        try sandbox.write("models/mart/z_customers.sql", "SELECT * FROM (VALUES (10), (11)) v(id)")
+        let again = try run()
+        let orders = try #require(again.first { $0.target.description == "mart.a_orders" })
+        #expect(orders.reason == "no dependencies", "\(orders)")
+        // A failed parent skips the model whose check reads it.
+        try sandbox.write("models/mart/z_customers.sql", "SELECT nope FROM nowhere")
+        let failed = try run()
+        #expect(failed.first { $0.target.description == "mart.a_orders" }?.status == .skip)
+    }
+}

@@ -26,6 +26,9 @@ public enum ModelChecks {
             SELECT n FROM (SELECT count(*) AS n FROM query_table(t)) WHERE NOT CASE op
                 WHEN '>' THEN n > val WHEN '>=' THEN n >= val WHEN '<' THEN n < val
                 WHEN '<=' THEN n <= val WHEN '=' THEN n = val WHEN '!=' THEN n != val END;
+        CREATE OR REPLACE TEMP MACRO relationships(t, col, parent, parent_col) AS TABLE
+            SELECT * FROM query_table(t) WHERE COLUMNS(col) IS NOT NULL AND COLUMNS(col)::VARCHAR NOT IN (
+                SELECT COLUMNS(parent_col)::VARCHAR FROM query_table(parent) WHERE COLUMNS(parent_col) IS NOT NULL);
         CREATE OR REPLACE TEMP MACRO freshness(t, col, max_age) AS TABLE
             SELECT newest FROM (SELECT max(COLUMNS(col)) AS newest FROM query_table(t))
             WHERE newest IS NULL OR newest < now() - CAST(max_age AS INTERVAL);
@@ -48,13 +51,34 @@ public enum ModelChecks {
         let name = check.call[..<open].trimmingCharacters(in: .whitespaces)
         let inside = check.call[check.call.index(after: open)..<check.call.index(before: check.call.endIndex)]
         var arguments = splitArguments(String(inside)).map { argument in
-            ModelParser.isPlainIdentifier(argument) ? SQLLiteral.quote(argument) : argument
+            ModelParser.isPlainIdentifier(argument) || qualifiedName(argument) != nil
+                ? SQLLiteral.quote(argument) : argument
         }
         if listTakingChecks.contains(name.lowercased()), arguments.count > 1 {
             arguments = [arguments[0], "[" + arguments.dropFirst().joined(separator: ", ") + "]"]
         }
         return SQLLiteral.identifier(name) + "(" + ([SQLLiteral.quote(table)] + arguments).joined(separator: ", ")
             + ")"
+    }
+
+    /// The tables a check names as arguments, written `schema.table` or `'schema.table'`: the
+    /// models among them must be built before the check runs.
+    static func namedModels(_ check: Directives.Check) -> [Target] {
+        guard let open = check.call.firstIndex(of: "("), check.call.hasSuffix(")") else { return [] }
+        let inside = check.call[check.call.index(after: open)..<check.call.index(before: check.call.endIndex)]
+        return splitArguments(String(inside)).compactMap { argument in
+            let unquoted =
+                argument.count > 2 && argument.hasPrefix("'") && argument.hasSuffix("'")
+                ? String(argument.dropFirst().dropLast()) : argument
+            return qualifiedName(unquoted)
+        }
+    }
+
+    /// `schema.table` when `text` is two plain identifiers joined by a dot.
+    static func qualifiedName(_ text: String) -> Target? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, parts.allSatisfy(ModelParser.isPlainIdentifier) else { return nil }
+        return Target(schema: parts[0], table: parts[1])
     }
 
     /// A few of the rows a failing check returned, for its message: up to five rows, each as

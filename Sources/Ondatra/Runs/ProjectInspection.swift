@@ -9,8 +9,11 @@ public struct ProjectInspection {
     public let references: [Target: TableReferences]
     /// The parser's message, with file and line, for models whose SQL does not parse.
     public let parseErrors: [Target: String]
-    /// The dependency graph (models whose SQL does not parse have no edges).
+    /// The dependency graph (models whose SQL does not parse have no edges): the models each
+    /// model's query reads, and the models its checks read (`relationships(id, mart.customers, id)`).
     public let graph: DependencyGraph
+    /// The models each model's query reads: what decides its run type and what it reads changes of.
+    public let queryDependencies: [Target: [Target]]
 
     /// Reads the models and resolves their dependencies on `session`.
     /// - Throws: ``OndatraError`` for a bad header or a dependency cycle.
@@ -57,6 +60,15 @@ public struct ProjectInspection {
         }
         self.references = references
         self.parseErrors = parseErrors
+        queryDependencies = dependencies
+        // A check reading another model needs that model built first: an edge for the order only.
+        for model in models {
+            let read = (model.directives.constraints + model.directives.audits + model.directives.warnings)
+                .flatMap(ModelChecks.namedModels).filter { targets.contains($0) && $0 != model.target }
+            for target in read where !(dependencies[model.target] ?? []).contains(target) {
+                dependencies[model.target, default: []].append(target)
+            }
+        }
         graph = try DependencyGraph(dependencies: dependencies)
     }
 

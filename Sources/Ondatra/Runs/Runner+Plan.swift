@@ -45,14 +45,14 @@ extension Runner {
         selecting selectors: [ModelSelector] = [], workingDirectory: URL? = nil, fullRefresh: Bool = false
     ) throws -> [PlannedModel] {
         let setup = try RunSetup(runner: self, selectors: selectors, workingDirectory: workingDirectory)
-        let dependencies = setup.inspection.graph.dependencies
+        let (dependencies, upstreams) = (setup.inspection.queryDependencies, setup.inspection.graph.dependencies)
         catalogState = nil
         var willRun: Set<Target> = []
         var willFail: Set<Target> = []
         var planned: [PlannedModel] = []
         for target in setup.selected {
             guard let model = setup.byTarget[target] else { continue }
-            let upstream = dependencies[target] ?? []
+            let (upstream, reads) = (upstreams[target] ?? [], dependencies[target] ?? [])
             func entry(_ decision: RunDecision, _ status: ModelResult.Status, error: String? = nil) -> PlannedModel {
                 PlannedModel(
                     target: target, kind: model.kind, runType: decision.runType, reason: decision.reason,
@@ -70,7 +70,7 @@ extension Runner {
             }
             do {
                 let prepared = try prepare(
-                    model, dependencies: upstream, references: setup.inspection.references[target],
+                    model, dependencies: reads, references: setup.inspection.references[target],
                     configText: setup.configText, modelTargets: setup.modelTargets,
                     libFunctions: setup.libFunctions, fullRefresh: fullRefresh)
                 if let missing = upstream.first(where: { !prepared.state.tables.contains($0) && !willRun.contains($0) })
@@ -80,7 +80,7 @@ extension Runner {
                     continue
                 }
                 let decision = Self.planned(
-                    prepared.decision, kind: model.kind, runningUpstream: upstream.first(where: willRun.contains))
+                    prepared.decision, kind: model.kind, runningUpstream: reads.first(where: willRun.contains))
                 let runs =
                     decision.runType != .skip && !(decision.runType == .incremental && decision.reads == .nothing)
                 if runs { willRun.insert(target) }

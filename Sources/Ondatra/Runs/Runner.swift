@@ -57,7 +57,7 @@ public final class Runner {
         let (byTarget, references, parseErrors) = (
             setup.byTarget, setup.inspection.references, setup.inspection.parseErrors
         )
-        let dependencies = setup.inspection.graph.dependencies
+        let (dependencies, upstreams) = (setup.inspection.queryDependencies, setup.inspection.graph.dependencies)
         let (modelTargets, libFunctions, configText) = (setup.modelTargets, setup.libFunctions, setup.configText)
         let runID = UUID().uuidString.lowercased()
         let sinks = try validateSinks(setup.selected.compactMap { byTarget[$0] })
@@ -69,7 +69,8 @@ public final class Runner {
             var result = runOne(
                 model, dependencies: dependencies[target] ?? [], references: references[target],
                 parseError: parseErrors[target],
-                failedUpstream: (dependencies[target] ?? []).first { failed.contains($0) },
+                upstream: upstreams[target] ?? [],
+                failedUpstream: (upstreams[target] ?? []).first { failed.contains($0) },
                 configText: configText, modelTargets: modelTargets, libFunctions: libFunctions, runID: runID,
                 fullRefresh: fullRefresh)
             if result.status == .error || (result.status == .skip && result.reason == Self.upstreamFailed) {
@@ -136,7 +137,7 @@ public final class Runner {
     }
 
     private func runOne(
-        _ model: Model, dependencies: [Target], references: TableReferences?, parseError: String?,
+        _ model: Model, dependencies: [Target], references: TableReferences?, parseError: String?, upstream: [Target],
         failedUpstream: Target?,
         configText: String, modelTargets: Set<Target>, libFunctions: Set<String>, runID: String, fullRefresh: Bool
     ) -> ModelResult {
@@ -170,7 +171,7 @@ public final class Runner {
                 prepared.decision, prepared.state, prepared.hash, prepared.fingerprint, prepared.recorded
             )
             decided = decision
-            if let missing = dependencies.first(where: { !state.tables.contains($0) }) {
+            if let missing = upstream.first(where: { !state.tables.contains($0) }) {
                 return finish(decision, status: .error, errors: [Self.unbuiltUpstream(missing, of: model)])
             }
             if decision.runType == .skip { return finish(decision, status: .skip) }
