@@ -62,3 +62,16 @@ import Testing
         #expect(idle.stdout.contains("Plan: 0 would run, 3 skipped, 0 would fail (nothing ran)"), "\(idle.stdout)")
     }
 }
+
+/// The completion scripts docs/cli.md tells users to install.
+@Suite struct CompletionScriptTests {
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func everyShellGetsAScriptThatKnowsTheCommands(shell: String) throws {
+        let script = try CLIRunner.run(["--generate-completion-script", shell])
+        #expect(script.status == 0, "\(script.stderr)")
+        for command in ["run", "ls", "sql", "describe", "sync", "events"] {
+            #expect(script.stdout.contains(command), "\(shell): \(command)")
+        }
+        #expect(script.stdout.contains("plan"), "\(shell)")
+    }
+}

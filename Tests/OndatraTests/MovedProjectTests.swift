@@ -100,3 +100,25 @@ import Testing
         #expect(MovedDataPath(errorMessage: message) == MovedDataPath(given: "/b/x/", stored: "/a/x/"))
     }
 }
+
+/// Remote files: scripts/bootstrap provisions httpfs, which DuckDB loads when a model reads a URL.
+@Suite struct RemoteFileTests {
+    @Test func aModelReadsACSVOverHTTP() async throws {
+        let server = try await TestHTTPServer.start { _ in
+            .init(headers: ["Content-Type": "text/csv"], body: "id,name\n1,Zoë\n2,Ann\n")
+        }
+        defer { server.stop() }
+        let sandbox = try TemporaryProject()
+        try sandbox.write("models/raw/remote.sql", "SELECT * FROM read_csv('\(server.baseURL)/people.csv')")
+        let project = sandbox.project
+        let names = try await runBlocking {
+            let session = try Session(project: project, environment: [:])
+            let summary = try Runner(project: project, session: session).run()
+            #expect(summary.failed == 0, "\(summary.results.flatMap(\.errors))")
+            return try session.connection.rows("SELECT name FROM raw.remote ORDER BY id").compactMap {
+                $0.first?.string
+            }
+        }
+        #expect(names == ["Zoë", "Ann"])
+    }
+}
