@@ -111,11 +111,58 @@ import Testing
         try sandbox.write(
             "lib/countries.star", #"API = {"fetch": {"page_size": 10}}"# + "\ndef fetch(page):\n    return {}\n")
         try sandbox.write("lib/helpers.star", "def clean(x):\n    return x\n")
-        let functions = try LibRegistry.load(sandbox.project)
+        let functions = LibRegistry.load(sandbox.project).functions
         #expect(Array(functions.keys) == ["countries"])
         #expect(functions["countries"]?.path == "lib/countries.star")
-        try sandbox.write("lib/broken.star", "API = {\n  \"retry\": None,\n}\n")
-        let error = #expect(throws: OndatraError.self) { try LibRegistry.load(sandbox.project) }
-        #expect(error?.file == "lib/broken.star")
+        // A broken file is kept aside with its error; the others still load.
+        try sandbox.write("lib/Broken.star", "API = {\n  \"retry\": None,\n}\n")
+        let libraries = LibRegistry.load(sandbox.project)
+        #expect(Array(libraries.functions.keys) == ["countries"])
+        #expect(libraries.broken["broken"]?.file == "lib/Broken.star")
+    }
+
+    /// Regression: the first mistake stopped the check, so fixing a lib took one run per mistake.
+    @Test func everyMistakeOfAnAPIDictIsListedAtOnce() {
+        let source = #"""
+            API = {
+                "fetch": {"page_size": "x", "bogus": 1},
+                "retry": "no",
+                "timeout": 0,
+                "colour": "red",
+            }
+            """#
+        let error = #expect(throws: OndatraError.self) { try LibRegistry.parse(source, file: "lib/bad.star") }
+        #expect(error?.file == "lib/bad.star")
+        #expect(error?.line == 1)
+        #expect(
+            error?.message
+                == "5 mistakes in the API dict: API.colour: unknown key (allowed: \(LibAPI.keys.joined(separator: ", "))); "
+                + "API.fetch.bogus: unknown key (allowed: args, page_size, max_pages, dynamic_columns, columns); "
+                + "API.fetch.page_size: must be an int, not string; API.retry: must be an int, not string; "
+                + "API.timeout: must be more than 0 seconds")
+    }
+}
+
+/// A lib file with mistakes fails the models that read it, and only those.
+@Suite struct BrokenLibTests {
+    @Test func aBrokenLibFailsOnlyTheModelsThatReadIt() async throws {
+        let sandbox = try TemporaryProject()
+        try sandbox.write(
+            "lib/good.star",
+            "API = {\"fetch\": {}}\ndef fetch(page):\n    return {\"rows\": [{\"x\": 1}], \"next\": None}\n")
+        try sandbox.write("lib/syntax.star", "API = {\"fetch\": {}}\ndef fetch(:\n    pass\n")
+        try sandbox.write("lib/keys.star", "API = {\"fetch\": {\"page_size\": \"x\"}, \"retry\": \"no\"}\n")
+        try sandbox.write("models/raw/good.sql", "SELECT * FROM good()")
+        try sandbox.write("models/raw/syntax.sql", "SELECT * FROM syntax()")
+        try sandbox.write("models/raw/keys.sql", "SELECT * FROM keys()")
+        try sandbox.write("models/mart/downstream.sql", "SELECT * FROM raw.keys")
+        let results = try await runWithStarlarkHost(sandbox.project).results
+        #expect(results["raw.good"]?.status == .ok)
+        #expect(results["raw.syntax"]?.errors == ["lib/syntax.star:2: got :, want parameter"])
+        #expect(
+            results["raw.keys"]?.errors.first
+                == "lib/keys.star:1: 2 mistakes in the API dict: API.fetch.page_size: must be an int, not string; "
+                + "API.retry: must be an int, not string")
+        #expect(results["mart.downstream"]?.status == .skip)
     }
 }

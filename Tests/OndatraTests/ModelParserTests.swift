@@ -99,7 +99,6 @@ import Testing
         ("-- @kind: merge\nSELECT 1", "needs @unique_key", 1),
         ("-- @kind: table\n-- @kind: append\nSELECT 1", "@kind is given twice", 2),
         ("-- @unique_key: id, 2x\nSELECT 1", "'2x' is not a column name", 1),
-        ("-- @kind: events\n-- @sink: x\nid INTEGER", "events model allows only @description", 2),
         ("SELECT 1;\nSELECT 2", "exactly one SQL statement", 2),
         ("-- only a comment\n", "no SQL statement", 2),
     ])
@@ -108,6 +107,16 @@ import Testing
         #expect(error?.message.contains(message) == true, "\(error?.description ?? "no error")")
         #expect(error?.line == line)
         #expect(error?.file == "models/x.sql")
+    }
+
+    /// An events model's extra directive is kept as the model's problem (it fails that model
+    /// only), with its line.
+    @Test func anEventsModelsExtraDirectiveIsItsOwnProblem() throws {
+        let model = try ModelParser.parse(
+            path: "models/x.sql", text: "-- @kind: events\n-- @description: clicks\n-- @sink: x\nid INTEGER")
+        #expect(model.problem?.message.contains("events model allows only @description, not @sink") == true)
+        #expect(model.problem?.line == 3)
+        #expect(try ModelParser.parse(path: "models/x.sql", text: "-- @kind: events\nid INTEGER").problem == nil)
     }
 
     @Test func hashIgnoresCommentsWhitespaceAndCaseOutsideLiterals() throws {

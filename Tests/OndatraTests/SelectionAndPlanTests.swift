@@ -130,3 +130,29 @@ import Testing
         #expect(refused.error?.contains("kind changed: merge → table") == true)
     }
 }
+
+/// An events model's mistakes fail that model only.
+@Suite struct EventsModelMistakeTests {
+    @Test(arguments: [
+        ("-- @kind: events\n", "an events model declares at least one column"),
+        (
+            "-- @kind: events\n-- @sink: hubspot\nid INTEGER\n",
+            "models/raw/clicks.sql:2: an events model allows only @description, not @sink; an events model collects"
+        ),
+    ])
+    func aBadEventsModelFailsAloneAndTheOthersRun(header: String, says: String) throws {
+        let sandbox = try TemporaryProject()
+        try sandbox.write("models/raw/clicks.sql", header)
+        try sandbox.write("models/raw/other.sql", "SELECT 1 AS id")
+        try sandbox.write("models/mart/reads.sql", "SELECT * FROM raw.clicks")
+        let session = try Session(project: sandbox.project, environment: [:])
+        let results = Dictionary(
+            uniqueKeysWithValues: try Runner(project: sandbox.project, session: session).run().results.map {
+                ($0.target.description, $0)
+            })
+        #expect(results["raw.clicks"]?.status == .error)
+        #expect(results["raw.clicks"]?.errors.first?.contains(says) == true, "\(results["raw.clicks"]?.errors ?? [])")
+        #expect(results["raw.other"]?.status == .ok)
+        #expect(results["mart.reads"]?.status == .skip)
+    }
+}

@@ -47,6 +47,7 @@ public enum EventsTable {
     /// - Throws: ``OndatraError`` naming the model file and the line of a declaration that is not
     ///   `name TYPE [NOT NULL]`.
     public static func declaredColumns(of model: Model) throws -> [EventColumn] {
+        if let problem = model.problem { throw problem }
         do {
             return try EventDeclarations.parse(model.body, file: model.path, firstLine: model.bodyLine)
         } catch {

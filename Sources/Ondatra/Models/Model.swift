@@ -69,6 +69,9 @@ public struct Model: Sendable {
     public let body: String
     /// The 1-based line where the body starts, for error messages.
     public let bodyLine: Int
+    /// A mistake that fails only this model rather than the project: a directive an `events`
+    /// model does not take. Reported when the model is run or collected for.
+    public var problem: OndatraError? = nil
 
     /// The kind (`table` when no `@kind` is given).
     public var kind: ModelKind { directives.kind }

@@ -55,17 +55,15 @@ public enum ModelParser {
             try parseDirective(comment, line: index + 1, path: path, into: &directives, seen: &seen)
         }
         try checkKindRules(directives, seen: seen, path: path)
+        // An events model's mistakes fail that model only: the collector keeps taking the others'.
+        let eventsProblem = directives.kind == .events ? eventsDirectiveProblem(seen: seen, path: path) : nil
         let bodyLines = lines[bodyStart...]
         let body = bodyLines.joined(separator: "\n")
         let target = try Self.target(forPath: path)
         if language == .starlark || directives.kind == .events {
-            if language == .sql && body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                throw OndatraError(
-                    .project, "an events model declares its columns: one `name TYPE [NOT NULL]` per line", file: path)
-            }
             return Model(
                 path: path, target: target, language: language, directives: directives, body: body,
-                bodyLine: bodyStart + 1)
+                bodyLine: bodyStart + 1, problem: eventsProblem)
         }
         let statements = SQLStatementSplitter.split(body)
         guard let statement = statements.first else {
@@ -167,11 +165,17 @@ public enum ModelParser {
                 "@kind: \(directives.kind.rawValue) needs @unique_key (the column or columns that identify a row)",
                 file: path, line: seen["kind"])
         }
-        if directives.kind == .events {
-            for (name, line) in seen where name != "kind" && name != "description" {
-                throw OndatraError(
-                    .project, "an events model allows only @description, not @\(name)", file: path, line: line)
-            }
+    }
+
+    /// The first directive an events model does not take, as an error naming its line.
+    private static func eventsDirectiveProblem(seen: [String: Int], path: String) -> OndatraError? {
+        let extra = seen.filter { $0.key != "kind" && $0.key != "description" }.min { $0.value < $1.value }
+        return extra.map { name, line in
+            let hint =
+                name == "sink" || name == "push"
+                ? "; an events model collects and cannot push: put @\(name) on a model that reads from it" : ""
+            return OndatraError(
+                .project, "an events model allows only @description, not @\(name)\(hint)", file: path, line: line)
         }
     }
 }

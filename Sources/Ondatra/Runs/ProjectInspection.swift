@@ -41,6 +41,14 @@ public struct ProjectInspection {
             default: break
             }
         }
+        // An events model's declaration (or a directive it does not take) fails that model only.
+        for model in models where model.kind == .events {
+            do {
+                _ = try EventsTable.declaredColumns(of: model)
+            } catch let error as OndatraError {
+                parseErrors[model.target] = error.description
+            }
+        }
         let found = try TableReferences.of(statements.map(\.sql), on: session.connection)
         for ((model, _), result) in zip(statements, found) where parseErrors[model.target] == nil {
             switch result {

@@ -29,31 +29,28 @@ extension Runner {
         String(decoding: Target.folded(target.description), as: UTF8.self)
     }
 
-    /// Every selected model's `@sink`, validated before anything runs.
-    /// - Throws: ``OndatraError`` listing every model whose sink is wrong.
-    func validateSinks(_ models: [Model]) throws -> [Target: SinkDefinition] {
+    /// Every selected model's `@sink`, validated before anything runs, and the problem of each
+    /// model whose sink is wrong: such a model fails without running (its downstream is skipped),
+    /// the others run.
+    func validateSinks(_ models: [Model]) -> (sinks: [Target: SinkDefinition], problems: [Target: String]) {
         var sinks: [Target: SinkDefinition] = [:]
-        var problems: [String] = []
+        var problems: [Target: String] = [:]
         for model in models where model.directives.sink != nil {
             guard let scripts else {
-                problems.append("\(model.path): @sink needs the Starlark host to call lib/*.star")
+                problems[model.target] = "\(model.path): @sink needs the Starlark host to call lib/*.star"
                 continue
             }
             do {
                 sinks[model.target] = try scripts.sink(for: model, variables: session.variables)
             } catch let error as OndatraError {
-                problems.append(error.description)
+                // A broken lib file names itself; say which model's sink reads it.
+                problems[model.target] =
+                    error.file == model.path ? error.description : "\(model.path): @sink: \(error.description)"
+            } catch {
+                problems[model.target] = "\(model.path): @sink: \(error)"
             }
         }
-        guard problems.isEmpty else {
-            throw OndatraError(
-                .project,
-                (problems.count == 1
-                    ? problems[0]
-                    : "\(problems.count) models have a bad @sink:\n  "
-                        + problems.joined(separator: "\n  ")) + "\nNothing was run.")
-        }
-        return sinks
+        return (sinks, problems)
     }
 
     /// Queues `model`'s changes since its watermark, then drains its queue (unless the run does

@@ -60,7 +60,7 @@ public final class Runner {
         let (dependencies, upstreams) = (setup.inspection.queryDependencies, setup.inspection.graph.dependencies)
         let (modelTargets, libFunctions, configText) = (setup.modelTargets, setup.libFunctions, setup.configText)
         let runID = UUID().uuidString.lowercased()
-        let sinks = try validateSinks(setup.selected.compactMap { byTarget[$0] })
+        let (sinks, sinkProblems) = validateSinks(setup.selected.compactMap { byTarget[$0] })
         var failed: Set<Target> = []
         var results: [ModelResult] = []
         for target in setup.selected {
@@ -68,7 +68,7 @@ public final class Runner {
             if stopRequested.load(ordering: .relaxed) { break }
             var result = runOne(
                 model, dependencies: dependencies[target] ?? [], references: references[target],
-                parseError: parseErrors[target],
+                parseError: parseErrors[target] ?? sinkProblems[target],
                 upstream: upstreams[target] ?? [],
                 failedUpstream: (upstreams[target] ?? []).first { failed.contains($0) },
                 configText: configText, modelTargets: modelTargets, libFunctions: libFunctions, runID: runID,

@@ -17,27 +17,46 @@ public struct LibFunction: Sendable {
 /// Finds the lib functions of a project and validates their `API` dicts statically: nothing is run,
 /// so a bad key is reported before any model starts.
 public enum LibRegistry {
-    /// Every `lib/*.star` with an `API` dict, by name. Files without one are helper modules for `load()`.
-    /// - Throws: ``OndatraError`` naming the file, line and key of the first problem.
-    public static func load(_ project: Project) throws -> [String: LibFunction] {
+    /// A project's lib files: the lib functions, and the files whose `API` dict (or syntax) has
+    /// mistakes, which fail only the models that use them.
+    public struct Libraries: Sendable {
+        /// Every `lib/*.star` with a valid `API` dict, by lower-cased name.
+        public var functions: [String: LibFunction] = [:]
+        /// Every lib file that does not parse or whose `API` dict has mistakes, by lower-cased
+        /// name: the error listing all of them.
+        public var broken: [String: OndatraError] = [:]
+    }
+
+    /// Every `lib/*.star` with an `API` dict, by lower-cased name; files without one are helper
+    /// modules for `load()`. A file with mistakes is kept aside with its error, so only the models
+    /// that use it fail.
+    public static func load(_ project: Project) -> Libraries {
         let folder = project.url("lib")
         // Hidden files (editor swap files, macOS `._name` copies) are not libs.
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
             $0.hasSuffix(".star") && !$0.hasPrefix(".")
         }.sorted()
-        var functions: [String: LibFunction] = [:]
+        var libraries = Libraries()
         for file in files {
             let path = "lib/\(file)"
-            let text: String
-            do {
-                text = try String(contentsOf: folder.appending(path: file), encoding: .utf8)
-            } catch {
-                throw OndatraError(.io, "could not read: \(error.localizedDescription)", file: path)
-            }
             let name = String(file.dropLast(5))
-            if let api = try parse(text, file: path) { functions[name] = LibFunction(name: name, path: path, api: api) }
+            do {
+                let text: String
+                do {
+                    text = try String(contentsOf: folder.appending(path: file), encoding: .utf8)
+                } catch {
+                    throw OndatraError(.io, "could not read: \(error.localizedDescription)", file: path)
+                }
+                if let api = try parse(text, file: path) {
+                    libraries.functions[name.lowercased()] = LibFunction(name: name, path: path, api: api)
+                }
+            } catch let error as OndatraError {
+                libraries.broken[name.lowercased()] = error
+            } catch {
+                libraries.broken[name.lowercased()] = OndatraError(.project, "\(error)", file: path)
+            }
         }
-        return functions
+        return libraries
     }
 
     /// The `API` dict of one file, or nil when the file has none.
@@ -56,15 +75,46 @@ public enum LibRegistry {
                 throw OndatraError(.project, "API must be a dict literal", file: file, line: position.line)
             }
             let literal = try LiteralValue.read(value, file: file, path: "API")
-            return try Validator(file: file, line: position.line).api(literal)
+            let validator = Validator(file: file, line: position.line)
+            let api = try validator.api(literal)
+            // Every mistake at once, so one edit fixes them all.
+            switch validator.mistakes.count {
+            case 0: return api
+            case 1: throw OndatraError(.project, validator.mistakes[0], file: file, line: position.line)
+            default:
+                throw OndatraError(
+                    .project,
+                    "\(validator.mistakes.count) mistakes in the API dict: "
+                        + validator.mistakes.joined(separator: "; "),
+                    file: file, line: position.line)
+            }
         }
         return nil
     }
 
-    /// Checks the literal's keys and types, naming the offending key.
-    private struct Validator {
+    /// Checks the literal's keys and types, naming the offending key; collects the mistakes of
+    /// every key instead of stopping at the first.
+    private final class Validator {
         let file: String
         let line: Int
+        /// What is wrong, one message per key.
+        private(set) var mistakes: [String] = []
+
+        init(file: String, line: Int) {
+            self.file = file
+            self.line = line
+        }
+
+        /// Runs the check of one key, noting its mistake rather than stopping.
+        func collecting(_ check: () throws -> Void) {
+            do {
+                try check()
+            } catch let error as OndatraError {
+                mistakes.append(error.message)
+            } catch {
+                mistakes.append("\(error)")
+            }
+        }
 
         func fail(_ path: String, _ message: String) -> OndatraError {
             OndatraError(.project, "\(path): \(message)", file: file, line: line)
@@ -73,9 +123,10 @@ public enum LibRegistry {
         func members(_ value: LiteralValue, _ path: String, allowed: [String]) throws -> [(String, LiteralValue)] {
             guard case .dict(let members) = value else { throw fail(path, "must be a dict, not \(value.kind)") }
             for (key, _) in members where !allowed.contains(key) {
-                throw fail("\(path).\(key)", "unknown key (allowed: \(allowed.joined(separator: ", ")))")
+                mistakes.append(
+                    fail("\(path).\(key)", "unknown key (allowed: \(allowed.joined(separator: ", ")))").message)
             }
-            return members
+            return members.filter { allowed.contains($0.0) }
         }
 
         func string(_ value: LiteralValue, _ path: String) throws -> String {
@@ -116,36 +167,41 @@ public enum LibRegistry {
             var api = LibAPI()
             for (key, member) in try members(value, "API", allowed: LibAPI.keys) {
                 let path = "API.\(key)"
-                switch key {
-                case "base_url":
-                    let url = try string(member, path)
-                    guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                        throw fail(path, "must start with http:// or https://")
-                    }
-                    api.baseURL = url
-                case "auth": api.auth = try auth(member, path)
-                case "headers":
-                    for (name, header) in try members(member, path, allowed: dictKeys(member)) {
-                        api.headers[name] = try string(header, "\(path).\(name)")
-                    }
-                case "timeout":
-                    api.timeout = try number(member, path)
-                    guard api.timeout > 0 else { throw fail(path, "must be more than 0 seconds") }
-                case "retry": api.retry = try int(member, path, minimum: 0)
-                case "backoff": api.backoff = try number(member, path)
-                case "rate_limit":
-                    let settings = try members(member, path, allowed: ["requests", "per"])
-                    guard let requests = settings.first(where: { $0.0 == "requests" })?.1,
-                        let per = settings.first(where: { $0.0 == "per" })?.1
-                    else { throw fail(path, "needs requests and per, e.g. {\"requests\": 100, \"per\": \"10s\"}") }
-                    api.rateLimit = LibAPI.RateLimitSettings(
-                        requests: try int(requests, "\(path).requests", minimum: 1),
-                        period: try duration(per, "\(path).per"))
-                case "fetch": api.fetch = try fetch(member, path)
-                default: api.push = try push(member, path)
-                }
+                collecting { try apply(key, member, path, to: &api) }
             }
             return api
+        }
+
+        /// Reads one top-level key of the `API` dict into `api`.
+        private func apply(_ key: String, _ member: LiteralValue, _ path: String, to api: inout LibAPI) throws {
+            switch key {
+            case "base_url":
+                let url = try string(member, path)
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw fail(path, "must start with http:// or https://")
+                }
+                api.baseURL = url
+            case "auth": api.auth = try auth(member, path)
+            case "headers":
+                for (name, header) in try members(member, path, allowed: dictKeys(member)) {
+                    api.headers[name] = try string(header, "\(path).\(name)")
+                }
+            case "timeout":
+                api.timeout = try number(member, path)
+                guard api.timeout > 0 else { throw fail(path, "must be more than 0 seconds") }
+            case "retry": api.retry = try int(member, path, minimum: 0)
+            case "backoff": api.backoff = try number(member, path)
+            case "rate_limit":
+                let settings = try members(member, path, allowed: ["requests", "per"])
+                guard let requests = settings.first(where: { $0.0 == "requests" })?.1,
+                    let per = settings.first(where: { $0.0 == "per" })?.1
+                else { throw fail(path, "needs requests and per, e.g. {\"requests\": 100, \"per\": \"10s\"}") }
+                api.rateLimit = LibAPI.RateLimitSettings(
+                    requests: try int(requests, "\(path).requests", minimum: 1),
+                    period: try duration(per, "\(path).per"))
+            case "fetch": api.fetch = try fetch(member, path)
+            default: api.push = try push(member, path)
+            }
         }
 
         private func dictKeys(_ value: LiteralValue) -> [String] {

@@ -16,6 +16,8 @@ public final class StarlarkHost: ScriptHost {
     let log: @Sendable (String) -> Void
     /// The project's lib functions, by lowercased name.
     public let libs: [String: LibFunction]
+    /// Lib files with mistakes, by lower-cased name: only the models that use them fail.
+    public let brokenLibs: [String: OndatraError]
     /// One limiter per lib with a `rate_limit`, shared by every call of that lib in this process.
     private var limiters: [String: RateLimiter] = [:]
     /// Receives fetch progress (lib, pages, rows) after every page; for a terminal display.
@@ -37,7 +39,9 @@ public final class StarlarkHost: ScriptHost {
         self.transport = transport
         self.clock = clock
         self.log = log
-        libs = Dictionary(uniqueKeysWithValues: try LibRegistry.load(project).map { ($0.key.lowercased(), $0.value) })
+        let libraries = LibRegistry.load(project)
+        libs = libraries.functions
+        brokenLibs = libraries.broken
     }
 
     /// Stops every running script (Ctrl-C): an HTTP request in flight is cancelled, a wait ends,
@@ -63,15 +67,23 @@ public final class StarlarkHost: ScriptHost {
         return redactor.redact(text)
     }
 
-    /// The lib functions SQL can read, lowercased.
-    public var libFunctions: Set<String> { Set(libs.keys) }
+    /// The lib functions SQL can read, lowercased; a broken lib file is one too, so the models
+    /// that read it fail with its mistakes.
+    public var libFunctions: Set<String> { Set(libs.keys).union(brokenLibs.keys) }
+
+    /// The lib function `name` (lower-cased), or the mistakes of its file.
+    /// - Throws: the error of a lib file that does not parse or whose `API` dict has mistakes.
+    func lib(named name: String) throws -> LibFunction? {
+        if let broken = brokenLibs[name] { throw broken }
+        return libs[name]
+    }
 
     /// Calls lib function `name` page by page and loads its rows into `table`.
     public func fetch(
         _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model,
         incremental: IncrementalState?
     ) throws -> Int64? {
-        guard let lib = libs[name] else {
+        guard let lib = try lib(named: name) else {
             throw OndatraError(.project, "no lib function \(name) (lib/\(name).star)", file: model.path)
         }
         let declared = lib.api.fetch?.arguments ?? []

@@ -74,7 +74,7 @@ extension StarlarkHost {
                 "a \(model.kind.rawValue) model that pushes needs @unique_key, so changes can be matched to keys")
         }
         let (name, values) = try Self.parseSinkCall(written, fail: fail)
-        guard let lib = libs[name.lowercased()] else {
+        guard let lib = try lib(named: name.lowercased()) else {
             let known = libs.values.filter { $0.api.push != nil }.map(\.name).sorted()
             throw fail(
                 "no lib function '\(name)' (lib/\(name).star)"

@@ -257,7 +257,8 @@ import Testing
         #expect(fixture.server.requests.count == 3)
     }
 
-    @Test func aBadSinkIsRefusedBeforeAnythingRuns() async throws {
+    /// A bad `@sink` fails its model before anything runs; the other models run.
+    @Test func aBadSinkFailsOnlyItsModel() async throws {
         let fixture = try await SyncFixture()
         try project(fixture, lib: Self.perRowLib(fixture.server.baseURL))
         try fixture.write(
@@ -266,14 +267,25 @@ import Testing
         try fixture.write(
             "lib/reader.star", "API = {\"fetch\": {}}\n\ndef fetch(page):\n    return {\"rows\": [], \"next\": None}\n")
         try fixture.write("models/sync/reader.sql", "-- @kind: table\n-- @sink: reader\nSELECT * FROM raw.people\n")
-        let error = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
-        let message = error?.description ?? ""
-        #expect(message.contains("models/sync/typo.sql"))
-        #expect(message.contains("no lib function 'peple_push'"))
-        #expect(message.contains("libs that push: people_push"))
-        #expect(message.contains("models/sync/reader.sql"))
-        #expect(message.contains("lib/reader.star has no \"push\" section"))
-        #expect(message.contains("Nothing was run"))
-        #expect(!FileManager.default.fileExists(atPath: fixture.project.url("lake.sqlite.files").path))
+        try fixture.write("lib/broken_push.star", "API = {\"push\": {\"batch_size\": 0}}\n")
+        try fixture.write("models/sync/broken.sql", "-- @sink: broken_push\nSELECT * FROM raw.people\n")
+        let (results, _) = try await fixture.run()
+        let typo = try #require(results["sync.typo"])
+        #expect(typo.status == .error)
+        #expect(typo.errors.first?.contains("models/sync/typo.sql") == true)
+        #expect(typo.errors.first?.contains("no lib function 'peple_push'") == true)
+        #expect(typo.errors.first?.contains("libs that push: people_push") == true, "\(typo.errors)")
+        #expect(results["sync.reader"]?.errors.first?.contains("lib/reader.star has no \"push\" section") == true)
+        let broken = try #require(results["sync.broken"]?.errors.first)
+        #expect(broken.hasPrefix("models/sync/broken.sql: @sink: lib/broken_push.star:1: "), "\(broken)")
+        #expect(broken.contains("API.push.batch_size: must be at least 1, not 0"), "\(broken)")
+        // Nothing of theirs was written; the model they read ran.
+        #expect(results["raw.people"]?.status == .ok)
+        let project = fixture.project
+        let tables = try await runBlocking {
+            try Session(project: project, environment: [:]).connection.rows(
+                "SELECT table_name FROM duckdb_tables() WHERE table_name IN ('typo', 'reader', 'broken')")
+        }
+        #expect(tables.isEmpty, "\(tables)")
     }
 }
