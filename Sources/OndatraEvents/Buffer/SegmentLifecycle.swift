@@ -49,9 +49,11 @@ extension CommitLoop {
     }
 
     /// Makes `folder` exist (syncing the root when it is new) and, the first time, finds the time
-    /// floor for new ids and removes `.new-` files a dead writer left behind.
+    /// floor for new ids and removes `.new-` files a dead writer left behind. A folder prepared
+    /// before is looked for again (one `stat`): it may have been deleted, or the whole root, since
+    /// its last segment was sealed.
     private func prepare(_ folder: String, _ directory: String) throws(EventBufferError) -> Int64 {
-        if let floor = prepared[folder] { return floor }
+        if let floor = prepared[folder], Posix.isDirectory(directory) { return floor }
         try Posix.makeDirectories(directory)
         var floor: Int64 = 0
         for name in try Posix.list(directory) ?? [] {

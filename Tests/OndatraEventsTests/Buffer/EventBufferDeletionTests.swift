@@ -89,6 +89,22 @@ import Testing
         #expect(writer.counters.rewrites == 1 && writer.counters.failedAppends == 0)
     }
 
+    /// No segment is active after a seal, so the next append makes one: in a folder made again,
+    /// not in the folder the writer made before (which the deletion took).
+    @Test func deletingTheFolderWhileNoSegmentIsActiveCreatesItAgain() async throws {
+        let writer = try EventBufferWriter(root: root.path, options: .init(segmentLimit: 1))
+        try await writer.append("raw.sealed", 0..<3)
+        await eventually("the segment is sealed") { writer.counters.seals == 1 }
+        try remove(root.folder("raw.sealed"))
+        try await writer.append("raw.sealed", 3..<6)
+        await eventually("the second segment is sealed") { writer.counters.seals == 2 }
+        try remove(root.path)
+        try await writer.append("raw.sealed", 6..<9)
+        await writer.close()
+        #expect(writer.counters.failedAppends == 0 && writer.counters.rewrites == 0)
+        #expect(try reader.drain("raw.sealed") == Array(6..<9))
+    }
+
     @Test func deletingTheWholeRootCreatesItAndTheWriterLockAgain() async throws {
         let writer = try EventBufferWriter(root: root.path)
         try await writer.append("raw.a", 0..<3)
