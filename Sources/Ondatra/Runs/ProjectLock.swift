@@ -17,15 +17,19 @@ public final class ProjectLock {
         let directory = project.stateDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appending(path: "run.lock").path
-        descriptor = open(path, O_RDWR | O_CREAT, 0o644)
-        guard descriptor >= 0 else {
+        // A local until the lock is held: a class whose stored properties are all set runs its
+        // deinit when its init throws, which would close the descriptor a second time (by then
+        // perhaps another thread's file).
+        let opened = open(path, O_RDWR | O_CREAT, 0o644)
+        guard opened >= 0 else {
             throw OndatraError(.io, "could not open \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        guard flock(opened, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            close(descriptor)
+            close(opened)
             throw OndatraError(.project, Self.busyMessage(holder: holder))
         }
+        descriptor = opened
         _ = ftruncate(descriptor, 0)
         let owner = "\(getpid()) \(command)\n"
         _ = owner.withCString { write(descriptor, $0, strlen($0)) }

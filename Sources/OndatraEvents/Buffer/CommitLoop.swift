@@ -21,6 +21,12 @@ final class CommitLoop {
         /// Bytes written and synced: the offset a failed write is cut back to.
         var size = 0
         var events = 0
+
+        /// Whether `fd` still refers to the segment's file (one `fstat`). It does not when code
+        /// elsewhere in the process closed this descriptor number (a double close) and another
+        /// open took the number: what was written or synced through it then went to that other
+        /// file, and the descriptor is no longer the writer's to truncate or close.
+        var holdsFile: Bool { Posix.status(fd).map(FileID.init) == file }
     }
 
     let core: WriterCore
@@ -143,10 +149,11 @@ final class CommitLoop {
     }
 
     /// Syncs the group just written at `start` of `folder`'s active segment and checks that the
-    /// segment's path still names it (one `stat`). When it lost its name (deleted, or replaced
-    /// with its folder or the root), cuts the group off it and writes it again into a new segment,
-    /// creating the folders again, at most ``maxRewrites`` times. Returns the segment holding the
-    /// group, synced and named, or the error to answer the group's appends with.
+    /// descriptor synced is still the segment's (one `fstat`) and the segment's path still names
+    /// it (one `stat`). When it lost its name (deleted, or replaced with its folder or the root)
+    /// or its descriptor, cuts the group off it and writes it again into a new segment, creating
+    /// the folders again, at most ``maxRewrites`` times. Returns the segment holding the group,
+    /// synced and named, or the error to answer the group's appends with.
     private func makeDurable(
         _ batch: [PendingAppend], _ members: [Int], in folder: String, from start: Int, syncs: inout Int,
         rewritten: inout Bool
@@ -160,7 +167,7 @@ final class CommitLoop {
                 retire(folder, keeping: start)
                 return .failure(.io("sync", segment.path, code))
             }
-            if Posix.names(segment.path, segment.file) { return .success(segment) }
+            if segment.holdsFile, Posix.names(segment.path, segment.file) { return .success(segment) }
             retire(folder, keeping: start)
             prepared[folder] = nil
             rewritten = true

@@ -8,9 +8,10 @@
 /// not a collector is running, without ever blocking it.
 ///
 /// ``claim(target:maxBytes:sealTimeout:)`` asks a live writer to seal its active segment, then
-/// locks (`flock`, never waiting) sealed segments and orphans (active segments whose writer died)
-/// in creation order. A segment another flush holds is skipped; one a crashed flush held is free
-/// again at once, since the kernel drops a dead process's locks.
+/// locks (`flock`, never blocking in the call) sealed segments and orphans (active segments whose
+/// writer died) in creation order. A segment another flush holds is skipped once the seal timeout
+/// has passed; one a crashed flush held is free again at once, since the kernel drops a dead
+/// process's locks.
 public struct EventBufferReader: Sendable {
     /// The folder holding one subfolder per target (`<project>/.ondatra/events`).
     public let root: String
@@ -39,14 +40,19 @@ public struct EventBufferReader: Sendable {
     ///
     /// When a live writer holds an active segment, a `seal-request` file asks it to seal, and
     /// the claim waits up to `sealTimeout` for it (blocking the calling thread; pass `.zero` to
-    /// take only what is sealed already). An orphan's partial last line (no trailing newline,
-    /// never acknowledged) is cut off before it is claimed; an orphan left empty is deleted.
+    /// take only what is sealed already and not wait at all). A sealed segment found locked is
+    /// waited for too, within the same `sealTimeout`: another flush may hold it, but so may the
+    /// writer for a moment after renaming it, or a child process the writer's process spawned,
+    /// which holds copies of its descriptors (and their locks) until it execs. An orphan's
+    /// partial last line (no trailing newline, never acknowledged) is cut off before it is
+    /// claimed; an orphan left empty is deleted.
     /// - Throws: ``EventBufferError`` when the folder or a segment cannot be read.
     public func claim(target: String, maxBytes: Int = .max, sealTimeout: Duration = .seconds(2))
         throws(EventBufferError) -> [ClaimedSegment]
     {
         let folder = try TargetFolder.name(for: target)
         let directory = root + "/" + folder
+        let deadline = Posix.monotonicNanos() + Self.nanos(sealTimeout)
         guard let firstNames = try Posix.list(directory) else { return [] }
         var held: [String: Int32] = [:]
         defer { for fd in held.values { Posix.close(fd) } }
@@ -58,7 +64,7 @@ public struct EventBufferReader: Sendable {
             case .gone: break
             }
         }
-        if !busy.isEmpty, sealTimeout > .zero { waitForSeal(directory, busy: busy, timeout: sealTimeout) }
+        if !busy.isEmpty, sealTimeout > .zero { waitForSeal(directory, busy: busy, until: deadline) }
         var claimed: [ClaimedSegment] = []
         var total = 0
         for entry in SegmentFile.segments(in: try Posix.list(directory) ?? []) {
@@ -66,7 +72,7 @@ public struct EventBufferReader: Sendable {
             let fd: Int32
             if let orphan = held.removeValue(forKey: entry.name) {
                 fd = orphan
-            } else if case .locked(let locked) = try probe(path) {
+            } else if case .locked(let locked) = try probe(path, waitingUntil: entry.sealed ? deadline : 0) {
                 fd = locked
             } else {
                 continue
@@ -89,6 +95,16 @@ public struct EventBufferReader: Sendable {
         case busy
         /// Renamed or deleted since the folder was listed.
         case gone
+    }
+
+    /// ``probe(_:)``, tried again while the file is locked by someone else, until `deadline` (a
+    /// monotonic time; one already past tries once).
+    private func probe(_ path: String, waitingUntil deadline: UInt64) throws(EventBufferError) -> Probe {
+        while true {
+            let found = try probe(path)
+            guard case .busy = found, Posix.monotonicNanos() < deadline else { return found }
+            Posix.sleep(nanoseconds: Self.pollNanos)
+        }
     }
 
     /// Opens `path` and tries its lock without waiting. After locking, checks the name still
@@ -120,14 +136,11 @@ public struct EventBufferReader: Sendable {
     /// Asks the writer to seal (a `seal-request` file) and waits until the `busy` active segments
     /// are gone from the folder and the writer removed the request (it does so after releasing
     /// the sealed files' locks), until one of them is found unlocked (its writer died: it is an
-    /// orphan now), or until `timeout`.
-    private func waitForSeal(_ directory: String, busy: [String], timeout: Duration) {
+    /// orphan now), or until `deadline` (monotonic).
+    private func waitForSeal(_ directory: String, busy: [String], until deadline: UInt64) {
         let request = directory + "/" + SegmentFile.sealRequest
         guard let fd = try? Posix.open(request, O_WRONLY | O_CREAT, verb: "create") else { return }
         Posix.close(fd)
-        let (seconds, attoseconds) = timeout.components
-        let nanos = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-        let deadline = Posix.monotonicNanos() + nanos
         while Posix.monotonicNanos() < deadline {
             var allGone = true
             for name in busy {
@@ -143,6 +156,12 @@ public struct EventBufferReader: Sendable {
     }
 
     private enum Holder { case gone, nobody, someone }
+
+    /// `duration` in nanoseconds, 0 when negative.
+    private static func nanos(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
 
     /// Whether someone holds `path`'s lock, tried without waiting and let go at once.
     private static func holder(of path: String) -> Holder {

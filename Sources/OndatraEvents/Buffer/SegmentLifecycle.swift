@@ -49,9 +49,11 @@ extension CommitLoop {
     }
 
     /// Makes `folder` exist (syncing the root when it is new) and, the first time, finds the time
-    /// floor for new ids and removes `.new-` files a dead writer left behind.
+    /// floor for new ids and removes `.new-` files a dead writer left behind. A folder prepared
+    /// before is looked for again (one `stat`): it may have been deleted, or the whole root, since
+    /// its last segment was sealed.
     private func prepare(_ folder: String, _ directory: String) throws(EventBufferError) -> Int64 {
-        if let floor = prepared[folder] { return floor }
+        if let floor = prepared[folder], Posix.isDirectory(directory) { return floor }
         try Posix.makeDirectories(directory)
         var floor: Int64 = 0
         for name in try Posix.list(directory) ?? [] {
@@ -80,14 +82,18 @@ extension CommitLoop {
     /// Seals `folder`'s active segment: sync, rename `open-` → `seg-`, sync the folder, release
     /// the lock. A segment that cannot be renamed is closed where it is: an unlocked `open-`
     /// file, which a flush takes as an orphan. One that lost its name (deleted or replaced under
-    /// the writer) is only closed: its name may stand for another file now.
+    /// the writer) is only closed: its name may stand for another file now. One whose descriptor
+    /// was closed by someone else is left as an orphan too (every group acknowledged in it was
+    /// synced through the descriptor while it was still the segment's), and the descriptor, now
+    /// another file's, is not closed.
     func seal(_ folder: String) {
         guard let segment = active.removeValue(forKey: folder) else { return }
         let directory = core.root + "/" + folder
         let openName = SegmentFile.openName(segment.id)
         let sealedName = SegmentFile.sealedName(segment.id)
         core.tallies.withLock { $0.dataSyncs += 1 }
-        let synced = Posix.dataSync(segment.fd) == 0
+        let held = segment.holdsFile
+        let synced = held && Posix.dataSync(segment.fd) == 0
         let named = Posix.names(segment.path, segment.file)
         if synced, named, rename(segment.path, directory + "/" + sealedName) == 0 {
             core.tallies.withLock { $0.directorySyncs += 1 }
@@ -103,29 +109,40 @@ extension CommitLoop {
         } else {
             core.ledger.forget(folder: folder, name: openName)
         }
-        Posix.close(segment.fd)
+        if held { Posix.close(segment.fd) }
     }
 
-    /// Gives up `folder`'s active segment after a failed write or sync, or after it lost its name:
-    /// cuts it back to `good` bytes (the last acknowledged line) and closes it, so no later append
-    /// builds on a partial line and no unacknowledged group stays in a file that may still be
-    /// found (renamed rather than deleted). An empty one is removed when its name is still its
-    /// own; otherwise it stays as an unlocked `open-` file for a flush to take. The next append
-    /// starts a new segment.
+    /// Gives up `folder`'s active segment after a failed write or sync, or after it lost its name
+    /// or its descriptor: cuts it back to `good` bytes (the last acknowledged line) and closes it,
+    /// so no later append builds on a partial line and no unacknowledged group stays in a file
+    /// that may still be found (renamed rather than deleted). An empty one is removed when its
+    /// name is still its own; otherwise it stays as an unlocked `open-` file for a flush to take.
+    /// A descriptor someone else closed (``ActiveSegment/holdsFile``) is left alone, and the file
+    /// is cut back through its name instead. The next append starts a new segment.
     func retire(_ folder: String, keeping good: Int) {
         guard let segment = active.removeValue(forKey: folder) else { return }
         let named = Posix.names(segment.path, segment.file)
-        let linked = named || (Posix.status(segment.fd)?.st_nlink ?? 0) > 0
-        if linked, ftruncate(segment.fd, off_t(good)) == 0 {
-            if good == 0, named {
-                unlink(segment.path)
-            } else {
-                _ = Posix.dataSync(segment.fd)
-            }
+        if segment.holdsFile {
+            let linked = named || (Posix.status(segment.fd)?.st_nlink ?? 0) > 0
+            if linked { cut(segment, through: segment.fd, to: good, named: named) }
+            Posix.close(segment.fd)
+        } else if named, let fd = try? Posix.open(segment.path, O_WRONLY, verb: "open") {
+            if Posix.status(fd).map(FileID.init) == segment.file { cut(segment, through: fd, to: good, named: true) }
+            Posix.close(fd)
         }
         // Whatever is left under the name is counted again by reading it.
         core.ledger.forget(folder: folder, name: SegmentFile.openName(segment.id))
-        Posix.close(segment.fd)
+    }
+
+    /// Cuts `segment`'s file (open as `fd`) back to `good` bytes and syncs it, or removes it when
+    /// that leaves it empty and `named` (its path is still its own).
+    private func cut(_ segment: ActiveSegment, through fd: Int32, to good: Int, named: Bool) {
+        guard ftruncate(fd, off_t(good)) == 0 else { return }
+        if good == 0, named {
+            unlink(segment.path)
+        } else {
+            _ = Posix.dataSync(fd)
+        }
     }
 
     /// Seals the active segment of every folder whose flush asked for it (a `seal-request` file),

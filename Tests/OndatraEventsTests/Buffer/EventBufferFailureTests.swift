@@ -49,6 +49,57 @@ import Testing
         #expect(root.files("raw.disk").filter { $0.hasSuffix(".ndjson") }.isEmpty)
     }
 
+    /// When the group is written or synced (a double close elsewhere in the process, then
+    /// another open taking the number): the writer's descriptor for the active segment names
+    /// another file from then on.
+    enum Theft: Sendable {
+        case beforeTheWrite
+        case betweenTheWriteAndTheSync
+    }
+
+    /// A descriptor number that came to name another file is never trusted with an append: the
+    /// group is written again into a new segment, the old segment is cut back through its name
+    /// (keeping what was acknowledged, dropping what was not), and the other file is neither cut
+    /// nor closed by the writer. (Trusting it acknowledged events that were only in the other file.)
+    @Test(arguments: [Theft.beforeTheWrite, .betweenTheWriteAndTheSync])
+    func aSegmentDescriptorReusedForAnotherFileAcknowledgesNothingThere(theft: Theft) async throws {
+        let other = Posix.parentDirectory(root.path) + "/other"
+        let text = Array("someone else's file\n".utf8)
+        try writeFile(other, text)
+        let armed = Shared(false)
+        let stolen = Shared<Int32>(-1)
+        // What a double close elsewhere does, made deterministic: `fd` now stands for `other`.
+        let take: @Sendable (Int32) -> Void = { fd in
+            let opened = open(other, O_WRONLY | O_APPEND | O_CLOEXEC)
+            if opened >= 0, dup2(opened, fd) == fd, fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 { stolen.set(fd) }
+            close(opened)
+        }
+        let writer = try EventBufferWriter(
+            root: root.path, options: .init(),
+            write: { fd, bytes in
+                guard armed.exchange(false) else { return write(fd, bytes.baseAddress, bytes.count) }
+                if theft == .beforeTheWrite { take(fd) }
+                let written = write(fd, bytes.baseAddress, bytes.count)
+                if theft == .betweenTheWriteAndTheSync { take(fd) }
+                return written
+            })
+        try await writer.append("raw.stolen", 0..<3)
+        armed.set(true)
+        try await writer.append("raw.stolen", 3..<6)
+        #expect(writer.counters.rewrites == 1)
+        try await writer.append("raw.stolen", 6..<9)
+        await writer.close()
+        #expect(try reader.drain("raw.stolen") == Array(0..<9))
+        // The other file's descriptor is still open and the file was not cut back; only what
+        // went through the reused number before the writer noticed was added to it.
+        let descriptor = stolen.current
+        let otherFile = try #require(Posix.fileID(other))
+        #expect(Posix.status(descriptor).map(FileID.init) == otherFile)
+        let added = theft == .beforeTheWrite ? Lines.of(3..<6) : []
+        #expect(try Data(contentsOf: URL(filePath: other)) == Data(text + added))
+        close(descriptor)
+    }
+
     @Test func aFileSizeLimitGivesTheTypedErrorAndAppendsGoOnOnceRaised() async throws {
         let output = try await runFixture(["fsize", root.path, "raw.limit"])
         let lines = output.split(separator: "\n").map(String.init)

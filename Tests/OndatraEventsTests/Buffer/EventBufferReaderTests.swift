@@ -54,7 +54,9 @@ import Testing
         #expect(try reader.claim(target: "raw.busy", sealTimeout: .milliseconds(30)).isEmpty)
         #expect(root.files("raw.busy").contains("seal-request"))
         close(fd)
-        #expect(try reader.drain("raw.busy", sealTimeout: .zero) == [0, 1])
+        // Waiting (it returns once the file is unlocked): a child process another test spawned
+        // while `fd` was open holds a copy of it, and the lock, until it execs.
+        #expect(try reader.drain("raw.busy", sealTimeout: .seconds(60)) == [0, 1])
     }
 
     @Test func aClaimWaitingForASealTakesTheSegmentWhenItsWriterDies() async throws {
@@ -118,11 +120,12 @@ import Testing
         let all = root.files("raw.shared")
         #expect(all.count >= 6)
         let first = try reader.claim(target: "raw.shared", maxBytes: 100)
-        let second = try EventBufferReader(root: root.path).claim(target: "raw.shared")
+        // Not waiting for the segments the first claim holds.
+        let second = try EventBufferReader(root: root.path).claim(target: "raw.shared", sealTimeout: .zero)
         #expect(!first.isEmpty && !second.isEmpty)
         #expect(Set(first.map(\.id)).isDisjoint(with: second.map(\.id)))
         #expect((first + second).map { URL(filePath: $0.path).lastPathComponent }.sorted() == all)
-        #expect(try reader.claim(target: "raw.shared").isEmpty)
+        #expect(try reader.claim(target: "raw.shared", sealTimeout: .milliseconds(20)).isEmpty)
         for segment in first { segment.release() }
         #expect(try reader.claim(target: "raw.shared").map(\.id) == first.map(\.id))
     }
@@ -148,11 +151,30 @@ import Testing
         #expect(numbers.sorted() == Array(0..<200))
     }
 
+    /// A sealed segment locked for a moment (by the writer just after renaming it, or by a child
+    /// process holding a copy of the writer's descriptor until it execs) is waited for within the
+    /// seal timeout, not skipped; without a timeout it is skipped.
+    @Test func aSealedSegmentLockedForAMomentIsWaitedFor() async throws {
+        try await sealedSegments("raw.moment", count: 2, limit: 1)
+        let names = root.files("raw.moment")
+        #expect(names.count == 2)
+        let fd = open(root.folder("raw.moment") + "/" + names[0], O_RDONLY | O_CLOEXEC)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        #expect(try reader.claim(target: "raw.moment", sealTimeout: .zero).map(\.eventCount) == [1])
+        // A thread of its own lets go: a task could wait longer than any timeout for the pool.
+        Thread {
+            usleep(50_000)
+            close(fd)
+        }.start()
+        let reader = reader
+        #expect(try await onThread { try reader.drain("raw.moment", sealTimeout: .seconds(60)) } == [0, 1])
+    }
+
     @Test func claimsStopAtMaxBytesButTakeAtLeastOne() async throws {
         try await sealedSegments("raw.max", count: 30, limit: 40)
         let one = try reader.claim(target: "raw.max", maxBytes: 1)
         #expect(one.count == 1)
-        let some = try EventBufferReader(root: root.path).claim(target: "raw.max", maxBytes: 100)
+        let some = try EventBufferReader(root: root.path).claim(target: "raw.max", maxBytes: 100, sealTimeout: .zero)
         #expect(some.count >= 1 && some.reduce(0) { $0 + $1.byteCount } <= 100)
     }
 
