@@ -19,8 +19,8 @@ public final class ProjectLock {
         let path = directory.appending(path: "run.lock").path
         // A local until the lock is held: a class whose stored properties are all set runs its
         // deinit when its init throws, which would close the descriptor a second time (by then
-        // perhaps another thread's file).
-        // Not inherited by programs a run starts, which could otherwise keep the project locked.
+        // perhaps another thread's file). Close-on-exec: a program a run starts must not keep
+        // the project locked.
         let opened = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard opened >= 0 else {
             throw OndatraError(.io, "could not open \(path): \(String(cString: strerror(errno)))")
