@@ -17,7 +17,7 @@ public struct OndatraCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, RunCommand.self, ListCommand.self, SQLCommand.self, HistoryCommand.self,
             DescribeCommand.self,
-            StatsCommand.self, SyncCommand.self, EventsCommand.self,
+            StatsCommand.self, LineageCommand.self, SyncCommand.self, EventsCommand.self,
             VersionCommand.self,
         ]
     )

@@ -75,3 +75,41 @@ import Testing
         #expect(script.stdout.contains("plan"), "\(shell)")
     }
 }
+
+/// `lineage overview | TARGET | TARGET.column` on a built project.
+@Suite struct LineageCommandTests {
+    @Test func overviewModelAndColumnTraces() throws {
+        let directory = try TemporaryDirectory()
+        let project = directory.url.appending(path: "p").path
+        #expect(try CLIRunner.run(["init", project]).status == 0)
+        try directory.write("p/models/raw/orders.sql", "SELECT * FROM (VALUES (1, 5.0)) v(id, amount)")
+        try directory.write("p/models/staging/orders.sql", "SELECT id, amount * 1.2 AS gross FROM raw.orders")
+        try directory.write(
+            "p/models/mart/revenue.sql", "SELECT sum(gross) AS total, count(*) AS n FROM staging.orders")
+        #expect(try CLIRunner.run(["--project", project, "run"]).status == 0)
+
+        let overview = try CLIRunner.run(["--project", project, "lineage"])
+        #expect(overview.status == 0, "\(overview.stderr)")
+        #expect(
+            overview.stdout
+                == "raw.orders (table)\n└── staging.orders (table)\n    └── mart.revenue (table)\n")
+        let model = try CLIRunner.run(["--project", project, "lineage", "mart.revenue"])
+        #expect(
+            model.stdout
+                == "mart.revenue\n  total  aggregate  ← staging.orders.gross\n  n      aggregate  ← (no source column)\n"
+        )
+        let column = try CLIRunner.run(["--project", project, "lineage", "MART.REVENUE.total"])
+        #expect(
+            column.stdout
+                == "mart.revenue.total (aggregate)\n└── staging.orders.gross (expression)\n    └── raw.orders.amount (direct)\n"
+        )
+        let json = try CLIRunner.run(["--project", project, "lineage", "staging.orders.gross", "--json"])
+        #expect(
+            json.stdout
+                == #"{"column":"staging.orders.gross","sources":[{"column":"raw.orders.amount","sources":[],"transform":"direct"}],"transform":"expression"}"#
+                + "\n")
+        let unknown = try CLIRunner.run(["--project", project, "lineage", "mart.revenue.nope"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("mart.revenue has no column nope (columns: total, n)"))
+    }
+}

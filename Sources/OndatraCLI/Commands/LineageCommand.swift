@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Ondatra
+import OndatraStarlark
+
+/// `ondatrasql lineage overview | TARGET | TARGET.column`: how models and columns derive from
+/// one another, read from the models' SQL.
+struct LineageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lineage",
+        abstract: "Show how models (overview), a model's columns, or one column derive from their sources.",
+        discussion: """
+            overview: every model under the models it reads, as a tree. TARGET: each column of the model with \
+            the table columns it reads and how (direct, expression, aggregate). TARGET.column: that column \
+            traced upstream through the models, to the tables and files at the start. Read from each model's \
+            SQL (through aliases, joins, CTEs, subqueries and UNIONs) and the catalog's columns.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("overview, schema.table or schema.table.column.", valueName: "WHAT"))
+    var what: String = "overview"
+
+    @Flag(help: "Print JSON instead of the tree.")
+    var json = false
+
+    func run() throws {
+        let project = try global.resolveProject()
+        let session = try Session(project: project)
+        let inspection = try ProjectInspection(
+            project: project, session: session, scripts: try StarlarkHost(project: project) { _ in })
+        let graph = LineageGraph(inspection: inspection, session: session)
+        let output = StandardOutput()
+        defer { output.flush() }
+        if what.lowercased() == "overview" {
+            output.write(json ? graph.overviewJSON().text + "\n" : graph.overviewTree())
+            return
+        }
+        let (target, column) = try resolve(what, models: inspection.models)
+        if let column {
+            guard graph.columns(of: target).contains(where: { $0.name == column }) else {
+                let known = graph.columns(of: target).map(\.name)
+                throw CommandFailure(
+                    message:
+                        "\(target) has no column \(column)"
+                        + (known.isEmpty ? " that its SQL shows" : " (columns: \(known.joined(separator: ", ")))"),
+                    exitCode: 2)
+            }
+            output.write(json ? graph.traceJSON(target, column).text + "\n" : graph.traceTree(target, column))
+        } else {
+            output.write(json ? graph.modelJSON(target).text + "\n" : graph.modelLines(target))
+        }
+    }
+
+    /// The model and column `text` names: `schema.table`, `schema.table.column`, or a bare model
+    /// name (`orders`, `orders.amount`) picked as `run` picks it.
+    private func resolve(_ text: String, models: [Model]) throws -> (Target, String?) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        func model(_ name: String) -> Target? {
+            if name.contains("."), let target = Target(parsing: name) {
+                return models.first { $0.target == target }?.target
+            }
+            let named = models.filter { $0.target.table.lowercased() == name.lowercased() }
+            return named.count == 1
+                ? named.first?.target : models.first { $0.target == Target(schema: "main", table: name) }?.target
+        }
+        switch parts.count {
+        case 1: if let target = model(parts[0]) { return (target, nil) }
+        case 2:
+            if let target = model(text) { return (target, nil) }
+            if let target = model(parts[0]) { return (target, parts[1].lowercased()) }
+        case 3: if let target = model("\(parts[0]).\(parts[1])") { return (target, parts[2].lowercased()) }
+        default: break
+        }
+        let known = models.map(\.target.description).sorted().joined(separator: ", ")
+        throw CommandFailure(
+            message: "no model builds \(text) (write overview, schema.table or schema.table.column; models: \(known))",
+            exitCode: 2)
+    }
+}
