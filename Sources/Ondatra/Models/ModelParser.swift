@@ -22,6 +22,52 @@ public enum ModelParser {
         return Target(schema: schema, table: (segments.dropFirst() + [name]).joined(separator: "__"))
     }
 
+    /// The column names of a comma list: plain identifiers, or double-quoted ones as SQL writes
+    /// them (`"Order ID"`, `"say ""hi"""`); each item as written, with its name or nil when it
+    /// is neither.
+    static func columnNames(_ text: String) -> [(written: String, name: String?)] {
+        var items: [(written: String, name: String?)] = []
+        var rest = Substring(text)
+        while true {
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            let start = rest
+            var name: String?
+            if rest.first == "\"" {
+                var unquoted = ""
+                var index = rest.index(after: rest.startIndex)
+                var closed = false
+                while index < rest.endIndex {
+                    if rest[index] == "\"" {
+                        let next = rest.index(after: index)
+                        if next < rest.endIndex, rest[next] == "\"" {
+                            unquoted.append("\"")
+                            index = rest.index(after: next)
+                            continue
+                        }
+                        closed = true
+                        index = next
+                        break
+                    }
+                    unquoted.append(rest[index])
+                    index = rest.index(after: index)
+                }
+                rest = rest[index...].drop { $0 == " " || $0 == "\t" }
+                name = closed && !unquoted.isEmpty && (rest.isEmpty || rest.first == ",") ? unquoted : nil
+                if name == nil { rest = rest.drop { $0 != "," } }
+            } else {
+                let item = rest.prefix { $0 != "," }
+                rest = rest.dropFirst(item.count)
+                let trimmed = item.trimmingCharacters(in: .whitespaces)
+                name = isPlainIdentifier(trimmed) ? trimmed : nil
+            }
+            let written = start[..<rest.startIndex].trimmingCharacters(in: .whitespaces)
+            items.append((written, name))
+            guard rest.first == "," else { break }
+            rest = rest.dropFirst()
+        }
+        return items
+    }
+
     static func isPlainIdentifier(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
         else {
@@ -107,11 +153,15 @@ public enum ModelParser {
         }
         seen[canonical] = line
         func list(_ text: String) throws -> [String] {
-            let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            for item in items where !isPlainIdentifier(item) {
-                throw OndatraError(.project, "@\(name): '\(item)' is not a column name", file: path, line: line)
+            try columnNames(text).map { item in
+                guard let column = item.name else {
+                    throw OndatraError(
+                        .project,
+                        "@\(name): '\(item.written)' is not a column name (write id, or \"Order ID\" for a name with spaces or symbols)",
+                        file: path, line: line)
+                }
+                return column
             }
-            return items
         }
         switch canonical {
         case "kind":
