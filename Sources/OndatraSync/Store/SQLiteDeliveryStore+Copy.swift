@@ -1,0 +1,37 @@
+import Foundation
+import GRDB
+
+extension SQLiteDeliveryStore {
+    /// Copies the store at `source` to `destination` as one consistent snapshot (SQLite's online
+    /// backup), whatever another process is writing; nothing to copy when `source` does not exist.
+    /// For `sandbox`, which queues a run's changes without touching the real queue.
+    public static func copy(from source: URL, to destination: URL) throws {
+        guard FileManager.default.fileExists(atPath: source.path) else { return }
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        readOnly.busyMode = .timeout(busyTimeout)
+        let from = try DatabaseQueue(path: source.path, configuration: readOnly)
+        try FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let to = try DatabaseQueue(path: destination.path)
+        try from.backup(to: to)
+    }
+
+    /// `target`'s queued changes in no batch, counted by change type (`insert`, `update`, `delete`,
+    /// …): what the next push of the target would send, apart from retries not yet due.
+    public func pendingChangeTypes(of target: String) throws -> [String: Int] {
+        try queue.read { db -> [String: Int] in
+            guard let targetID = try Self.targetID(db, name: target) else { return [:] }
+            var counts: [String: Int] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT change_type, COUNT(*) AS n FROM pending WHERE target_id = ? GROUP BY change_type",
+                arguments: [targetID])
+            for row in rows {
+                let type: String = row["change_type"]
+                counts[type] = row["n"]
+            }
+            return counts
+        }
+    }
+}
