@@ -124,6 +124,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "OndatraCLITests",
-            dependencies: ["OndatraTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+            dependencies: [
+                "OndatraTesting", "OndatraCLI", "Ondatra", "DuckDB",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
     ]
 )

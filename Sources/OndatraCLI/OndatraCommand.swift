@@ -66,6 +66,29 @@ struct GlobalOptions: ParsableArguments {
             "The project folder (default: the nearest folder with config/catalog.sql).", valueName: "DIR"))
     var project: String?
 
+    @Flag(name: .customLong("no-color"), help: "Never colour the output (also: NO_COLOR set and not empty).")
+    var noColor = false
+
+    @Flag(name: [.short, .long], help: "Print only failures, warnings and the summary.")
+    var quiet = false
+
+    @Flag(name: [.short, .long], help: "Print details: how each model ran, what it read, its slowest statements.")
+    var verbose = false
+
+    func validate() throws {
+        guard !(quiet && verbose) else { throw ValidationError("--quiet and --verbose exclude each other") }
+    }
+
+    /// How much to print: `-q`, `-v` or neither.
+    var verbosity: Verbosity { quiet ? .quiet : verbose ? .verbose : .normal }
+
+    /// Whether text written to `descriptor` may be coloured (see ``Terminal/usesColour(noColorFlag:environment:isTerminal:)``).
+    func usesColour(on descriptor: Int32) -> Bool {
+        Terminal.usesColour(
+            noColorFlag: noColor, environment: ProcessInfo.processInfo.environment,
+            isTerminal: Terminal.isTerminal(descriptor))
+    }
+
     /// The project named by `--project`, or found from the current directory; the process then
     /// works from the project root so relative paths in SQL mean the same from anywhere.
     func resolveProject() throws -> Project {

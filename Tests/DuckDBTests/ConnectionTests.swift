@@ -136,6 +136,40 @@ import Testing
         #expect(try connection.scalar("SELECT 1") == .integer(1))
     }
 
+    @Test func progressOfARunningQueryIsReadFromAnotherThread() throws {
+        #expect(connection.progressHandle.progress.percentage == nil)
+        try connection.execute("CREATE TEMP TABLE big AS SELECT range AS x FROM range(10000000)")
+        try connection.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        let progress = connection.progressHandle
+        let interrupt = connection.interruptHandle
+        let seen = Mutex<QueryProgress?>(nil)
+        let finished = Atomic<Bool>(false)
+        // A thread of its own reads the progress while the query runs, then stops the query (or
+        // gives up after 30 s).
+        Thread.detachNewThread {
+            let started = ContinuousClock.now
+            while !finished.load(ordering: .relaxed) {
+                usleep(20_000)
+                let now = progress.progress
+                if let percentage = now.percentage, percentage > 0, now.rowsProcessed > 0 {
+                    seen.withLock { $0 = $0 ?? now }
+                }
+                if seen.withLock({ $0 != nil }) || ContinuousClock.now - started > .seconds(30) {
+                    interrupt.interrupt()
+                }
+            }
+        }
+        defer { finished.store(true, ordering: .relaxed) }
+        // DuckDB estimates progress from table scans (not from `range`), and follows results that
+        // are computed before they are read (as a model's statements run through `execute`).
+        _ = try? connection.execute(
+            "CREATE TEMP TABLE counted AS SELECT count(*) FROM big WHERE hash(x::VARCHAR || 'salt') % 7 = 3")
+        finished.store(true, ordering: .relaxed)
+        let found = try #require(seen.withLock { $0 })
+        #expect((found.percentage ?? 0) < 100)
+        #expect(found.totalRowsToProcess >= found.rowsProcessed)
+    }
+
     @Test func unsupportedTypesAskForACast() throws {
         let error = try #require(throws: DuckDBError.self) { try connection.query("SELECT 12345::BIGNUM AS big") }
         #expect(error.message.contains("big"))

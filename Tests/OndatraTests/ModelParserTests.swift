@@ -187,8 +187,10 @@ import Testing
             try decide(.table, recorded: recorded, deps: [(dep, 3)])
                 == RunDecision(runType: .skip, reason: "deps unchanged"))
         #expect(try decide(.table, recorded: recorded) == RunDecision(runType: .skip, reason: "no dependencies"))
-        #expect(try decide(.append, recorded: recorded, deps: [(dep, 3)]).runType == .incremental)
-        #expect(try decide(.append, recorded: recorded, deps: [(dep, 3)]).reads == .nothing)
+        #expect(
+            try decide(.append, recorded: recorded, deps: [(dep, 3)])
+                == RunDecision(runType: .skip, reason: "deps unchanged"))
+        #expect(try decide(.append, recorded: recorded, deps: [(dep, 7)]).runType == .incremental)
         #expect(try decide(.events, recorded: recorded).runType == .flush)
         #expect(try decide(.table, recorded: recorded, outside: true).runType == .full)
         #expect(try decide(.merge, recorded: recorded, outside: true).reads == .everything)
@@ -220,7 +222,7 @@ import Testing
             try decide(.table, recorded: merge, fullRefresh: true)
                 == RunDecision(runType: .backfill, reason: "full refresh"))
         // Case does not make a key change.
-        #expect(try decide(.merge, recorded: merge, key: ["ID"]).runType == .incremental)
+        #expect(try decide(.merge, recorded: merge, key: ["ID"]).runType == .skip)
     }
 
     @Test func fileSourcesRunOnlyWhenTheirFilesChange() throws {
@@ -233,7 +235,7 @@ import Testing
                 == RunDecision(runType: .full, reason: "source files changed"))
         #expect(
             try decide(.merge, recorded: withFiles, files: "f1")
-                == RunDecision(runType: .incremental, reason: "no dependencies", reads: .nothing))
+                == RunDecision(runType: .skip, reason: "no dependencies"))
         #expect(
             try decide(.merge, recorded: withFiles, files: "f2")
                 == RunDecision(runType: .incremental, reason: "source files changed", reads: .everything))

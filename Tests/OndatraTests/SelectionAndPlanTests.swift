@@ -119,7 +119,7 @@ import Testing
         let planned = try plan()
         #expect(planned["raw.a"]?.status == .error)
         #expect(planned["staging.b"]?.line == "[SKIP] staging.b (table, skip: upstream model failed: raw.a)")
-        #expect(planned["mart.c"]?.reason == "upstream model failed: staging.b")
+        #expect(planned["mart.c"]?.reason == "upstream model failed: raw.a")
 
         try sandbox.write("models/raw/a.sql", "SELECT 1 AS id")
         try sandbox.write("models/mart/d.sql", "-- @kind: merge\n-- @unique_key: x\nSELECT 2 AS x")

@@ -3,8 +3,8 @@ import CDuckDB
 /// Owns a `duckdb_connection`; shared by a ``Connection`` and its ``InterruptHandle``s so the
 /// handle outlives every party that may still touch it.
 final class ConnectionHandle: @unchecked Sendable {
-    // Written once in init, destroyed in deinit. `duckdb_interrupt` is the only function called
-    // from other threads, and DuckDB documents it as safe to call concurrently.
+    // Written once in init, destroyed in deinit. `duckdb_interrupt` and `duckdb_query_progress` are the only functions called
+    // from other threads: DuckDB documents the first as safe to call concurrently, and the second reads atomics.
     let raw: duckdb_connection
     let database: Database
 

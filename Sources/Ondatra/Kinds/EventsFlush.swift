@@ -29,6 +29,8 @@ struct EventsFlush {
         /// The last commit made, if any.
         var commit: CommitMetadata?
         var snapshot: Int64?
+        /// The buffer held no segment for the model.
+        var nothingBuffered = false
     }
 
     /// Runs the flush.
@@ -44,7 +46,7 @@ struct EventsFlush {
         }
         // Segments not acknowledged below are given back for the next flush, whatever happens.
         defer { for segment in claimed { segment.release() } }
-        guard !claimed.isEmpty else { return Outcome() }
+        guard !claimed.isEmpty else { return Outcome(nothingBuffered: true) }
         let byID = Dictionary(claimed.map { ($0.id, $0) }) { first, _ in first }
         let plan = EventsFlushPlan.make(
             claimed: claimed.map { EventsFlushPlan.Segment(id: $0.id, bytes: $0.byteCount, events: $0.eventCount) },

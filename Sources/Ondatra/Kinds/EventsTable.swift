@@ -62,9 +62,10 @@ public enum EventsTable {
         let (commit, snapshot) = try prepareTable(materializer, declared: declared, warnings: &warnings)
         let flushed = try EventsFlush(materializer: materializer, declared: declared, started: started).run(
             warnings: &warnings)
+        let made = flushed.commit ?? commit
         return Materializer.Outcome(
-            rows: flushed.rows, warnings: warnings, commit: flushed.commit ?? commit,
-            snapshot: flushed.snapshot ?? snapshot)
+            rows: flushed.rows, warnings: warnings, commit: made, snapshot: flushed.snapshot ?? snapshot,
+            skipReason: flushed.nothingBuffered && made == nil ? "no buffered events" : nil)
     }
 
     /// Creates the table, or brings it to the declared columns: new columns added, types widened,

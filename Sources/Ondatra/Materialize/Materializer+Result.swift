@@ -50,11 +50,7 @@ extension Materializer {
         if model.language == .starlark { return .script }
         if !libCalls.isEmpty { return .libCalls }
         guard exists, decision.runType == .incremental, let recorded = state.commits[target] else { return .full }
-        switch decision.reads {
-        case .nothing: return .nothing
-        case .everything: return .full
-        case .changes: break
-        }
+        if decision.reads == .everything { return .full }
         let changed = dependencies.filter { (state.commits[$0]?.snapshot ?? 0) > recorded.processedThrough }
         guard !changed.isEmpty else { return .nothing }
         guard model.kind.rules.followsChanges else { return .full }

@@ -39,6 +39,9 @@ struct Materializer {
         var strategy: String? = nil
         /// A tracked Starlark model's saved queries, kept for a run that made no commit.
         var savedQueries: [String]? = nil
+        /// Why the run found nothing to do (an `events` model with no buffered events): it is
+        /// reported as a skip; nil when it did its work.
+        var skipReason: String? = nil
     }
 
     var target: Target { model.target }

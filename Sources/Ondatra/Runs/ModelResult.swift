@@ -28,19 +28,38 @@ public struct ModelResult: Sendable {
     public var sync: SyncSummary? = nil
     /// Whether the run made a DuckLake commit for the model.
     public var committed = false
+    /// The models it reads.
+    public var dependencies: [Target] = []
+    /// The statements its run made, timed; empty unless the runner times them
+    /// (``Runner/timesStatements``).
+    public var statements: [StatementTiming] = []
 
-    /// One line for the terminal, e.g. `[OK] raw.countries (table, backfill, 53 rows, 1.1s)`.
-    public var line: String {
+    /// One line for the terminal: ``tag``, a space and ``summary``.
+    public var line: String { "\(tag) \(summary)" }
+
+    /// `[OK]`, `[SKIP]` or `[FAILED]`.
+    public var tag: String {
+        switch status {
+        case .ok: "[OK]"
+        case .skip: "[SKIP]"
+        case .error: "[FAILED]"
+        }
+    }
+
+    /// The line after its tag: `raw.countries (table, backfill, 53 rows, 1.1s) — first run` for a
+    /// model that ran (the reason after the parenthesis), `staging.orders (table, skip: deps
+    /// unchanged)` for a skip, `mart.revenue: <error>` for a failure; a sync's outcome comes last.
+    public var summary: String {
         switch status {
         case .ok:
-            // A full refresh says so: it threw away what the table kept.
-            let type = reason == Self.fullRefreshReason ? "\(runType.rawValue): \(reason)" : runType.rawValue
-            return "[OK] \(target) (\(kind.rawValue), \(type), \(rowsAffected) rows, \(Self.seconds(durationMs)))"
-                + (sync.map { " \($0.line)" } ?? "")
+            let reasonSuffix = reason.isEmpty ? "" : " — \(reason)"
+            return
+                "\(target) (\(kind.rawValue), \(runType.rawValue), \(rowsAffected) rows, \(Self.seconds(durationMs)))"
+                + reasonSuffix + (sync.map { (reason.isEmpty ? " " : "; ") + $0.line } ?? "")
         case .skip:
-            return "[SKIP] \(target) (\(kind.rawValue), skip: \(reason))" + (sync.map { " \($0.line)" } ?? "")
+            return "\(target) (\(kind.rawValue), skip: \(reason))" + (sync.map { " \($0.line)" } ?? "")
         case .error:
-            return "[FAILED] \(target): \(errors.first ?? "failed")"
+            return "\(target): \(errors.first ?? "failed")"
         }
     }
 

@@ -21,8 +21,6 @@ public struct RunDecision: Sendable, Hashable {
     public enum Reads: Sendable, Hashable {
         /// What changed in its dependencies since its last run.
         case changes
-        /// Nothing: every input is known to be unchanged, so the run writes nothing.
-        case nothing
         /// The full query: a file it reads changed, or it reads something whose changes cannot be followed.
         case everything
     }
@@ -150,7 +148,9 @@ public enum RunPlanner {
             return RunDecision(runType: .incremental, reason: "source files changed", reads: .everything)
         }
         if let first = changed.first { return RunDecision(runType: .incremental, reason: "dep changed: \(first)") }
-        return RunDecision(runType: .incremental, reason: unchangedReason, reads: .nothing)
+        // Every input is known to be unchanged: the run would read nothing and write nothing, and
+        // its watermark already covers every input, so there is nothing to record either.
+        return RunDecision(runType: .skip, reason: unchangedReason)
     }
 
     /// "kind changed: merge → table" or "key changed: id → id, day", or nil.

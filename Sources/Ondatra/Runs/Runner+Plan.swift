@@ -48,7 +48,8 @@ extension Runner {
         let (dependencies, upstreams) = (setup.inspection.queryDependencies, setup.inspection.graph.dependencies)
         catalogState = nil
         var willRun: Set<Target> = []
-        var willFail: Set<Target> = []
+        // For each model the run would fail, or skip because of one, the model that fails.
+        var willFail: [Target: Target] = [:]
         var planned: [PlannedModel] = []
         for target in setup.selected {
             guard let model = setup.byTarget[target] else { continue }
@@ -58,14 +59,14 @@ extension Runner {
                     target: target, kind: model.kind, runType: decision.runType, reason: decision.reason,
                     status: status, error: error)
             }
-            if let failing = upstream.first(where: willFail.contains) {
-                planned.append(entry(RunDecision(runType: .skip, reason: "\(Self.upstreamFailed): \(failing)"), .skip))
-                willFail.insert(target)
+            if let failing = upstream.lazy.compactMap({ willFail[$0] }).first {
+                planned.append(entry(RunDecision(runType: .skip, reason: Self.upstreamFailed(failing)), .skip))
+                willFail[target] = failing
                 continue
             }
             if let parseError = setup.inspection.parseErrors[target] {
                 planned.append(entry(RunDecision(runType: .skip, reason: "not run"), .error, error: parseError))
-                willFail.insert(target)
+                willFail[target] = target
                 continue
             }
             do {
@@ -76,26 +77,24 @@ extension Runner {
                 if let missing = upstream.first(where: { !prepared.state.tables.contains($0) && !willRun.contains($0) })
                 {
                     planned.append(entry(prepared.decision, .error, error: Self.unbuiltUpstream(missing, of: model)))
-                    willFail.insert(target)
+                    willFail[target] = target
                     continue
                 }
                 let decision = Self.planned(
                     prepared.decision, kind: model.kind, runningUpstream: reads.first(where: willRun.contains))
-                let runs =
-                    decision.runType != .skip && !(decision.runType == .incremental && decision.reads == .nothing)
+                let runs = decision.runType != .skip
                 if runs { willRun.insert(target) }
-                planned.append(
-                    entry(runs ? decision : RunDecision(runType: .skip, reason: decision.reason), runs ? .ok : .skip))
+                planned.append(entry(decision, runs ? .ok : .skip))
             } catch let refusal as RunPlanner.Refusal {
                 planned.append(
                     entry(
                         RunDecision(runType: .skip, reason: "refused"), .error,
                         error: "\(model.path): \(refusal.message)"))
-                willFail.insert(target)
+                willFail[target] = target
             } catch {
                 planned.append(
                     entry(RunDecision(runType: .skip, reason: "not run"), .error, error: "\(model.path): \(error)"))
-                willFail.insert(target)
+                willFail[target] = target
             }
         }
         return planned
@@ -105,10 +104,7 @@ extension Runner {
     private static func planned(_ decision: RunDecision, kind: ModelKind, runningUpstream: Target?) -> RunDecision {
         guard let upstream = runningUpstream else { return decision }
         let reason = "dep changed: \(upstream) (runs first)"
-        switch decision.runType {
-        case .skip where kind == .table: return RunDecision(runType: .full, reason: reason)
-        case .incremental where decision.reads == .nothing: return RunDecision(runType: .incremental, reason: reason)
-        default: return decision
-        }
+        guard decision.runType == .skip else { return decision }
+        return RunDecision(runType: kind == .table ? .full : .incremental, reason: reason)
     }
 }

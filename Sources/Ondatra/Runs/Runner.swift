@@ -3,12 +3,25 @@ import Foundation
 import OndatraSync
 import Synchronization
 
+/// What a model's run is busy with, for progress displays.
+public enum ModelActivity: Sendable, Hashable {
+    /// Building and writing its result.
+    case materializing
+    /// Draining its `@sink` queue.
+    case syncing
+}
+
 /// Runs a project's models in dependency order, each by its kind and run type.
 public final class Runner {
     let project: Project
     let session: Session
     /// Called with each model's result as soon as it is known.
     public var onResult: (ModelResult) -> Void = { _ in }
+    /// Called when a model that is not skipped starts materializing, and when its sync starts
+    /// draining, so a progress display can follow it.
+    public var onActivity: (Target, ModelActivity) -> Void = { _, _ in }
+    /// Time every statement a model's run makes (``ModelResult/statements``).
+    public var timesStatements = false
     /// What the catalog says about the models, read at the first model and updated after each commit.
     var catalogState: CatalogState?
     /// Models that ran incrementally and wrote nothing, with the snapshot they caught up to;
@@ -61,23 +74,27 @@ public final class Runner {
         let (modelTargets, libFunctions, configText) = (setup.modelTargets, setup.libFunctions, setup.configText)
         let runID = UUID().uuidString.lowercased()
         let (sinks, sinkProblems) = validateSinks(setup.selected.compactMap { byTarget[$0] })
-        var failed: Set<Target> = []
+        // For each model that failed, or was skipped because of one, the model that failed.
+        var failed: [Target: Target] = [:]
         var results: [ModelResult] = []
         for target in setup.selected {
             guard let model = byTarget[target] else { continue }
             if stopRequested.load(ordering: .relaxed) { break }
+            let failedUpstream = (upstreams[target] ?? []).lazy.compactMap { failed[$0] }.first
             var result = runOne(
                 model, dependencies: dependencies[target] ?? [], references: references[target],
-                parseError: parseErrors[target] ?? sinkProblems[target],
-                upstream: upstreams[target] ?? [],
-                failedUpstream: (upstreams[target] ?? []).first { failed.contains($0) },
+                parseError: parseErrors[target] ?? sinkProblems[target], upstream: upstreams[target] ?? [],
+                failedUpstream: failedUpstream,
                 configText: configText, modelTargets: modelTargets, libFunctions: libFunctions, runID: runID,
                 fullRefresh: fullRefresh)
-            if result.status == .error || (result.status == .skip && result.reason == Self.upstreamFailed) {
-                failed.insert(target)
+            if result.status == .error {
+                failed[target] = target
+            } else if let failedUpstream {
+                failed[target] = failedUpstream
             }
             // A skipped model still drains what is pending; a failed one leaves its queue as it is.
             if let definition = sinks[target], result.status != .error, result.reason != "refused" {
+                onActivity(target, .syncing)
                 result.sync = sync(
                     model, definition, committed: result.committed,
                     rebuilt: result.committed && result.runType == .backfill, runID: runID)
@@ -89,7 +106,8 @@ public final class Runner {
         return RunSummary(results: results, durationMs: Int(Date().timeIntervalSince(started) * 1000))
     }
 
-    static let upstreamFailed = "upstream model failed"
+    /// The reason of a skip for a failed upstream model, naming the model that failed.
+    static func upstreamFailed(_ target: Target) -> String { "upstream model failed: \(target)" }
 
     /// The table whose commits carry the watermarks no model commit of a run carried.
     static let watermarkTable = Target(schema: Session.internalSchema, table: "watermarks")
@@ -142,20 +160,26 @@ public final class Runner {
         configText: String, modelTargets: Set<Target>, libFunctions: Set<String>, runID: String, fullRefresh: Bool
     ) -> ModelResult {
         let started = Date()
+        let log = timesStatements ? StatementLog() : nil
+        session.statementLog = log
+        defer { session.statementLog = nil }
         func finish(
             _ decision: RunDecision, rows: Int64 = 0, status: ModelResult.Status, errors: [String] = [],
             warnings: [String] = []
         )
             -> ModelResult
         {
-            ModelResult(
+            var result = ModelResult(
                 target: model.target, kind: model.kind, runType: decision.runType, reason: decision.reason,
                 rowsAffected: rows,
                 durationMs: Int(Date().timeIntervalSince(started) * 1000), status: status, errors: errors,
                 warnings: warnings)
+            result.dependencies = dependencies
+            result.statements = log?.timings ?? []
+            return result
         }
-        if failedUpstream != nil {
-            return finish(RunDecision(runType: .skip, reason: Self.upstreamFailed), status: .skip)
+        if let failedUpstream {
+            return finish(RunDecision(runType: .skip, reason: Self.upstreamFailed(failedUpstream)), status: .skip)
         }
         let noDecision = RunDecision(runType: .skip, reason: "not run")
         if let parseError { return finish(noDecision, status: .error, errors: [parseError]) }
@@ -175,6 +199,7 @@ public final class Runner {
                 return finish(decision, status: .error, errors: [Self.unbuiltUpstream(missing, of: model)])
             }
             if decision.runType == .skip { return finish(decision, status: .skip) }
+            onActivity(model.target, .materializing)
             var materializer = Materializer(
                 session: session, model: model, decision: decision, hash: hash, filesFingerprint: fingerprint,
                 dependencies: dependencies,
@@ -188,13 +213,17 @@ public final class Runner {
             if let commit = outcome.commit {
                 try catalogState?.record(model.target, commit: commit, snapshot: outcome.snapshot, session: session)
                 pendingWatermarks = [:]
-            } else if decision.runType == .full || (decision.runType == .incremental && decision.reads != .nothing) {
+            } else if decision.runType == .full || decision.runType == .incremental {
                 // It read its inputs and had nothing to write: up to date all the same.
                 let savedQueries = outcome.savedQueries
                 pendingWatermarks[model.target] = CommitMetadata.Watermark(
                     snapshot: state.currentSnapshot, sourceFiles: fingerprint,
                     modelHash: hash == recorded?.modelHash ? nil : hash,
                     savedQueries: savedQueries == state.commits[model.target]?.savedQueries ? nil : savedQueries)
+            }
+            if let reason = outcome.skipReason {
+                return finish(
+                    RunDecision(runType: .skip, reason: reason), status: .skip, warnings: outcome.warnings)
             }
             var result = finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
             result.strategy = outcome.strategy

@@ -18,6 +18,10 @@ public final class Session {
     /// config file pastes in with `${NAME}` (except `ONDATRA_PROJECT_DIR`), wherever it came from.
     public let redactor: SecretRedactor
 
+    /// When set, the statements run through ``execute(_:)``, ``createTableAs(_:)`` and
+    /// ``query(_:_:)`` are timed into it.
+    public var statementLog: StatementLog?
+
     /// Schemas this session has made sure exist.
     private var knownSchemas: Set<String> = []
     /// The scalar function names, read once (see ``rowWiseFunctions()``).
@@ -77,6 +81,8 @@ public final class Session {
     /// Runs `sql` (one or more statements) and returns the rows the last one changed.
     @discardableResult
     public func execute(_ sql: String) throws -> Int {
+        let started = ContinuousClock.now
+        defer { statementLog?.record(sql, started: started, redactor: redactor) }
         do {
             return try connection.execute(sql)
         } catch let error as DuckDBError {
@@ -88,6 +94,8 @@ public final class Session {
     /// the count as a one-row result, not as changed rows).
     @discardableResult
     public func createTableAs(_ sql: String) throws -> Int64 {
+        let started = ContinuousClock.now
+        defer { statementLog?.record(sql, started: started, redactor: redactor) }
         do {
             return try connection.scalar(sql)?.int64 ?? 0
         } catch let error as DuckDBError {
@@ -97,6 +105,8 @@ public final class Session {
 
     /// Runs `sql` and streams the result of its last statement.
     public func query(_ sql: String, _ parameters: [Value] = []) throws -> QueryResult {
+        let started = ContinuousClock.now
+        defer { statementLog?.record(sql, started: started, redactor: redactor) }
         do {
             return try connection.query(sql, parameters)
         } catch let error as DuckDBError {

@@ -61,67 +61,6 @@ struct HistoryCommand: ParsableCommand {
     }
 }
 
-/// `ondatrasql describe TARGET`: a model's kind, keys, columns, dependencies both ways and last runs.
-struct DescribeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "describe", abstract: "Describe a model: kind, keys, columns, dependencies, last runs.")
-
-    @OptionGroup var global: GlobalOptions
-
-    @Argument(help: ArgumentHelp("The model (schema.table).", valueName: "TARGET"))
-    var target: String
-
-    func run() throws {
-        let project = try global.resolveProject()
-        guard let wanted = Target(parsing: target) else {
-            throw CommandFailure(message: "'\(target)' is not a target; write schema.table", exitCode: 2)
-        }
-        let session = try Session(project: project)
-        let inspection = try ProjectInspection(
-            project: project, session: session, scripts: try StarlarkHost(project: project) { _ in })
-        guard let model = inspection.models.first(where: { $0.target == wanted }) else {
-            throw CommandFailure(message: "no model builds \(wanted)", exitCode: 2)
-        }
-        var lines = ["\(wanted)  (\(model.path))"]
-        lines.append("kind: \(model.kind.rawValue)")
-        if !model.directives.uniqueKey.isEmpty {
-            lines.append("unique key: \(model.directives.uniqueKey.joined(separator: ", "))")
-        }
-        if let description = model.directives.description { lines.append("description: \(description)") }
-        if let sink = model.directives.sink { lines.append("sink: \(sink)") }
-        lines.append("depends on: " + list(inspection.graph.dependencies[wanted] ?? []))
-        lines.append(
-            "used by: "
-                + list(
-                    inspection.graph.downstream(of: wanted).filter {
-                        (inspection.graph.dependencies[$0] ?? []).contains(wanted)
-                    }.sorted()))
-        let columns = try session.query(
-            """
-            SELECT column_name, data_type FROM duckdb_columns()
-            WHERE database_name = ? AND lower(schema_name) = lower(?) AND lower(table_name) = lower(?)
-            ORDER BY column_index
-            """, [.varchar(session.catalog), .varchar(wanted.schema), .varchar(wanted.table)]
-        ).allRows()
-        if columns.isEmpty {
-            lines.append("columns: (not built yet)")
-        } else {
-            lines.append("columns:")
-            for column in columns { lines.append("  \(column[0]) \(column[1])") }
-        }
-        // One writer for everything, so the lines and the table come out in order when piped.
-        let output = StandardOutput()
-        output.write(lines.joined(separator: "\n") + "\nlast runs:\n")
-        try ResultFormat.table.write(
-            try session.query(try HistoryCommand.query(session, target: wanted, limit: 5)), to: output)
-        output.flush()
-    }
-
-    private func list(_ targets: [Target]) -> String {
-        targets.isEmpty ? "-" : targets.map(\.description).joined(separator: ", ")
-    }
-}
-
 /// `ondatrasql stats`: per model, its rows, last run and how many runs the catalog recorded.
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import DuckDB
 import Foundation
 import Ondatra
 import OndatraStarlark
@@ -60,25 +61,32 @@ struct RunCommand: ParsableCommand {
         let scripts = try StarlarkHost(project: project) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        if isatty(STDERR_FILENO) == 1 {
-            // One line per lib, rewritten in place as pages arrive.
-            scripts.progress = { lib, pages, rows in
-                FileHandle.standardError.write(Data("\r\u{1B}[K  \(lib): \(pages) page(s), \(rows) row(s)".utf8))
-            }
-        }
         let runner = Runner(project: project, session: session, scripts: scripts)
         runner.syncOptions.push = !noSync
-        if isatty(STDERR_FILENO) == 1 {
-            // One line per sink, rewritten in place after each batch.
+        runner.timesStatements = global.verbosity == .verbose
+        // Progress on a terminal only, and not with -q.
+        let progressLine = try progressLine(session: session)
+        defer { progressLine?.close() }
+        if let progressLine {
+            // One line, rewritten in place as a lib's pages arrive and after each batch of a sink.
+            scripts.progress = { lib, pages, rows in progressLine.report("  \(lib): \(pages) page(s), \(rows) row(s)") }
             runner.syncOptions.progress = { target, report in
                 let (whole, fraction) = report.duration.components
                 let seconds = Double(whole) + Double(fraction) / 1e18
                 let rate = seconds > 0 ? " \(Int(Double(report.rows) / seconds)) rows/s" : ""
                 let failures = report.retried + report.dead
-                FileHandle.standardError.write(
-                    Data(
-                        "\r\u{1B}[K  \(target) sync: \(report.batches) batch(es), \(report.rows) row(s)\(rate), \(failures) failed"
-                            .utf8))
+                progressLine.report(
+                    "  \(target) sync: \(report.batches) batch(es), \(report.rows) row(s)\(rate), \(failures) failed")
+            }
+            if !json {
+                // How long the model has run and how far its query is, after a second.
+                runner.onActivity = { target, activity in
+                    if activity == .materializing {
+                        progressLine.startModel(target)
+                    } else {
+                        progressLine.finishModel()
+                    }
+                }
             }
         }
         let interrupt = session.connection.interruptHandle
@@ -98,16 +106,15 @@ struct RunCommand: ParsableCommand {
         }
         defer { for source in sources { source.cancel() } }
         let human = json ? FileHandle.standardError : FileHandle.standardOutput
-        let clearsProgress = scripts.progress != nil
+        let report = RunReport(
+            colour: !json && global.usesColour(on: STDOUT_FILENO), verbosity: global.verbosity)
         var lastStatus: ModelResult.Status?
         runner.onResult = { result in
             lastStatus = result.status
             // Clear a progress line left on the terminal before the model's line.
-            if clearsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            var text = result.line + "\n"
-            for warning in result.warnings { text += "  warning: \(warning)\n" }
-            if let sync = result.sync { text += Self.syncDetails(sync, target: result.target) }
-            human.write(Data(text.utf8))
+            progressLine?.finishModel()
+            let text = report.text(for: result)
+            if !text.isEmpty { human.write(Data(text.utf8)) }
             if json { FileHandle.standardOutput.write(Data((result.json.text + "\n").utf8)) }
         }
         let summary: RunSummary
@@ -167,15 +174,12 @@ struct RunCommand: ParsableCommand {
         if failing > 0 { throw CommandFailure(message: "\(failing) model(s) would fail", exitCode: 1) }
     }
 
-    /// The lines under a model's line that say why its sync warned or failed: the first few
-    /// messages, and where to look for the rest.
-    static func syncDetails(_ sync: SyncSummary, target: Target) -> String {
-        var text = ""
-        for warning in sync.warnings.prefix(3) { text += "  sync warning: \(warning)\n" }
-        if sync.warnings.count > 3 { text += "  … \(sync.warnings.count - 3) more warning(s) in --json\n" }
-        for error in sync.errors.prefix(3) { text += "  sync error: \(error)\n" }
-        if sync.hasFailures { text += "  see `ondatrasql sync status \(target)`\n" }
-        return text
+    /// The progress line on stderr when it is a terminal and `-q` is not given, with DuckDB's
+    /// query progress turned on for `session` (computed, never printed by DuckDB itself).
+    private func progressLine(session: Session) throws -> ProgressLine? {
+        guard Terminal.isTerminal(STDERR_FILENO), global.verbosity != .quiet else { return nil }
+        try session.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        return ProgressLine(progress: session.connection.progressHandle)
     }
 }
 

@@ -116,12 +116,15 @@ enum TableWriter {
         for row in shown {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
         }
+        // On a terminal, the box fits its width: the widest columns give way, their cells cut with `…`.
+        if let width = output.width { widths = fitted(widths, into: width - 3 * widths.count - 1) }
         func line(_ left: String, _ middle: String, _ right: String) -> String {
             left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: middle) + right + "\n"
         }
         func row(_ cells: [String], rightAlign: [Bool]) -> String {
             "│"
-                + cells.enumerated().map { index, cell in
+                + cells.enumerated().map { index, full in
+                    let cell = truncated(full, to: widths[index])
                     let padding = String(repeating: " ", count: widths[index] - cell.count)
                     return " " + (rightAlign[index] ? padding + cell : cell + padding) + " "
                 }.joined(separator: "│") + "│\n"
@@ -139,6 +142,22 @@ enum TableWriter {
             text += total > shown.count ? "\(total) rows (\(shown.count) shown)\n" : "\(total) rows\n"
         }
         output.write(text)
+    }
+
+    /// The narrowest columns a table is cut to, however narrow the terminal.
+    static let minimumWidth = 5
+
+    /// `widths` with the widest cut to one cap, the largest that makes them fit in `budget`
+    /// characters; no column is cut below ``minimumWidth`` (the table is then wider than `budget`).
+    static func fitted(_ widths: [Int], into budget: Int) -> [Int] {
+        var cap = widths.max() ?? 0
+        while cap > minimumWidth && widths.reduce(0, { $0 + min($1, cap) }) > budget { cap -= 1 }
+        return widths.map { min($0, cap) }
+    }
+
+    /// `cell` cut to `width` characters, its last one `…` when cut.
+    static func truncated(_ cell: String, to width: Int) -> String {
+        cell.count > width ? String(cell.prefix(max(width - 1, 0))) + "…" : cell
     }
 
     /// The value on one line: line breaks shown as `\n` and `\r` (a bare `\r` would move the

@@ -137,7 +137,7 @@ final class DifferentialHarness {
                     what: "failed to run")
                 continue
             }
-            if result.status == .skip && result.reason == "upstream model failed" {
+            if result.status == .skip && result.reason.hasPrefix("upstream model failed: ") {
                 stopped.insert(shape.target)
                 notes.append("\(shape.target): not checked from round \(round) on: an upstream model failed")
                 continue
