@@ -54,7 +54,7 @@ import Testing
                 -- @unique_key: customer_id, region
                 -- @sink: crm_push('contacts', 2)
                 -- @constraint: not_null(email)
-                -- @column: email = contact address | pii | mask
+                -- @column: email = contact address | mask_email
 
                 SELECT * FROM staging.customers -- trailing comment
                 WHERE active;
@@ -63,7 +63,10 @@ import Testing
         #expect(model.directives.uniqueKey == ["customer_id", "region"])
         #expect(model.directives.sink == "crm_push('contacts', 2)")
         #expect(model.directives.constraints.map(\.call) == ["not_null(email)"])
-        #expect(model.directives.columns["email"] == "contact address | pii | mask")
+        #expect(
+            model.directives.columns == [
+                ColumnNote(column: "email", description: "contact address", mask: "mask_email", line: 6)
+            ])
         #expect(model.body.hasPrefix("SELECT * FROM staging.customers"))
         #expect(model.bodyLine == 8)
     }

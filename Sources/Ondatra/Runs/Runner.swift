@@ -11,6 +11,8 @@ public final class Runner {
     public var onResult: (ModelResult) -> Void = { _ in }
     /// What the catalog says about the models, read at the first model and updated after each commit.
     private var catalogState: CatalogState?
+    /// The tables' storage hints and comments, read with ``catalogState`` and kept up to date.
+    private var tableSettings: [Target: TableSettings]?
     /// Models that ran incrementally and wrote nothing, with the snapshot they caught up to;
     /// recorded with the run's next commit.
     private var pendingWatermarks: [Target: CommitMetadata.Watermark] = [:]
@@ -39,6 +41,7 @@ public final class Runner {
     public func run(selection: [Target] = [], fullRefresh: Bool = false) throws -> RunSummary {
         let started = Date()
         catalogState = nil
+        tableSettings = nil
         pendingWatermarks = [:]
         let inspection = try ProjectInspection(project: project, session: session, scripts: scripts)
         let models = inspection.models
@@ -189,7 +192,12 @@ public final class Runner {
             inputs.fullRefresh = fullRefresh
             let decision = try RunPlanner.decide(inputs, recorded: recorded, target: model.target)
             decided = decision
-            if decision.runType == .skip { return finish(decision, status: .skip) }
+            let settings = try tableSettings ?? TableSettings.load(session)
+            tableSettings = settings
+            if decision.runType == .skip {
+                try settleSettings(model, current: settings[model.target])
+                return finish(decision, status: .skip)
+            }
             var materializer = Materializer(
                 session: session, model: model, decision: decision, hash: hash, filesFingerprint: fingerprint,
                 dependencies: dependencies,
@@ -199,7 +207,13 @@ public final class Runner {
             )
             materializer.watermarks = pendingWatermarks
             materializer.scripts = scripts
+            materializer.currentSettings = try partitioningRemoved(model, current: settings[model.target])
             let outcome = try materializer.run()
+            if let applied = outcome.settings {
+                tableSettings?[model.target] = applied
+            } else {
+                try settleSettings(model, current: settings[model.target])
+            }
             if let commit = outcome.commit {
                 try catalogState?.record(model.target, commit: commit, snapshot: outcome.snapshot, session: session)
                 pendingWatermarks = [:]
@@ -228,6 +242,43 @@ public final class Runner {
         } catch {
             return finish(decided, status: .error, errors: ["\(model.path): \(error)"])
         }
+    }
+
+    /// Gives a table the run did not write the storage hints and comments its header asks for,
+    /// when they changed, in a commit of its own that no model's history counts: a changed hint
+    /// or comment never rebuilds the table.
+    /// - Throws: ``OndatraError`` when a hint or `@column` names a column the table does not have.
+    private func settleSettings(_ model: Model, current: TableSettings?) throws {
+        let current = current ?? TableSettings()
+        let table = SQLLiteral.qualified([session.catalog, model.target.schema, model.target.table])
+        guard !TableSettings(model: model).statements(from: current, table: table).isEmpty else { return }
+        let columns = try SchemaEvolution.columns(
+            session, database: session.catalog, schema: model.target.schema, table: model.target.table)
+        // An events model's table is made by its first flush that found events.
+        guard !columns.isEmpty else { return }
+        try session.transaction(
+            CommitMessage(message: "\(model.target) table settings (storage hints and comments)")
+        ) { session in
+            try TableSettings.apply(
+                model, table: table, current: current, columns: columns.map(\.name), session: session)
+        }
+        tableSettings?[model.target] = TableSettings(model: model)
+    }
+
+    /// The table's settings once a partitioning its header no longer asks for is reset, in a
+    /// commit of its own: DuckLake (for DuckDB 1.5.5) fails an insert or update that follows a
+    /// `RESET PARTITIONED BY` in one transaction with an internal error that invalidates the
+    /// database, so the reset cannot go in the model's write.
+    private func partitioningRemoved(_ model: Model, current: TableSettings?) throws -> TableSettings {
+        var settings = current ?? TableSettings()
+        guard !settings.partitionedBy.isEmpty, model.directives.partitionedBy.isEmpty else { return settings }
+        let table = SQLLiteral.qualified([session.catalog, model.target.schema, model.target.table])
+        try session.transaction(CommitMessage(message: "\(model.target) table settings (storage hints and comments)")) {
+            session in try session.execute("ALTER TABLE \(table) RESET PARTITIONED BY")
+        }
+        settings.partitionedBy = []
+        tableSettings?[model.target] = settings
+        return settings
     }
 
     /// `message`, or what it means in this project when DuckDB's words would mislead: a table

@@ -98,7 +98,7 @@ struct DescribeCommand: ParsableCommand {
                     }.sorted()))
         let columns = try session.query(
             """
-            SELECT column_name, data_type FROM duckdb_columns()
+            SELECT column_name, data_type, comment FROM duckdb_columns()
             WHERE database_name = ? AND lower(schema_name) = lower(?) AND lower(table_name) = lower(?)
             ORDER BY column_index
             """, [.varchar(session.catalog), .varchar(wanted.schema), .varchar(wanted.table)]
@@ -107,7 +107,9 @@ struct DescribeCommand: ParsableCommand {
             lines.append("columns: (not built yet)")
         } else {
             lines.append("columns:")
-            for column in columns { lines.append("  \(column[0]) \(column[1])") }
+            for column in columns {
+                lines.append("  \(column[0]) \(column[1])" + (column[2].string.map { "  -- " + $0 } ?? ""))
+            }
         }
         // One writer for everything, so the lines and the table come out in order when piped.
         let output = StandardOutput()
