@@ -295,8 +295,9 @@ import Testing
         try initProject()
         let root = URL(filePath: project)
         try Data("SELECT 1 AS id, 'a' AS name".utf8).write(to: root.appending(path: "models/raw/items.sql"))
-        try Data("-- @kind: merge\n-- @unique_key: id\nSELECT * FROM raw.items".utf8).write(
-            to: root.appending(path: "models/staging/items.sql"))
+        try Data(
+            "-- @kind: merge\n-- @unique_key: id\n-- @column: name = What it is called.\nSELECT * FROM raw.items".utf8
+        ).write(to: root.appending(path: "models/staging/items.sql"))
         #expect(try CLIRunner.run(["--project", project, "run"]).status == 0)
         let history = try CLIRunner.run(["--project", project, "history", "--format", "csv"])
         #expect(history.status == 0)
@@ -316,7 +317,7 @@ import Testing
         #expect(describe.stdout.contains("kind: merge"))
         #expect(describe.stdout.contains("unique key: id"))
         #expect(describe.stdout.contains("depends on: raw.items"))
-        #expect(describe.stdout.contains("  name VARCHAR"))
+        #expect(describe.stdout.contains("  name VARCHAR  -- What it is called."), "\(describe.stdout)")
         let upstream = try CLIRunner.run(["--project", project, "describe", "raw.items"])
         #expect(upstream.stdout.contains("used by: staging.items"))
         #expect(try CLIRunner.run(["--project", project, "describe", "nope.x"]).status == 2)

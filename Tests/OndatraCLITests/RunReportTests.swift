@@ -98,10 +98,4 @@ import Testing
         #expect(TableWriter.truncated("abcdefgh", to: 5) == "abcd…")
         #expect(TableWriter.truncated("abcde", to: 5) == "abcde")
     }
-
-    @Test func columnAnnotationsSplitIntoTextAndTags() {
-        #expect(ModelDescription.annotation("the id | pii | mask ") == ("the id", ["pii", "mask"]))
-        let bare = ModelDescription.annotation("| hash")
-        #expect(bare.description == nil && bare.tags == ["hash"])
-    }
 }

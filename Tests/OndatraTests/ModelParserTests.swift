@@ -54,7 +54,7 @@ import Testing
                 -- @unique_key: customer_id, region
                 -- @sink: crm_push('contacts', 2)
                 -- @constraint: not_null(email)
-                -- @column: email = contact address | pii | mask
+                -- @column: email = contact address | mask_email
 
                 SELECT * FROM staging.customers -- trailing comment
                 WHERE active;
@@ -63,7 +63,11 @@ import Testing
         #expect(model.directives.uniqueKey == ["customer_id", "region"])
         #expect(model.directives.sink == "crm_push('contacts', 2)")
         #expect(model.directives.constraints.map(\.call) == ["not_null(email)"])
-        #expect(model.directives.columns["email"] == "contact address | pii | mask")
+        #expect(
+            model.directives.columns == [
+                ColumnNote(
+                    column: "email", description: "contact address", mask: "mask_email", tags: ["mask_email"], line: 6)
+            ])
         #expect(model.body.hasPrefix("SELECT * FROM staging.customers"))
         #expect(model.bodyLine == 8)
     }
@@ -240,5 +244,18 @@ import Testing
             try decide(.merge, recorded: withFiles, files: "f2")
                 == RunDecision(runType: .incremental, reason: "source files changed", reads: .everything))
         #expect(try decide(.merge, recorded: withFiles, deps: [(dep, 7)], files: "f1").reads == .changes)
+    }
+}
+
+/// `@column` tags: masking tags choose a macro, other tags label the column.
+@Suite struct ColumnNoteTests {
+    @Test func tagsLabelOrMask() throws {
+        let note = try ColumnNote.parse(" email = the contact | pii | hash ", line: 3, path: "models/x.sql")
+        #expect(note.column == "email")
+        #expect(note.description == "the contact")
+        #expect(note.tags == ["pii", "hash"])
+        #expect(note.mask == "hash_pii")
+        let bare = try ColumnNote.parse("id = | finance", line: 1, path: "models/x.sql")
+        #expect(bare.description.isEmpty && bare.mask == nil && bare.tags == ["finance"])
     }
 }

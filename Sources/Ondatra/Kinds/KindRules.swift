@@ -15,8 +15,8 @@ protocol KindRules {
     static var oneRowPerKey: Bool { get }
     /// Builds the scratch tables the write compares with; runs after schema evolution.
     static func prepare(_ context: WriteContext) throws
-    /// Creates the table from the result (first run); returns the rows written.
-    static func create(_ context: WriteContext) throws -> Int64
+    /// The rows a new table starts with (first run): a query whose columns are the table's.
+    static func initialRows(_ context: WriteContext) throws -> String
     /// Writes the result into the existing table; returns the rows written.
     static func write(_ context: WriteContext) throws -> Int64
 }
@@ -30,8 +30,8 @@ extension KindRules {
     static var followsChanges: Bool { self is any ChangeFollowingKind.Type }
     static func prepare(_ context: WriteContext) throws {}
 
-    static func create(_ context: WriteContext) throws -> Int64 {
-        try context.session.createTableAs("CREATE TABLE \(context.target) AS SELECT * FROM \(context.result)")
+    static func initialRows(_ context: WriteContext) throws -> String {
+        "SELECT * FROM \(context.result)"
     }
 
     /// Replaces every row of the table with the result.

@@ -43,13 +43,12 @@ enum SCD2Kind: KindRules {
             """)
     }
 
-    static func create(_ context: WriteContext) throws -> Int64 {
+    static func initialRows(_ context: WriteContext) throws -> String {
         let snapshot = try nextSnapshot(context.session)
-        return try context.session.createTableAs(
+        return """
+            SELECT r.*, \(snapshot)::BIGINT AS valid_from_snapshot, NULL::BIGINT AS valid_to_snapshot,
+            true AS is_current FROM \(context.result) r
             """
-            CREATE TABLE \(context.target) AS SELECT r.*, \(snapshot)::BIGINT AS valid_from_snapshot,
-            NULL::BIGINT AS valid_to_snapshot, true AS is_current FROM \(context.result) r
-            """)
     }
 
     static func write(_ context: WriteContext) throws -> Int64 {

@@ -52,8 +52,8 @@ enum TrackedKind: KindRules {
             """)
     }
 
-    static func create(_ context: WriteContext) throws -> Int64 {
-        try context.session.createTableAs("CREATE TABLE \(context.target) AS SELECT * FROM \(prepared)")
+    static func initialRows(_ context: WriteContext) throws -> String {
+        "SELECT * FROM \(prepared)"
     }
 
     static func write(_ context: WriteContext) throws -> Int64 {

@@ -257,10 +257,15 @@ extension Materializer {
         }
     }
 
-    /// Runs `sql` into the result table; returns its row count.
+    /// Runs `sql` into the result table, masked columns masked (every kind and run type builds its
+    /// result here); returns its row count.
     @discardableResult
     func createResult(_ sql: String) throws -> Int64 {
-        try session.createTableAs(
-            "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS \(sql)")
+        do {
+            return try session.createTableAs(
+                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS \(masked(sql))")
+        } catch let error as OndatraError {
+            throw missingMaskedColumn(in: sql) ?? error
+        }
     }
 }

@@ -55,12 +55,17 @@ extension Materializer {
         // A rebuild writes every row again, so its queries must return every row.
         let trackedTarget = model.kind == .tracked && exists && decision.runType != .backfill ? qualifiedTarget : nil
         try session.execute("DROP TABLE IF EXISTS \(result)")
+        // The rows saved become the result through createResult, which masks them.
+        let saved = scratch.name("saved")
         var run = ScriptModelRun(
-            model: model, session: session, resultTable: Self.resultTable, trackedTarget: trackedTarget,
-            incremental: incremental)
+            model: model, session: session, resultTable: saved, trackedTarget: trackedTarget, incremental: incremental)
         run.savedQueries = state.commits[target]?.savedQueries
         let outcome = try scripts.run(run)
-        guard !outcome.aborted, outcome.rows == 0 else { return outcome }
+        if outcome.aborted { return outcome }
+        if outcome.rows > 0 {
+            try createResult("SELECT * FROM \(SQLLiteral.qualified(["temp", "main", saved]))")
+            return outcome
+        }
         guard exists else {
             throw OndatraError(
                 .query, "saved no rows: a first run needs at least one save.row() to learn the columns",

@@ -21,6 +21,8 @@ struct Materializer {
     var watermarks: [Target: CommitMetadata.Watermark] = [:]
     /// Runs Starlark models; nil when the host is not available.
     var scripts: ScriptHost?
+    /// The table's storage hints and comments as the catalog holds them (nothing when it does not exist).
+    var currentSettings = TableSettings()
     /// The temporary tables this run makes.
     let scratch = ScratchTables()
 
@@ -42,6 +44,8 @@ struct Materializer {
         /// Why the run found nothing to do (an `events` model with no buffered events): it is
         /// reported as a skip; nil when it did its work.
         var skipReason: String? = nil
+        /// The table's storage hints and comments after the commit; nil when the run left them as they were.
+        var settings: TableSettings? = nil
     }
 
     var target: Target { model.target }
@@ -71,7 +75,9 @@ struct Materializer {
     }
 
     func run() throws -> Outcome {
+        try loadExtensions()
         if model.kind == .events { return try EventsTable.materialize(self) }
+        try checkMasks()
         let exists = state.tables.contains(target)
         defer {
             let fixed = WriteContext.scratchNames.map(WriteContext.scratchName)
@@ -114,10 +120,15 @@ struct Materializer {
             let wanted = context.columns + rules.addedColumns
             if exists {
                 let rewritesAll = context.rebuilds || model.kind == .table
-                if let note = try SchemaEvolution.apply(
-                    session, qualifiedTarget: qualifiedTarget, current: prepared.current, wanted: wanted,
-                    previousLineage: state.commits[target]?.lineage ?? [:], lineage: lineage,
-                    keepingOrder: rewritesAll)
+                // Hints and comments go on before the write, so its files are laid out as asked.
+                if let note = try applySettings(
+                    current: currentSettings, before: prepared.current, columns: wanted,
+                    evolve: {
+                        try SchemaEvolution.apply(
+                            session, qualifiedTarget: qualifiedTarget, current: prepared.current, wanted: wanted,
+                            previousLineage: state.commits[target]?.lineage ?? [:], lineage: lineage,
+                            keepingOrder: rewritesAll)
+                    })
                 {
                     outcome.warnings.append(
                         context.rebuilds
@@ -128,7 +139,7 @@ struct Materializer {
             // After schema evolution, so comparisons with the table see the columns it now has.
             try rules.prepare(context)
             if prepared.writesTable {
-                outcome.rows = exists ? try rules.write(context) : try rules.create(context)
+                outcome.rows = exists ? try rules.write(context) : try create(context, columns: wanted)
             }
             if let built = prepared.built, let now = built.wholeResultToKeep {
                 let kept = AppendKind.lastResultTable(of: target)
@@ -146,6 +157,7 @@ struct Materializer {
                 rows: outcome.rows, columns: wanted, started: started, runType: context.runType, lineage: lineage)
             metadata.savedQueries = prepared.savedQueries
             outcome.commit = metadata
+            outcome.settings = TableSettings(model: model)
             return metadata.commitMessage
         }
         if snapshot == nil { outcome.commit = nil }

@@ -24,16 +24,32 @@ public struct Directives: Sendable, Hashable {
     public var audits: [Check] = []
     /// Checks whose failures are reported, not fatal.
     public var warnings: [Check] = []
-    /// Catalog comments.
+    /// One `@extension` name with the line it came from.
+    public struct Extension: Sendable, Hashable {
+        /// The extension's name, a plain identifier.
+        public let name: String
+        /// The line it came from.
+        public let line: Int
+    }
+
+    /// The table's comment (`COMMENT ON TABLE`).
     public var description: String?
-    /// `column = text | tag | tag` lines.
-    public var columns: [String: String] = [:]
-    /// Storage hints.
+    /// The `@column` lines: column comments and masks, in header order.
+    public var columns: [ColumnNote] = []
+    /// DuckLake partition columns (`ALTER TABLE … SET PARTITIONED BY`).
     public var partitionedBy: [String] = []
-    /// Columns to sort files by.
+    /// DuckLake sort columns (`ALTER TABLE … SET SORTED BY`).
     public var sortedBy: [String] = []
     /// Extensions to load before the model runs.
-    public var extensions: [String] = []
+    public var extensions: [Extension] = []
+    /// The line each directive was given on (the last one for a repeatable directive), by its
+    /// canonical name (`unique_key` for `@group_key`, `sink` for `@push`).
+    public var lines: [String: Int] = [:]
+
+    /// The columns masked, with their macros.
+    public var masks: [(column: String, macro: String)] {
+        columns.compactMap { note in note.mask.map { (note.column, $0) } }
+    }
 
     /// The directive names a header may use.
     public static let known = [
@@ -41,11 +57,15 @@ public struct Directives: Sendable, Hashable {
         "warning", "description", "column", "partitioned_by", "sorted_by", "extension",
     ]
 
-    /// The directives that change how a model is materialized, in the model hash.
+    /// The directives that change the rows a model writes, in the model hash. Storage hints and
+    /// comments are not: they are applied to the table as it is. The two empty fields stand where
+    /// the storage hints were hashed once, so models without masks keep the hash they had.
     var hashedText: String {
-        [
-            kind.rawValue, uniqueKey.joined(separator: ","), incremental ?? "", incrementalInitial ?? "",
-            partitionedBy.joined(separator: ","), sortedBy.joined(separator: ","),
-        ].joined(separator: "|")
+        var fields = [
+            kind.rawValue, uniqueKey.joined(separator: ","), incremental ?? "", incrementalInitial ?? "", "", "",
+        ]
+        let masks = masks.map { "\($0.column.lowercased())=\($0.macro)" }.sorted()
+        if !masks.isEmpty { fields.append("masks:" + masks.joined(separator: ",")) }
+        return fields.joined(separator: "|")
     }
 }

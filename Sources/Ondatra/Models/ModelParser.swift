@@ -194,18 +194,26 @@ public enum ModelParser {
             if canonical == "warning" { directives.warnings.append(check) }
         case "description": directives.description = value
         case "column":
-            guard let equals = value.firstIndex(of: "="),
-                isPlainIdentifier(value[..<equals].trimmingCharacters(in: .whitespaces))
-            else {
+            let note = try ColumnNote.parse(value, line: line, path: path)
+            if let first = directives.columns.first(where: { $0.column.lowercased() == note.column.lowercased() }) {
                 throw OndatraError(
-                    .project, "@column is written `column = description | tag | tag`", file: path, line: line)
+                    .project, "@column \(note.column) is given twice (first on line \(first.line))", file: path,
+                    line: line)
             }
-            directives.columns[value[..<equals].trimmingCharacters(in: .whitespaces)] =
-                value[value.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            directives.columns.append(note)
         case "partitioned_by": directives.partitionedBy = try list(value)
         case "sorted_by": directives.sortedBy = try list(value)
-        default: directives.extensions.append(value)
+        default:
+            for name in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard isPlainIdentifier(name) else {
+                    throw OndatraError(
+                        .project, "@extension: '\(name)' is not an extension name (letters, digits and _)",
+                        file: path, line: line)
+                }
+                directives.extensions.append(.init(name: name, line: line))
+            }
         }
+        directives.lines[canonical] = line
     }
 
     private static func checkKindRules(_ directives: Directives, seen: [String: Int], path: String) throws {
@@ -214,6 +222,14 @@ public enum ModelParser {
                 .project,
                 "@kind: \(directives.kind.rawValue) needs @unique_key (the column or columns that identify a row)",
                 file: path, line: seen["kind"])
+        }
+        // Rows are matched by their keys and cursor: a masked one could not be matched.
+        let matched = Set((directives.uniqueKey + [directives.incremental].compactMap { $0 }).map { $0.lowercased() })
+        if let note = directives.columns.first(where: { $0.mask != nil && matched.contains($0.column.lowercased()) }) {
+            throw OndatraError(
+                .project,
+                "@column \(note.column): a key or cursor column is never masked (rows are matched by it); remove its masking tag",
+                file: path, line: note.line)
         }
     }
 

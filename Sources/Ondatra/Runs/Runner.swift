@@ -24,6 +24,8 @@ public final class Runner {
     public var timesStatements = false
     /// What the catalog says about the models, read at the first model and updated after each commit.
     var catalogState: CatalogState?
+    /// The tables' storage hints and comments, read with ``catalogState`` and kept up to date.
+    private var tableSettings: [Target: TableSettings]?
     /// Models that ran incrementally and wrote nothing, with the snapshot they caught up to;
     /// recorded with the run's next commit.
     private var pendingWatermarks: [Target: CommitMetadata.Watermark] = [:]
@@ -65,6 +67,7 @@ public final class Runner {
     ) throws -> RunSummary {
         let started = Date()
         catalogState = nil
+        tableSettings = nil
         pendingWatermarks = [:]
         let setup = try RunSetup(runner: self, selectors: selectors, workingDirectory: workingDirectory)
         let (byTarget, references, parseErrors) = (
@@ -198,7 +201,12 @@ public final class Runner {
             if let missing = upstream.first(where: { !state.tables.contains($0) }) {
                 return finish(decision, status: .error, errors: [Self.unbuiltUpstream(missing, of: model)])
             }
-            if decision.runType == .skip { return finish(decision, status: .skip) }
+            let settings = try tableSettings ?? TableSettings.load(session)
+            tableSettings = settings
+            if decision.runType == .skip {
+                try settleSettings(model, current: settings[model.target])
+                return finish(decision, status: .skip)
+            }
             onActivity(model.target, .materializing)
             var materializer = Materializer(
                 session: session, model: model, decision: decision, hash: hash, filesFingerprint: fingerprint,
@@ -209,7 +217,13 @@ public final class Runner {
             )
             materializer.watermarks = pendingWatermarks
             materializer.scripts = scripts
+            materializer.currentSettings = try partitioningRemoved(model, current: settings[model.target])
             let outcome = try materializer.run()
+            if let applied = outcome.settings {
+                tableSettings?[model.target] = applied
+            } else {
+                try settleSettings(model, current: settings[model.target])
+            }
             if let commit = outcome.commit {
                 try catalogState?.record(model.target, commit: commit, snapshot: outcome.snapshot, session: session)
                 pendingWatermarks = [:]
@@ -294,6 +308,43 @@ public final class Runner {
     static func unbuiltUpstream(_ upstream: Target, of model: Model) -> String {
         "\(model.path): reads \(upstream), which has not been built yet; run `ondatrasql run +\(model.target)` "
             + "to build it with everything it reads, or `ondatrasql run \(upstream)` first"
+    }
+
+    /// Gives a table the run did not write the storage hints and comments its header asks for,
+    /// when they changed, in a commit of its own that no model's history counts: a changed hint
+    /// or comment never rebuilds the table.
+    /// - Throws: ``OndatraError`` when a hint or `@column` names a column the table does not have.
+    private func settleSettings(_ model: Model, current: TableSettings?) throws {
+        let current = current ?? TableSettings()
+        let table = SQLLiteral.qualified([session.catalog, model.target.schema, model.target.table])
+        guard !TableSettings(model: model).statements(from: current, table: table).isEmpty else { return }
+        let columns = try SchemaEvolution.columns(
+            session, database: session.catalog, schema: model.target.schema, table: model.target.table)
+        // An events model's table is made by its first flush that found events.
+        guard !columns.isEmpty else { return }
+        try session.transaction(
+            CommitMessage(message: "\(model.target) table settings (storage hints and comments)")
+        ) { session in
+            try TableSettings.apply(
+                model, table: table, current: current, columns: columns.map(\.name), session: session)
+        }
+        tableSettings?[model.target] = TableSettings(model: model)
+    }
+
+    /// The table's settings once a partitioning its header no longer asks for is reset, in a
+    /// commit of its own: DuckLake (for DuckDB 1.5.5) fails an insert or update that follows a
+    /// `RESET PARTITIONED BY` in one transaction with an internal error that invalidates the
+    /// database, so the reset cannot go in the model's write.
+    private func partitioningRemoved(_ model: Model, current: TableSettings?) throws -> TableSettings {
+        var settings = current ?? TableSettings()
+        guard !settings.partitionedBy.isEmpty, model.directives.partitionedBy.isEmpty else { return settings }
+        let table = SQLLiteral.qualified([session.catalog, model.target.schema, model.target.table])
+        try session.transaction(CommitMessage(message: "\(model.target) table settings (storage hints and comments)")) {
+            session in try session.execute("ALTER TABLE \(table) RESET PARTITIONED BY")
+        }
+        settings.partitionedBy = []
+        tableSettings?[model.target] = settings
+        return settings
     }
 
     /// `message`, or what it means in this project when DuckDB's words would mislead: a table

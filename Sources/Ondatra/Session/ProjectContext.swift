@@ -54,11 +54,11 @@ public final class ProjectContext: Sendable {
         } catch let error as DuckDBError {
             throw OndatraError(.config, redactor.redact(error.message))
         }
-        // The built-in checks exist before config/macros, so a project can replace them there.
+        // The built-in checks and masks exist before config/macros, so a project can replace them there.
         do {
-            try setup.execute(ModelChecks.builtins)
+            try setup.execute(ModelChecks.builtins + MaskingMacros.builtins)
         } catch let error as DuckDBError {
-            throw OndatraError(.config, "could not create the built-in checks: \(error.message)")
+            throw OndatraError(.config, "could not create the built-in checks and masks: \(error.message)")
         }
         let expander = VariableExpander(variables: variables)
         var attached: String?

@@ -63,9 +63,9 @@ public final class Session {
             throw OndatraError(.config, context.redactor.redact(error.message))
         }
         do {
-            try connection.execute(ModelChecks.builtins)
+            try connection.execute(ModelChecks.builtins + MaskingMacros.builtins)
         } catch let error as DuckDBError {
-            throw OndatraError(.config, "could not create the built-in checks: \(error.message)")
+            throw OndatraError(.config, "could not create the built-in checks and masks: \(error.message)")
         }
         for statement in context.connectionStatements {
             do {

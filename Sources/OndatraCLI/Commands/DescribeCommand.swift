@@ -79,7 +79,12 @@ struct ModelDescription {
             (inspection.references[target]?.functions ?? []).map { $0.lowercased() }.filter(libFunctions.contains)
         ).sorted()
         let annotations = Dictionary(
-            model.directives.columns.map { ($0.key.lowercased(), Self.annotation($0.value)) }
+            model.directives.columns.map { note in
+                (
+                    note.column.lowercased(),
+                    (description: note.description.isEmpty ? nil : note.description, tags: note.tags)
+                )
+            }
         ) { first, _ in first }
         columns = try session.query(
             """
@@ -95,15 +100,6 @@ struct ModelDescription {
                 description: annotation?.description, tags: annotation?.tags ?? [])
         }
         lastRun = try session.query(try HistoryCommand.query(session, target: target, limit: 1)).allRows().first
-    }
-
-    /// `text | tag | tag` split into the text (nil when empty) and the tags.
-    static func annotation(_ value: String) -> (description: String?, tags: [String]) {
-        let parts = value.split(separator: "|", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }
-        let text = parts.first ?? ""
-        return (text.isEmpty ? nil : text, parts.dropFirst().filter { !$0.isEmpty })
     }
 
     /// The human lines, before the table of last runs, headed by the target as `name` spells it.
