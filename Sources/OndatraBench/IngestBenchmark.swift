@@ -7,7 +7,8 @@ import Synchronization
 
 /// 200,000 rows over 200 pages from a local server into a table: `ondatrasql run` reading a lib
 /// function vs. dlt's REST API source into DuckDB, with the server's own capacity (wrk) and our
-/// HTTP client's page rate alongside.
+/// HTTP client's page rate alongside; and the peak memory of the run at 200,000 and 1,000,000
+/// rows, which streaming pages into a staging table keeps flat.
 struct IngestBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest", abstract: "API ingestion: ondatrasql run vs. dlt (REST API source into DuckDB).")
@@ -17,6 +18,9 @@ struct IngestBenchmark: ParsableCommand {
 
     @Option(help: "Rows per page.")
     var rowsPerPage = 1000
+
+    @Option(help: "Pages of the memory run, whose peak RSS is reported beside the main run's.")
+    var bigPages = 1000
 
     @Option(help: "Runs of each tool; the median is reported.")
     var repetitions = 3
@@ -34,33 +38,34 @@ struct IngestBenchmark: ParsableCommand {
         let root = URL(filePath: directory).standardizedFileURL
         try? FileManager.default.removeItem(at: root)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let bodies = (0..<pages).map(page)
+        let bodies = (0..<pages).map { page($0, of: pages) }
+        let (rowsPerPage, bigPages) = (rowsPerPage, bigPages)
         let server = try blocking {
             try await TestHTTPServer.start { request in
                 let index = Int(request.query["cursor"] ?? "0") ?? 0
+                // The memory run's pages are made as they are asked for.
+                if request.path == "/big" {
+                    return .json(Self.page(index, of: bigPages, rowsPerPage: rowsPerPage))
+                }
                 return .json(bodies.indices.contains(index) ? bodies[index] : #"{"items": [], "next": null}"#)
             }
         }
         defer { server.stop() }
         let total = pages * rowsPerPage
 
-        let project = root.appending(path: "ondatra")
-        try Measurement.runProcess(ondatrasql, ["init", project.path])
-        try write(
-            project.appending(path: "lib/bench_items.star"),
-            """
-            API = {"base_url": "\(server.baseURL)", "fetch": {}}
-
-            def fetch(page):
-                body = http.get("/items", params = {"cursor": page.cursor}).json
-                return {"rows": body["items"], "next": body["next"]}
-            """)
-        try write(project.appending(path: "models/raw/items.sql"), "SELECT * FROM bench_items()")
+        let project = try makeProject(root.appending(path: "ondatra"), path: "/items", baseURL: server.baseURL)
+        var peaks: [Int] = []
         let ours = try Measurement.median(repetitions) {
-            try Measurement.runProcess(ondatrasql, ["--project", project.path, "run"])
+            peaks.append(
+                try Measurement.runMeasured(
+                    ondatrasql, ["--project", project.path, "run"], directory: root.appending(path: "logs")
+                ).peakRSS)
         }
-        let loaded = try Measurement.runProcess(
-            ondatrasql, ["--project", project.path, "sql", "SELECT count(*) FROM raw.items", "--format", "csv"])
+        let loaded = try count(project)
+        let bigProject = try makeProject(root.appending(path: "ondatra-big"), path: "/big", baseURL: server.baseURL)
+        let big = try Measurement.runMeasured(
+            ondatrasql, ["--project", bigProject.path, "run"], directory: root.appending(path: "logs-big"))
+        let bigLoaded = try count(bigProject)
 
         let dlt = try Measurement.median(repetitions) {
             try Measurement.runProcess(
@@ -94,11 +99,48 @@ struct IngestBenchmark: ParsableCommand {
         } else {
             print("server capacity: wrk not found (apt-get install wrk)")
         }
-        print("rows loaded by ondatrasql: \(loaded.split(separator: "\n").last.map(String.init) ?? "?")")
+        print("rows loaded by ondatrasql: \(loaded)")
+        let bigTotal = bigPages * rowsPerPage
+        print(
+            String(
+                format: "peak RSS of ondatrasql run: %d MiB at %d rows (highest of %d runs), %d MiB at %d rows",
+                (peaks.max() ?? 0) >> 20, total, peaks.count, big.peakRSS >> 20, bigTotal))
+        print(
+            String(
+                format: "%d rows over %d pages in one run: %.2f s = %.0f rows/s, rows loaded: %@", bigTotal, bigPages,
+                big.seconds, Double(bigTotal) / big.seconds, bigLoaded))
     }
 
-    /// Page `index` as JSON: `rowsPerPage` items and the next cursor.
-    private func page(_ index: Int) -> String {
+    /// An `ondatrasql init` project in `directory` whose model reads every page of `path`.
+    private func makeProject(_ directory: URL, path: String, baseURL: String) throws -> URL {
+        try Measurement.runProcess(ondatrasql, ["init", directory.path])
+        try write(
+            directory.appending(path: "lib/bench_items.star"),
+            """
+            API = {"base_url": "\(baseURL)", "fetch": {}}
+
+            def fetch(page):
+                body = http.get("\(path)", params = {"cursor": page.cursor}).json
+                return {"rows": body["items"], "next": body["next"]}
+            """)
+        try write(directory.appending(path: "models/raw/items.sql"), "SELECT * FROM bench_items()")
+        return directory
+    }
+
+    /// The rows `raw.items` of `project` holds, as `ondatrasql sql` prints them.
+    private func count(_ project: URL) throws -> String {
+        let output = try Measurement.runProcess(
+            ondatrasql, ["--project", project.path, "sql", "SELECT count(*) FROM raw.items", "--format", "csv"])
+        return output.split(separator: "\n").last.map(String.init) ?? "?"
+    }
+
+    /// Page `index` of `pages` as JSON: `rowsPerPage` items and the next cursor.
+    private func page(_ index: Int, of pages: Int) -> String {
+        Self.page(index, of: pages, rowsPerPage: rowsPerPage)
+    }
+
+    /// Page `index` of `pages` as JSON: `rowsPerPage` items and the next cursor.
+    private static func page(_ index: Int, of pages: Int, rowsPerPage: Int) -> String {
         let items = (0..<rowsPerPage).map { offset -> String in
             let id = index * rowsPerPage + offset
             return

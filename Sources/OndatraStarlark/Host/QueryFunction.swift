@@ -44,8 +44,11 @@ final class QueryFunction: @unchecked Sendable {
         origins = tracking.map { SavedRowOrigins(keys: $0.keys) }
     }
 
-    var builtin: Builtin {
-        Builtin("query") { [self] _, builtin, arguments in
+    var builtin: Builtin { Self.builtin { [self] in try run($0) } }
+
+    /// `query(sql)` answered by `run` (on whichever thread owns the session).
+    static func builtin(_ run: @escaping @Sendable (String) throws -> Starlark.Value) -> Builtin {
+        Builtin("query") { _, builtin, arguments in
             let bound = try arguments.bind(builtin.name, ["sql"])
             guard case .string(let sql) = bound[0] ?? .none else {
                 throw StarlarkError("query: sql must be a string, got \(bound[0]?.typeName ?? "NoneType")")

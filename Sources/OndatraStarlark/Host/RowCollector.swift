@@ -3,10 +3,11 @@ import Ondatra
 import Starlark
 
 /// The rows a script saves (`save.row`) or a fetch returns, with column types inferred as they
-/// arrive, loaded into a DuckDB table in one pass through the appender.
+/// arrive: a Starlark model's are loaded into a DuckDB table in one pass through the appender, a
+/// fetch's are taken page by page (``takeRows()``) and staged as they come (``FetchStaging``).
 final class RowCollector: @unchecked Sendable {
     /// A column's type, widened as values arrive.
-    enum ColumnType: Equatable {
+    enum ColumnType: Equatable, Sendable {
         /// Only None so far.
         case unknown
         case boolean, bigint, double, varchar
@@ -58,7 +59,18 @@ final class RowCollector: @unchecked Sendable {
         self.source = source
     }
 
-    var count: Int { rows.count }
+    /// Rows added so far, taken ones included.
+    private(set) var count = 0
+
+    /// The columns and their types so far.
+    var shape: FetchShape { FetchShape(columns: columns, types: types) }
+
+    /// The rows added since the last call, given up by the collector (their columns and types
+    /// stay known).
+    func takeRows() -> [[Starlark.Value]] {
+        defer { rows = [] }
+        return rows
+    }
 
     /// Adds one row: a dict with string keys.
     func add(_ row: Starlark.Value) throws {
@@ -85,6 +97,7 @@ final class RowCollector: @unchecked Sendable {
             values[index] = value
         }
         rows.append(values)
+        count += 1
     }
 
     /// Creates `temp.main.table` with the inferred columns and appends every row.
@@ -107,47 +120,6 @@ final class RowCollector: @unchecked Sendable {
             throw OndatraError(.query, "\(source): loading rows failed: \(session.queryError(error).message)")
         }
         return Int64(rows.count)
-    }
-
-    /// Loads the rows into `temp.main.table` with `declared` column types (name, SQL type), cast
-    /// by DuckDB; columns not declared are an error unless `dynamic`, then kept with their
-    /// inferred types. With no rows, the table has the declared columns and no rows.
-    func load(into table: String, session: Session, declared: [(String, String)], dynamic: Bool) throws -> Int64 {
-        let declaredNames = Set(declared.map { $0.0.lowercased() })
-        let extra = columns.filter { !declaredNames.contains($0.lowercased()) }
-        if !extra.isEmpty && !dynamic {
-            throw OndatraError(
-                .query,
-                "\(source): column(s) \(extra.joined(separator: ", ")) are not in the API's fetch columns; declare them or set \"dynamic_columns\": True"
-            )
-        }
-        let raw = table + "_raw"
-        let present = Set(columns.map { $0.lowercased() })
-        var selections = declared.map { name, type in
-            present.contains(name.lowercased())
-                ? "CAST(\(SQLLiteral.identifier(name)) AS \(type)) AS \(SQLLiteral.identifier(name))"
-                : "CAST(NULL AS \(type)) AS \(SQLLiteral.identifier(name))"
-        }
-        selections += extra.map(SQLLiteral.identifier)
-        let rows: Int64
-        if columns.isEmpty {
-            try session.execute(
-                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(raw)) AS SELECT 1 AS __ondatra_none WHERE false")
-            rows = 0
-        } else {
-            rows = try load(into: raw, session: session)
-        }
-        do {
-            try session.execute(
-                """
-                CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(table)) AS
-                SELECT \(selections.joined(separator: ", ")) FROM temp.main.\(SQLLiteral.identifier(raw));
-                DROP TABLE temp.main.\(SQLLiteral.identifier(raw));
-                """)
-        } catch let error as OndatraError {
-            throw OndatraError(.query, "\(source): a value does not fit its declared column type: \(error.message)")
-        }
-        return rows
     }
 
     private func duckValue(_ value: Starlark.Value, as type: ColumnType, column: Int) throws -> DuckDB.Value {

@@ -30,7 +30,8 @@ final class FetchPage: StarlarkAttributes, @unchecked Sendable {
 }
 
 /// The fetch contract: calls `fetch(args…, page)` until it returns no `next` cursor, checking
-/// each result's shape, and collects the rows.
+/// each result's shape, hands each page's rows on, then calls `finalize_fetch(row_count)` when
+/// the lib defines it.
 ///
 /// A `next` may repeat (a constant `True` while `page.number` advances, as page-number APIs are
 /// written), so a fetch that would never end is caught otherwise: a page identical to the one
@@ -42,13 +43,29 @@ struct LibFetchLoop {
     /// declares (`is_backfill`, `last_value`, `initial_value`, `last_run`, `cursor`), as lib files
     /// written for the seed system expect.
     let incremental: IncrementalState?
-    /// Called after each page with the pages and rows so far.
-    let progress: ((Int, Int) -> Void)?
+    /// Called after each page with the number of pages so far; takes the page's rows from the
+    /// collector. A throw ends the fetch.
+    let afterPage: (Int) throws -> Void
 
-    /// Runs the pages; rows go to `collector`.
-    func run(_ fetch: Starlark.Value, arguments: [Starlark.Value], thread: StarlarkThread, collector: RowCollector)
-        throws
-    {
+    /// Runs the pages (rows go to `collector`), then `finalize_fetch` when given.
+    func run(
+        _ fetch: Starlark.Value, arguments: [Starlark.Value], thread: StarlarkThread, collector: RowCollector,
+        finalize: Starlark.Value?
+    ) throws {
+        try runPages(fetch, arguments: arguments, thread: thread, collector: collector)
+        guard let finalize else { return }
+        // `row_count` by name when the function names its parameter so, otherwise by position.
+        let count = Starlark.Value.int(collector.count)
+        if case .function(let function) = finalize, function.parameterNames.contains("row_count") {
+            _ = try thread.call(finalize, [], named: [("row_count", count)])
+        } else {
+            _ = try thread.call(finalize, [count])
+        }
+    }
+
+    private func runPages(
+        _ fetch: Starlark.Value, arguments: [Starlark.Value], thread: StarlarkThread, collector: RowCollector
+    ) throws {
         let maxPages = function.api.fetch?.maxPages ?? LibAPI.FetchSettings.defaultMaxPages
         var cursor: Starlark.Value = .none
         var number = 1
@@ -57,7 +74,7 @@ struct LibFetchLoop {
             let page = FetchPage(cursor: cursor, size: function.api.fetch?.pageSize, number: number)
             let result = try thread.call(fetch, arguments + [.object(page)], named: keywordArguments(of: fetch))
             let (rows, next) = try take(result, page: number, collector: collector)
-            progress?(number, collector.count)
+            try afterPage(number)
             guard let next else { return }
             if let previous, previous.next == next, previous.rows == rows {
                 throw StarlarkError(

@@ -52,7 +52,7 @@ public final class StarlarkHost: ScriptHost {
     }
 
     /// Runs `body` with `thread` registered for ``cancel()``.
-    private func whileRunning<Result>(_ thread: StarlarkThread, _ body: () throws -> Result) rethrows -> Result {
+    func whileRunning<Result>(_ thread: StarlarkThread, _ body: () throws -> Result) rethrows -> Result {
         let key = ObjectIdentifier(thread)
         running.withLock { $0[key] = thread }
         defer { _ = running.withLock { $0.removeValue(forKey: key) } }
@@ -78,69 +78,6 @@ public final class StarlarkHost: ScriptHost {
         return libs[name]
     }
 
-    /// Calls lib function `name` page by page and loads its rows into `table`.
-    public func fetch(
-        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model,
-        incremental: IncrementalState?
-    ) throws -> Int64? {
-        guard let lib = try lib(named: name) else {
-            throw OndatraError(.project, "no lib function \(name) (lib/\(name).star)", file: model.path)
-        }
-        let declared = lib.api.fetch?.arguments ?? []
-        guard arguments.count == declared.count else {
-            let names = declared.isEmpty ? "none" : declared.joined(separator: ", ")
-            throw OndatraError(
-                .query, "\(lib.name) takes \(declared.count) argument(s) (\(names)), got \(arguments.count)",
-                file: model.path)
-        }
-        var redactor = session.redactor
-        let (settings, secrets) = try lib.api.httpSettings(
-            file: lib.path, variables: session.variables, rateLimiter: limiter(for: lib),
-            oauthCache: project.stateDirectory.appending(path: "oauth/\(lib.name).json"), transport: transport)
-        for secret in secrets { redactor.add(secret) }
-        let redaction = redactor
-        let collector = RowCollector(source: "\(lib.path): fetch")
-        let environment = try environment(
-            for: lib.path, path: lib.path, session: session, redactor: redaction, settings: settings,
-            collector: collector, incremental: incremental)
-        do {
-            try whileRunning(environment.thread) {
-                let globals = try StarlarkProgram(
-                    source: try String(contentsOf: project.url(lib.path), encoding: .utf8), file: lib.path,
-                    predeclared: environment.predeclared, options: .all
-                ).run(on: environment.thread)
-                guard let fetch = globals["fetch"] else {
-                    throw OndatraError(.project, "has no fetch(…, page) function", file: lib.path)
-                }
-                let report = progress
-                let loop = LibFetchLoop(function: lib, incremental: incremental) { pages, rows in
-                    report?(lib.name, pages, rows)
-                }
-                try loop.run(
-                    fetch, arguments: arguments.map(\.starlark), thread: environment.thread, collector: collector)
-                // Cancelled after its last step: still interrupted, so nothing it fetched is written.
-                try environment.thread.checkCancellation()
-            }
-        } catch is ScriptAborted {
-            return nil
-        } catch let error as StarlarkSyntaxError {
-            throw OndatraError(
-                .project, Self.redact(redaction, error.message), file: lib.path, line: error.position.line)
-        } catch let error as StarlarkError {
-            throw OndatraError(.query, Self.redact(redaction, error.description))
-        }
-        let fetchSettings = lib.api.fetch ?? LibAPI.FetchSettings()
-        guard collector.count > 0 || !fetchSettings.columns.isEmpty else {
-            throw OndatraError(
-                .query, "fetch returned no rows; declare \"columns\" in the API's fetch so an empty result has a shape",
-                file: lib.path)
-        }
-        return try collector.load(
-            into: table, session: session, declared: fetchSettings.columns,
-            dynamic: fetchSettings.dynamicColumns
-                || fetchSettings.columns.isEmpty)
-    }
-
     func limiter(for lib: LibFunction) -> RateLimiter? {
         guard let settings = lib.api.rateLimit else { return nil }
         if let existing = limiters[lib.name] { return existing }
@@ -156,27 +93,30 @@ public final class StarlarkHost: ScriptHost {
     func environment(
         for label: String, path: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings,
         collector: RowCollector,
-        incremental: IncrementalState?, tracked: QueryFunction? = nil
+        incremental: IncrementalState?, tracked: QueryFunction? = nil, query: Builtin? = nil
     ) throws -> (predeclared: [String: Starlark.Value], thread: StarlarkThread) {
         try Self.environment(
             project: project, transport: transport, clock: clock, log: log, for: label, path: path, session: session,
-            redactor: redactor, settings: settings, collector: collector, incremental: incremental, tracked: tracked)
+            redactor: redactor, settings: settings, collector: collector, incremental: incremental, tracked: tracked,
+            query: query)
     }
 
     /// The predeclared names and thread a script runs with, from the host's parts alone (so
     /// threads of their own can make one).
+    /// - Parameter query: `query()` when it must not run on the session directly (a fetch's
+    ///   Starlark thread hands its queries to the session's thread).
     static func environment(
         project: Project, transport: any HTTPTransport, clock: any RuntimeClock,
         log: @escaping @Sendable (String) -> Void,
         for label: String, path: String, session: Session, redactor: SecretRedactor, settings: HTTPSettings,
         collector: RowCollector,
-        incremental: IncrementalState?, tracked: QueryFunction? = nil
+        incremental: IncrementalState?, tracked: QueryFunction? = nil, query override: Builtin? = nil
     ) throws -> (predeclared: [String: Starlark.Value], thread: StarlarkThread) {
         let query = tracked ?? QueryFunction(session: session, tracking: nil)
         let http = HTTPModule(
             settings: settings, transport: transport, clock: clock, redact: { Self.redact(redactor, $0) })
         var predeclared = ScriptEnvironment.predeclared(http: http, variables: session.variables, clock: clock)
-        predeclared["query"] = .builtin(query.builtin)
+        predeclared["query"] = .builtin(override ?? query.builtin)
         predeclared["save"] = .object(ScriptEnvironment.save(collector, origins: query.origins))
         predeclared["incremental"] = .object(IncrementalModule(incremental))
         let loader = ProjectLoader(project: project, predeclared: predeclared, entry: path)
