@@ -22,6 +22,10 @@ public struct HTTPSettings: Sendable {
     /// Headers holding credentials (an API key header), dropped with `Authorization` and cookies
     /// when a redirect leads to another origin.
     public var secretHeaders: Set<String> = []
+    /// Told of every answer a call returns to the script (after redirects and retries): its
+    /// status and `METHOD url` with the query string left out (it may hold a key). A fetch that
+    /// then fails names the last HTTP error it saw.
+    public var onResponse: (@Sendable (_ status: Int, _ request: String) -> Void)?
 
     /// Creates settings; the defaults are those of an `API` dict with no keys.
     public init(
@@ -165,6 +169,8 @@ public struct HTTPModule: Sendable {
         }
         if let backoff = try seconds(bound[8], function: function, name: "backoff") { policy.backoff = backoff }
         let response = try sendFollowingRedirects(request, policy: policy, function: function, thread: thread)
+        let withoutQuery = request.url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.url
+        settings.onResponse?(response.status, "\(method) \(redact(withoutQuery))")
         return .object(HTTPResponseValue(response, url: redact(request.url)))
     }
 

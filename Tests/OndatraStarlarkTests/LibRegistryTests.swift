@@ -166,3 +166,27 @@ import Testing
         #expect(results["mart.downstream"]?.status == .skip)
     }
 }
+
+/// Regression: a script that failed after an HTTP error (reading a key of the error page) said
+/// only what Starlark saw, not that the server had answered 500.
+@Suite struct FetchFailureTests {
+    @Test func aFetchThatFailsAfterAnHTTPErrorNamesTheLastStatus() async throws {
+        let server = try await TestHTTPServer.start { _ in .json(#"{"error": "boom"}"#, status: 500) }
+        defer { server.stop() }
+        let sandbox = try TemporaryProject()
+        try sandbox.write(
+            "lib/items.star",
+            """
+            API = {"base_url": "\(server.baseURL)", "fetch": {}}
+            def fetch(page):
+                body = http.get("/items", params = {"key": "s3cret"}).json
+                return {"rows": body["items"], "next": None}
+            """)
+        try sandbox.write("models/raw/items.sql", "SELECT * FROM items()")
+        let results = try await runWithStarlarkHost(sandbox.project).results
+        let error = try #require(results["raw.items"]?.errors.first)
+        #expect(
+            error.hasSuffix("(the last HTTP error it got: HTTP 500 from GET \(server.baseURL)/items)"), "\(error)")
+        #expect(!error.contains("s3cret"))
+    }
+}

@@ -2,6 +2,7 @@ import DuckDB
 import Foundation
 import Ondatra
 import Starlark
+import Synchronization
 
 /// Lib functions read from SQL: the Starlark runs on a thread of its own and hands each page to
 /// the session's thread, which stages it at once (``FetchStaging``), so a fetch's memory does not
@@ -26,11 +27,18 @@ extension StarlarkHost {
                 file: model.path)
         }
         var redactor = session.redactor
-        let (settings, secrets) = try lib.api.httpSettings(
+        let (configured, secrets) = try lib.api.httpSettings(
             file: lib.path, variables: session.variables, rateLimiter: limiter(for: lib),
             oauthCache: project.stateDirectory.appending(path: "oauth/\(lib.name).json"), transport: transport)
         for secret in secrets { redactor.add(secret) }
         let redaction = redactor
+        // The last HTTP error the script was answered with: a script that fails after one
+        // (reading `.json` of an error page, a missing key) usually fails because of it.
+        let lastHTTPError = Mutex<String?>(nil)
+        var settings = configured
+        settings.onResponse = { status, request in
+            if status >= 400 { lastHTTPError.withLock { $0 = "HTTP \(status) from \(request)" } }
+        }
         let source = "\(lib.path): fetch"
         let mailbox = FetchMailbox(capacity: Self.pagesInFlight)
         let collector = RowCollector(source: source)
@@ -56,7 +64,8 @@ extension StarlarkHost {
             throw OndatraError(
                 .project, Self.redact(redaction, error.message), file: lib.path, line: error.position.line)
         } catch let error as StarlarkError {
-            throw OndatraError(.query, Self.redact(redaction, error.description))
+            let cause = lastHTTPError.withLock { $0 }.map { " (the last HTTP error it got: \($0))" } ?? ""
+            throw OndatraError(.query, Self.redact(redaction, error.description + cause))
         }
         let fetchSettings = lib.api.fetch ?? LibAPI.FetchSettings()
         guard collector.count > 0 || !fetchSettings.columns.isEmpty else {
