@@ -45,35 +45,39 @@ import Testing
             ])
     }
 
-    @Test func wrongArgumentsOrParametersAreRefusedBeforeAnythingRuns() async throws {
+    /// A wrong `@sink` call or push section fails the model before it runs; nothing is pushed.
+    @Test func wrongArgumentsOrParametersFailTheModelBeforeItRuns() async throws {
         let fixture = try await SyncFixture()
+        func failure() async throws -> String {
+            let run = try await fixture.run()
+            let members = try #require(run.results["sync.members"])
+            #expect(members.status == .error)
+            #expect(run.results["raw.src"]?.status != .error)
+            return members.errors.first ?? ""
+        }
         try fixture.write(
             "lib/lists.star",
             "API = {\"base_url\": \"\(fixture.server.baseURL)\", \"push\": {\"args\": [\"list_id\"]}}\n\n" + recorder)
         try source(fixture, 1...3)
         try fixture.write(
             "models/sync/members.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: lists\nSELECT * FROM raw.src\n")
-        let missing = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
-        #expect(
-            missing?.description.contains("lists takes 1 argument(s) (API[\"push\"][\"args\"]: list_id), got 0") == true
-        )
+        let missing = try await failure()
+        #expect(missing.contains("lists takes 1 argument(s) (API[\"push\"][\"args\"]: list_id), got 0"), "\(missing)")
 
         try fixture.write(
             "lib/lists.star",
             "API = {\"push\": {\"batch_mode\": \"atomic\", \"max_concurrent\": 4}}\n\ndef push(rows):\n    pass\n")
-        try fixture.write(
-            "models/sync/members.sql", "-- @kind: merge\n-- @unique_key: id\n-- @sink: lists\nSELECT * FROM raw.src\n")
-        let concurrent = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
-        #expect(concurrent?.description.contains("API.push.max_concurrent: is 4, but only batch_mode \"sync\"") == true)
+        let concurrent = try await failure()
+        #expect(concurrent.contains("API.push.max_concurrent: is 4, but only batch_mode \"sync\""), "\(concurrent)")
 
         try fixture.write(
             "lib/lists.star", "API = {\"push\": {\"retry_backoff\": \"soon\"}}\n\ndef push(rows):\n    pass\n")
-        let duration = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
-        #expect(duration?.description.contains("API.push.retry_backoff: 'soon' is not a positive duration") == true)
+        let duration = try await failure()
+        #expect(duration.contains("API.push.retry_backoff: 'soon' is not a positive duration"), "\(duration)")
 
         try fixture.write("lib/lists.star", "API = {\"push\": {}}\n\ndef push(rows, page_token):\n    pass\n")
-        let parameter = await #expect(throws: OndatraError.self) { _ = try await fixture.run() }
-        #expect(parameter?.description.contains("push(…) declares 'page_token'") == true)
+        let parameter = try await failure()
+        #expect(parameter.contains("push(…) declares 'page_token'"), "\(parameter)")
         #expect(fixture.server.requests.isEmpty)
     }
 
