@@ -239,6 +239,15 @@ import Testing
         #expect(error.contains("mask_initial") && error.contains("mask_email"), "\(error)")
     }
 
+    /// Regression: `@column: EMAIL = | mask_email` renamed the query's `Email` column to `EMAIL`.
+    @Test func aMaskKeepsTheQuerysSpellingOfTheColumn() throws {
+        try sandbox.write(
+            "models/mart/spelled.sql", "-- @column: EMAIL = | mask_email\nSELECT 1 AS id, 'ann@example.com' AS Email")
+        #expect(try run()["mart.spelled"]?.status == .ok)
+        #expect(try rows("SELECT column_name FROM (DESCRIBE mart.spelled)") == [["id"], ["Email"]])
+        #expect(try rows("SELECT \"Email\" FROM mart.spelled") == [["a***@example.com"]])
+    }
+
     @Test func maskErrors() throws {
         try sandbox.write(
             "models/mart/x.sql", "-- @kind: table\n-- @column: mail = | mask_email\nSELECT 1 AS id, 'a' AS email")

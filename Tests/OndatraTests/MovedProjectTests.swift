@@ -39,7 +39,7 @@ import Testing
 
     @Test func aMovedProjectReadsAndWritesItsCatalog() throws {
         let project = try makeProject()
-        let moved = elsewhere.url.appending(path: "new place ü")
+        let moved = elsewhere.url.appending(path: "new \"place\" ü")
         try FileManager.default.moveItem(at: project.root, to: moved)
         let movedProject = try Project(root: moved)
         #expect(try notes(movedProject) == ["first"])
@@ -98,6 +98,10 @@ import Testing
         let message =
             "Invalid Configuration Error: DATA_PATH parameter \"/b/x/\" does not match existing data path in the catalog \"/a/x/\". You can override"
         #expect(MovedDataPath(errorMessage: message) == MovedDataPath(given: "/b/x/", stored: "/a/x/"))
+        // Regression: a path holding a quote was cut at it, so a copied project did not attach.
+        let quoted =
+            "Invalid Configuration Error: DATA_PATH parameter \"/b \"q\"/x/\" does not match existing data path in the catalog \"/a/x/\". You can override"
+        #expect(MovedDataPath(errorMessage: quoted) == MovedDataPath(given: "/b \"q\"/x/", stored: "/a/x/"))
     }
 }
 

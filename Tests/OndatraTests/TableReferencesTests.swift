@@ -22,6 +22,26 @@ import Testing
         #expect(found.targets(catalog: "lake", models: models) == [Target(schema: "raw", table: "orders")])
     }
 
+    /// Regression: a CTE named like a model in one subquery hid that model everywhere, so the
+    /// model reading it had no dependency and kept stale rows.
+    @Test func aCTENameHidesTablesOnlyInItsOwnScope() throws {
+        let main: Set<Target> = [Target(schema: "main", table: "orders")]
+        let found = try TableReferences.of(
+            """
+            WITH x AS (SELECT id FROM orders)
+            SELECT * FROM x, (WITH orders AS (SELECT 7 AS k) SELECT k FROM orders) y
+            """, on: connection)
+        #expect(found.targets(catalog: "lake", models: main) == [Target(schema: "main", table: "orders")])
+        let inner = try TableReferences.of(
+            "WITH orders AS (SELECT 1 AS id) SELECT * FROM orders UNION ALL SELECT * FROM (SELECT 2) t", on: connection)
+        #expect(inner.targets(catalog: "lake", models: main).isEmpty)
+        // A CTE sees the CTEs of its WITH, itself included (a recursive one).
+        let recursive = try TableReferences.of(
+            "WITH RECURSIVE orders AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM orders WHERE n < 3) SELECT * FROM orders",
+            on: connection)
+        #expect(recursive.targets(catalog: "lake", models: main).isEmpty)
+    }
+
     @Test func findsLiteralFilePaths() throws {
         let found = try TableReferences.of(
             """

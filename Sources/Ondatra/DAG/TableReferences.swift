@@ -154,10 +154,10 @@ public struct TableReferences: Sendable, Hashable {
         var functions: [String] = []
         var files = FileArguments()
         var calls: [FunctionCall] = []
-        walk(tree, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files, calls: &calls)
-        let filtered = tables.filter {
-            !($0.schema.isEmpty && $0.catalog.isEmpty && cteNames.contains($0.table.lowercased()))
-        }
+        walk(
+            tree, visibleCTEs: [], cteNames: &cteNames, tables: &tables, functions: &functions, files: &files,
+            calls: &calls)
+        let filtered = tables
         var references = TableReferences(tables: filtered, functions: functions)
         references.filePatterns = files.patterns + filtered.filter(isFileName).map(\.table)
         references.readsComputedFilePaths = files.computed
@@ -195,17 +195,31 @@ public struct TableReferences: Sendable, Hashable {
         }
     }
 
+    /// Collects what `node` reads. `visibleCTEs` are the CTE names in scope: a WITH's names
+    /// hide tables of those names in its own query (its CTE bodies included) and nowhere else, so
+    /// `orders` read outside a subquery that defines a CTE `orders` is still the table.
     private static func walk(
-        _ node: JSONValue, cteNames: inout Set<String>, tables: inout [Table], functions: inout [String],
-        files: inout FileArguments, calls: inout [FunctionCall]
+        _ node: JSONValue, visibleCTEs: Set<String>, cteNames: inout Set<String>, tables: inout [Table],
+        functions: inout [String], files: inout FileArguments, calls: inout [FunctionCall]
     ) {
         switch node {
         case .object(let members):
+            var visibleCTEs = visibleCTEs
             if let entries = members["cte_map"]?["map"]?.arrayValue {
-                for entry in entries { if let key = entry["key"]?.stringValue { cteNames.insert(key.lowercased()) } }
+                for entry in entries {
+                    guard let key = entry["key"]?.stringValue?.lowercased() else { continue }
+                    cteNames.insert(key)
+                    visibleCTEs.insert(key)
+                }
             }
             switch members["type"]?.stringValue {
             case "BASE_TABLE":
+                let unqualified =
+                    (members["catalog_name"]?.stringValue ?? "").isEmpty
+                    && (members["schema_name"]?.stringValue ?? "").isEmpty
+                if unqualified && visibleCTEs.contains((members["table_name"]?.stringValue ?? "").lowercased()) {
+                    break
+                }
                 tables.append(
                     Table(
                         catalog: members["catalog_name"]?.stringValue ?? "",
@@ -226,13 +240,15 @@ public struct TableReferences: Sendable, Hashable {
             for key in members.keys.sorted() {
                 if let child = members[key] {
                     walk(
-                        child, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files,
-                        calls: &calls)
+                        child, visibleCTEs: visibleCTEs, cteNames: &cteNames, tables: &tables,
+                        functions: &functions, files: &files, calls: &calls)
                 }
             }
         case .array(let items):
             for item in items {
-                walk(item, cteNames: &cteNames, tables: &tables, functions: &functions, files: &files, calls: &calls)
+                walk(
+                    item, visibleCTEs: visibleCTEs, cteNames: &cteNames, tables: &tables, functions: &functions,
+                    files: &files, calls: &calls)
             }
         default: break
         }

@@ -52,8 +52,14 @@ extension Materializer {
     func masked(_ sql: String) -> String {
         let masks = model.directives.masks
         guard !masks.isEmpty else { return sql }
+        // The column keeps the query's spelling (`Email`), whatever case the header wrote.
+        let described = (try? session.query("DESCRIBE (\(sql)\n)").allRows()) ?? []
+        let spelled = Dictionary(
+            described.compactMap { $0.first?.string }.map { ($0.lowercased(), $0) },
+            uniquingKeysWith: { first, _ in first })
         let replaced = masks.map { column, macro in
-            "\(SQLLiteral.identifier(macro))(\(SQLLiteral.identifier(column))) AS \(SQLLiteral.identifier(column))"
+            let name = spelled[column.lowercased()] ?? column
+            return "\(SQLLiteral.identifier(macro))(\(SQLLiteral.identifier(name))) AS \(SQLLiteral.identifier(name))"
         }
         return "SELECT * REPLACE (\(replaced.joined(separator: ", "))) FROM (\(sql)\n)"
     }

@@ -17,11 +17,17 @@ struct MovedDataPath: Equatable {
 
     /// Reads the two paths out of DuckLake's refusal; nil for any other error.
     init?(errorMessage message: String) {
-        guard let given = Self.quoted(after: "DATA_PATH parameter \"", in: message),
-            let stored = Self.quoted(after: "does not match existing data path in the catalog \"", in: message)
+        // Cut between DuckLake's fixed words, not at the next quote: a path may hold a `"`.
+        let middle = "\" does not match existing data path in the catalog \""
+        guard let start = message.range(of: "DATA_PATH parameter \""),
+            let between = message.range(of: middle, range: start.upperBound..<message.endIndex)
         else { return nil }
-        self.given = given
-        self.stored = stored
+        let end =
+            message.range(of: "\". ", options: .backwards, range: between.upperBound..<message.endIndex)
+            ?? message.range(of: "\"", options: .backwards, range: between.upperBound..<message.endIndex)
+        guard let end else { return nil }
+        given = String(message[start.upperBound..<between.lowerBound])
+        stored = String(message[between.upperBound..<end.lowerBound])
     }
 
     init(given: String, stored: String) {
@@ -71,12 +77,5 @@ struct MovedDataPath: Equatable {
 
     private static func lastComponent(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? ""
-    }
-
-    private static func quoted(after prefix: String, in message: String) -> String? {
-        guard let start = message.range(of: prefix),
-            let end = message.range(of: "\"", range: start.upperBound..<message.endIndex)
-        else { return nil }
-        return String(message[start.upperBound..<end.lowerBound])
     }
 }
