@@ -156,6 +156,9 @@ import Testing
         try sandbox.write("models/raw/syntax.sql", "SELECT * FROM syntax()")
         try sandbox.write("models/raw/keys.sql", "SELECT * FROM keys()")
         try sandbox.write("models/mart/downstream.sql", "SELECT * FROM raw.keys")
+        try Data(Array("API = {\"fetch\": {}}\n# caf".utf8) + [0xE9, 0x0A]).write(
+            to: sandbox.project.url("lib/latin.star"))
+        try sandbox.write("models/raw/latin.sql", "SELECT * FROM latin()")
         let results = try await runWithStarlarkHost(sandbox.project).results
         #expect(results["raw.good"]?.status == .ok)
         #expect(results["raw.syntax"]?.errors == ["lib/syntax.star:2: got :, want parameter"])
@@ -164,6 +167,10 @@ import Testing
                 == "lib/keys.star:1: 2 mistakes in the API dict: API.fetch.page_size: must be an int, not string; "
                 + "API.retry: must be an int, not string")
         #expect(results["mart.downstream"]?.status == .skip)
+        #expect(
+            results["raw.latin"]?.errors.first
+                == "lib/latin.star: is not UTF-8 text (byte 0xE9 at offset 25 is not valid UTF-8); save the file as UTF-8"
+        )
     }
 }
 

@@ -126,3 +126,18 @@ import Testing
         #expect(names == ["Zoë", "Ann"])
     }
 }
+
+/// Regression: a config or lib file that is not UTF-8 said "The file isn't in the correct format".
+@Suite struct NonUTF8FileTests {
+    @Test func aConfigFileThatIsNotUTF8NamesTheByteAndIsAConfigError() throws {
+        let sandbox = try TemporaryProject()
+        try Data([0x53, 0x45, 0x54, 0x20, 0x78, 0xE9, 0x3B, 0x0A]).write(
+            to: sandbox.project.url("config/settings.sql"))
+        let error = try #require(throws: OndatraError.self) { try Session(project: sandbox.project, environment: [:]) }
+        #expect(error.code == .config)
+        #expect(
+            error.description
+                == "config/settings.sql: is not UTF-8 text (byte 0xE9 at offset 5 is not valid UTF-8); save the file as UTF-8"
+        )
+    }
+}

@@ -22,19 +22,7 @@ public enum ModelDiscovery {
             guard !url.lastPathComponent.hasPrefix("."),
                 (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
             else { continue }
-            let data: Data
-            do {
-                data = try Data(contentsOf: url)
-            } catch {
-                throw OndatraError(.io, "could not read: \(error.localizedDescription)", file: path)
-            }
-            guard let text = String(validating: data, as: UTF8.self) else {
-                let offset = Self.firstInvalidUTF8Byte(in: data)
-                throw OndatraError(
-                    .project,
-                    "is not UTF-8 text (byte 0x\(String(format: "%02X", data[offset])) at offset \(offset) is not valid UTF-8); save the file as UTF-8",
-                    file: path)
-            }
+            let text = try TextFile.read(url, path: path)
             let model = try ModelParser.parse(path: path, text: text)
             if let other = byTarget[model.target] {
                 let both = [other, (path, model.target)].sorted { $0.path < $1.path }

@@ -221,12 +221,7 @@ public final class Session {
         redactor: inout SecretRedactor
     ) throws -> [ProjectContext.ConnectionStatement] {
         var replayed: [ProjectContext.ConnectionStatement] = []
-        let text: String
-        do {
-            text = try String(contentsOf: project.url(file.relativePath), encoding: .utf8)
-        } catch {
-            throw OndatraError(.io, "could not read: \(error.localizedDescription)", file: file.relativePath)
-        }
+        let text = try TextFile.read(project.url(file.relativePath), path: file.relativePath, code: .config)
         // Split before expanding: a value holding `;` or a quote cannot cut a statement in two,
         // and line numbers are the file's.
         for statement in SQLStatementSplitter.split(text) {

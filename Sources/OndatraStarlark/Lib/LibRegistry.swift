@@ -41,12 +41,7 @@ public enum LibRegistry {
             let path = "lib/\(file)"
             let name = String(file.dropLast(5))
             do {
-                let text: String
-                do {
-                    text = try String(contentsOf: folder.appending(path: file), encoding: .utf8)
-                } catch {
-                    throw OndatraError(.io, "could not read: \(error.localizedDescription)", file: path)
-                }
+                let text = try TextFile.read(folder.appending(path: file), path: path)
                 if let api = try parse(text, file: path) {
                     libraries.functions[name.lowercased()] = LibFunction(name: name, path: path, api: api)
                 }
