@@ -101,13 +101,35 @@ import Testing
         let column = try CLIRunner.run(["--project", project, "lineage", "MART.REVENUE.total"])
         #expect(
             column.stdout
-                == "mart.revenue.total (aggregate)\n└── staging.orders.gross (expression)\n    └── raw.orders.amount (direct)\n"
+                == "mart.revenue.total (aggregate)\n└── staging.orders.gross (expression)\n    └── raw.orders.amount\n"
         )
         let json = try CLIRunner.run(["--project", project, "lineage", "staging.orders.gross", "--json"])
         #expect(
             json.stdout
-                == #"{"column":"staging.orders.gross","sources":[{"column":"raw.orders.amount","sources":[],"transform":"direct"}],"transform":"expression"}"#
+                == #"{"column":"staging.orders.gross","sources":[{"column":"raw.orders.amount","sources":[],"transform":null}],"transform":"expression"}"#
                 + "\n")
+        // Regressions from a new-user trial: a quoted column keeps its case; a Starlark model's
+        // queries are not its columns; a model whose SQL does not parse has no lineage.
+        try directory.write("p/models/mart/spaced.sql", #"SELECT gross AS "Gross Amount" FROM staging.orders"#)
+        try directory.write(
+            "p/models/raw/st.star",
+            "for r in query(\"SELECT id FROM raw.orders\"):\n    save.row({\"id\": r[\"id\"], \"k\": 1})\n")
+        #expect(try CLIRunner.run(["--project", project, "run"]).status == 0)
+        let quoted = try CLIRunner.run(["--project", project, "lineage", #"mart.spaced."Gross Amount""#])
+        #expect(
+            quoted.stdout.hasPrefix("mart.spaced.Gross Amount (direct)\n└── staging.orders.gross (expression)\n"),
+            "\(quoted.stdout)\(quoted.stderr)")
+        let starlark = try CLIRunner.run(["--project", project, "lineage", "raw.st"])
+        #expect(
+            starlark.stdout
+                == "raw.st\n  id  (a Starlark model: its sources are not known)\n  k  (a Starlark model: its sources are not known)\n"
+        )
+        try directory.write("p/models/mart/bad.sql", "SELECT nope WHERE = 1")
+        let bad = try CLIRunner.run(["--project", project, "lineage", "mart.bad"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("mart.bad does not parse, so its lineage is not known"))
+        try FileManager.default.removeItem(at: directory.url.appending(path: "p/models/mart/bad.sql"))
+
         let unknown = try CLIRunner.run(["--project", project, "lineage", "mart.revenue.nope"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("mart.revenue has no column nope (columns: total, n)"))

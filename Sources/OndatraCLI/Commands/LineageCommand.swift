@@ -37,13 +37,17 @@ struct LineageCommand: ParsableCommand {
             output.write(json ? graph.overviewJSON().text + "\n" : graph.overviewTree())
             return
         }
-        let (target, column) = try resolve(what, models: inspection.models)
-        if let column {
-            guard graph.columns(of: target).contains(where: { $0.name == column }) else {
+        let (target, named) = try resolve(what, models: inspection.models)
+        if let parseError = inspection.parseErrors[target] {
+            throw CommandFailure(
+                message: "\(target) does not parse, so its lineage is not known: \(parseError)", exitCode: 1)
+        }
+        if let named {
+            guard let column = graph.column(named, of: target)?.name else {
                 let known = graph.columns(of: target).map(\.name)
                 throw CommandFailure(
                     message:
-                        "\(target) has no column \(column)"
+                        "\(target) has no column \(named)"
                         + (known.isEmpty ? " that its SQL shows" : " (columns: \(known.joined(separator: ", ")))"),
                     exitCode: 2)
             }
@@ -51,6 +55,12 @@ struct LineageCommand: ParsableCommand {
         } else {
             output.write(json ? graph.modelJSON(target).text + "\n" : graph.modelLines(target))
         }
+    }
+
+    /// A column name as written, without SQL's double quotes (`"Cust Name"`).
+    private func unquoted(_ name: String) -> String {
+        guard name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") else { return name }
+        return String(name.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
     }
 
     /// The model and column `text` names: `schema.table`, `schema.table.column`, or a bare model
@@ -69,8 +79,8 @@ struct LineageCommand: ParsableCommand {
         case 1: if let target = model(parts[0]) { return (target, nil) }
         case 2:
             if let target = model(text) { return (target, nil) }
-            if let target = model(parts[0]) { return (target, parts[1].lowercased()) }
-        case 3: if let target = model("\(parts[0]).\(parts[1])") { return (target, parts[2].lowercased()) }
+            if let target = model(parts[0]) { return (target, unquoted(parts[1])) }
+        case 3: if let target = model("\(parts[0]).\(parts[1])") { return (target, unquoted(parts[2])) }
         default: break
         }
         let known = models.map(\.target.description).sorted().joined(separator: ", ")

@@ -6,7 +6,7 @@ import Ondatra
 /// (from ``ColumnDerivations``), named by the built table's columns where the counts agree.
 struct LineageGraph {
     let inspection: ProjectInspection
-    /// The catalog's columns per `schema.table`, lower-cased, in order.
+    /// The catalog's columns per lower-cased `schema.table`, as spelled, in order.
     private let catalogColumns: [String: [String]]
     /// Each SQL model's output columns.
     private let derived: [Target: [ColumnDerivations.Column]]
@@ -18,7 +18,7 @@ struct LineageGraph {
         let rows =
             (try? session.query(
                 """
-                SELECT lower(schema_name), lower(table_name), lower(column_name) FROM duckdb_columns()
+                SELECT lower(schema_name), lower(table_name), column_name FROM duckdb_columns()
                 WHERE database_name = ? ORDER BY schema_name, table_name, column_index
                 """, [.varchar(session.catalog)]
             ).allRows()) ?? []
@@ -30,8 +30,11 @@ struct LineageGraph {
         models = Dictionary(uniqueKeysWithValues: inspection.models.map { ($0.target, $0) })
         var derived: [Target: [ColumnDerivations.Column]] = [:]
         for model in inspection.models {
-            guard let tree = inspection.references[model.target]?.plan else { continue }
-            var columns = ColumnDerivations.of(tree: tree) { catalogColumns[$0] }
+            // A Starlark model's queries are not its columns; a model whose SQL does not parse has none.
+            guard model.language == .sql, inspection.parseErrors[model.target] == nil,
+                let tree = inspection.references[model.target]?.plan
+            else { continue }
+            var columns = ColumnDerivations.of(tree: tree) { catalogColumns[$0]?.map { $0.lowercased() } }
             // The built table names expressions as DuckDB did: take its names when they line up.
             let built = catalogColumns[Self.key(model.target)] ?? []
             if built.count == columns.count {
@@ -45,7 +48,16 @@ struct LineageGraph {
 
     private static func key(_ target: Target) -> String { target.description.lowercased() }
 
-    /// A model's output columns with their sources; empty for a Starlark or events model.
+    /// Whether the model's columns were read from its SQL (not a Starlark, events or unparsable model).
+    func readFromSQL(_ target: Target) -> Bool { derived[target] != nil }
+
+    /// The column of `target` named `name`, without regard to case.
+    func column(_ name: String, of target: Target) -> ColumnDerivations.Column? {
+        columns(of: target).first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// A model's output columns with their sources; for a Starlark, events or unparsable model,
+    /// the built table's columns with none.
     func columns(of target: Target) -> [ColumnDerivations.Column] {
         if let columns = derived[target] { return columns }
         // No SQL to read: the built table's columns, with no known source.
@@ -114,6 +126,11 @@ struct LineageGraph {
         }
         let width = columns.map(\.name.count).max() ?? 0
         var text = "\(target)\n"
+        guard readFromSQL(target) else {
+            let why = models[target]?.language == .starlark ? "a Starlark model" : "no SQL to read"
+            for column in columns { text += "  \(column.name)  (\(why): its sources are not known)\n" }
+            return text
+        }
         for column in columns {
             let sources =
                 column.sources.isEmpty
@@ -177,7 +194,7 @@ struct LineageGraph {
 
     private func trace(_ target: Target, _ column: String, seen: Set<String>) -> Trace {
         let name = "\(target).\(column)"
-        guard !seen.contains(name), let derived = columns(of: target).first(where: { $0.name == column }) else {
+        guard !seen.contains(name), readFromSQL(target), let derived = self.column(column, of: target) else {
             return Trace(name: name, transform: nil, sources: [])
         }
         let sources = derived.sources.map { source -> Trace in
