@@ -39,6 +39,14 @@ import Testing
         #expect(unknown.stderr.contains("no model builds mart.nope (models: mart.c, raw.a, staging.b)"))
         let empty = try CLIRunner.run(["--project", project, "ls", "+"])
         #expect(empty.status == 2)
+        // describe takes a bare name as run does (regression: "no model builds main.b").
+        let bare = try CLIRunner.run(["--project", project, "describe", "b"])
+        #expect(bare.status == 0, "\(bare.stderr)")
+        #expect(bare.stdout.hasPrefix("staging.b  (models/staging/b.sql)"), "\(bare.stdout)")
+        try directory.write("my project/models/mart/b.sql", "SELECT 2 AS id")
+        let ambiguous = try CLIRunner.run(["--project", project, "describe", "b"])
+        #expect(ambiguous.status == 2)
+        #expect(ambiguous.stderr.contains("b names several models (mart.b, staging.b)"), "\(ambiguous.stderr)")
     }
 
     @Test func runPlanRunsNothingAndExitsOneWhenAModelWouldFail() throws {

@@ -255,6 +255,10 @@ import Testing
         #expect(note.description == "the contact")
         #expect(note.tags == ["pii", "hash"])
         #expect(note.mask == "hash_pii")
+        // Regression: a column with spaces or non-ASCII letters could not be described or masked.
+        let quoted = try ColumnNote.parse(#""E-mail Address" = work mail | mask_email"#, line: 2, path: "models/x.sql")
+        #expect(quoted.column == "E-mail Address" && quoted.mask == "mask_email")
+        #expect(try ColumnNote.parse(#""größe" = size"#, line: 2, path: "models/x.sql").column == "größe")
         let bare = try ColumnNote.parse("id = | finance", line: 1, path: "models/x.sql")
         #expect(bare.description.isEmpty && bare.mask == nil && bare.tags == ["finance"])
     }

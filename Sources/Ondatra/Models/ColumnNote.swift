@@ -31,10 +31,14 @@ public struct ColumnNote: Sendable, Hashable {
     /// - Throws: ``OndatraError`` naming the file and line when the line is malformed, a tag is
     ///   not a name, or two tags mask the column.
     static func parse(_ value: String, line: Int, path: String) throws -> ColumnNote {
-        let column = value.prefix { $0 != "=" }.trimmingCharacters(in: .whitespaces)
-        guard value.contains("="), ModelParser.isPlainIdentifier(column) else {
+        // The name as SQL writes it: `email`, or `"E-mail Address"` for one with spaces or symbols.
+        let written = value.prefix { $0 != "=" }.trimmingCharacters(in: .whitespaces)
+        let names = ModelParser.columnNames(written)
+        guard value.contains("="), names.count == 1, let column = names.first?.name else {
             throw OndatraError(
-                .project, "@column is written `column = description | tag | tag`", file: path, line: line)
+                .project,
+                "@column is written `column = description | tag | tag` (a name with spaces or symbols in double quotes: \"Order ID\" = …)",
+                file: path, line: line)
         }
         let parts = value.drop { $0 != "=" }.dropFirst().split(separator: "|", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }

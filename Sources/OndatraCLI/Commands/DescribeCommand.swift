@@ -20,14 +20,29 @@ struct DescribeCommand: ParsableCommand {
 
     func run() throws {
         let project = try global.resolveProject()
-        guard let wanted = Target(parsing: target) else {
+        guard let parsed = Target(parsing: target) else {
             throw CommandFailure(message: "'\(target)' is not a target; write schema.table", exitCode: 2)
         }
         let session = try Session(project: project)
         let scripts = try StarlarkHost(project: project) { _ in }
         let inspection = try ProjectInspection(project: project, session: session, scripts: scripts)
+        var wanted = parsed
+        if !inspection.models.contains(where: { $0.target == parsed }), !target.contains("."),
+            let selector = ModelSelector(target)
+        {
+            // A bare name, as `run` takes it: the one model of any schema with that table name.
+            do {
+                let picked = try ModelSelection.resolve(
+                    [selector], models: inspection.models, graph: inspection.graph, project: project,
+                    workingDirectory: project.root)
+                if picked.count == 1, let only = picked.first { wanted = only }
+            } catch let error as OndatraError {
+                throw CommandFailure(message: error.message, exitCode: 2)
+            }
+        }
         guard let model = inspection.models.first(where: { $0.target == wanted }) else {
-            throw CommandFailure(message: "no model builds \(wanted)", exitCode: 2)
+            let known = inspection.models.map(\.target.description).sorted().joined(separator: ", ")
+            throw CommandFailure(message: "no model builds \(wanted) (models: \(known))", exitCode: 2)
         }
         let description = try ModelDescription(
             model: model, inspection: inspection, libFunctions: scripts.libFunctions, session: session)
