@@ -156,3 +156,25 @@ import Testing
         #expect(results["mart.reads"]?.status == .skip)
     }
 }
+
+/// Regression: a model reading the table of a deleted model kept its frozen rows silently.
+@Suite struct LeftOverTableTests {
+    @Test func readingATableNoModelBuildsAnyMoreWarns() throws {
+        let sandbox = try TemporaryProject()
+        try sandbox.write("models/raw/customers.sql", "SELECT 1 AS id")
+        try sandbox.write("models/staging/orders.sql", "SELECT id FROM raw.customers")
+        func run() throws -> [String: ModelResult] {
+            let session = try Session(project: sandbox.project, environment: [:])
+            return Dictionary(
+                uniqueKeysWithValues: try Runner(project: sandbox.project, session: session).run().results.map {
+                    ($0.target.description, $0)
+                })
+        }
+        #expect(try run()["staging.orders"]?.warnings == [])
+        try FileManager.default.removeItem(at: sandbox.project.url("models/raw/customers.sql"))
+        let after = try #require(try run()["staging.orders"])
+        #expect(after.status == .skip)
+        #expect(after.warnings.count == 1)
+        #expect(after.warnings.first?.hasPrefix("reads raw.customers, which no model builds any more") == true)
+    }
+}

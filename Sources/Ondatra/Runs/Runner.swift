@@ -203,9 +203,10 @@ public final class Runner {
             }
             let settings = try tableSettings ?? TableSettings.load(session)
             tableSettings = settings
+            let leftOver = Self.leftOverTables(references, state: state, models: modelTargets, catalog: session.catalog)
             if decision.runType == .skip {
                 try settleSettings(model, current: settings[model.target])
-                return finish(decision, status: .skip)
+                return finish(decision, status: .skip, warnings: leftOver)
             }
             onActivity(model.target, .materializing)
             var materializer = Materializer(
@@ -239,7 +240,7 @@ public final class Runner {
                 return finish(
                     RunDecision(runType: .skip, reason: reason), status: .skip, warnings: outcome.warnings)
             }
-            var result = finish(decision, rows: outcome.rows, status: .ok, warnings: outcome.warnings)
+            var result = finish(decision, rows: outcome.rows, status: .ok, warnings: leftOver + outcome.warnings)
             result.strategy = outcome.strategy
             result.committed = outcome.commit != nil
             return result
@@ -301,6 +302,26 @@ public final class Runner {
         let decision = try RunPlanner.decide(inputs, recorded: recorded, target: model.target)
         return Prepared(
             decision: decision, state: state, hash: hash, fingerprint: fingerprint, recorded: recorded)
+    }
+
+    /// Warnings for the tables `references` reads that a model built once and no model builds
+    /// now (its file was deleted or renamed): their rows are frozen at that model's last run,
+    /// and nothing tells the reader when they would have changed.
+    static func leftOverTables(
+        _ references: TableReferences?, state: CatalogState, models: Set<Target>, catalog: String
+    ) -> [String] {
+        guard let references else { return [] }
+        var seen: Set<Target> = []
+        return references.tables.compactMap { table -> String? in
+            guard table.catalog.isEmpty || table.catalog.lowercased() == catalog.lowercased() else { return nil }
+            let named = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
+            guard !models.contains(named), state.commits[named] != nil, state.tables.contains(named),
+                seen.insert(named).inserted
+            else { return nil }
+            return "reads \(named), which no model builds any more (its model file was removed or renamed): its rows "
+                + "stay as that model last wrote them; restore the model, or drop the table "
+                + "(`ondatrasql sql \"DROP TABLE \(named)\"`) if nothing should read it"
+        }
     }
 
     /// The error of a model that reads a model whose table was never built (and that this run
