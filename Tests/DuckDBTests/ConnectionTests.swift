@@ -118,14 +118,16 @@ import Testing
     @Test func interruptStopsARunningQuery() throws {
         let handle = connection.interruptHandle
         let finished = Atomic<Bool>(false)
+        let stopped = Atomic<Bool>(false)
         // A thread of its own, not a task: the cooperative pool may be busy with other tests.
         // It interrupts repeatedly until the query ends, since one early interrupt could land
         // before the query starts (DuckDB clears the flag when a query begins).
         Thread.detachNewThread {
             while !finished.load(ordering: .relaxed) {
                 usleep(50_000)
-                handle.interrupt()
+                if !finished.load(ordering: .relaxed) { handle.interrupt() }
             }
+            stopped.store(true, ordering: .releasing)
         }
         defer { finished.store(true, ordering: .relaxed) }
         let error = #expect(throws: DuckDBError.self) {
@@ -133,6 +135,8 @@ import Testing
         }
         #expect(error?.kind == .interrupt)
         finished.store(true, ordering: .relaxed)
+        // Regression: an interrupt sent after the query ended stopped the next statement.
+        while !stopped.load(ordering: .acquiring) { usleep(1_000) }
         #expect(try connection.scalar("SELECT 1") == .integer(1))
     }
 
