@@ -178,3 +178,27 @@ import Testing
         #expect(after.warnings.first?.hasPrefix("reads raw.customers, which no model builds any more") == true)
     }
 }
+
+/// Regression: only the first model file's mistake was shown, so a project with several took one
+/// run per mistake to fix.
+@Suite struct DiscoveryMistakesTests {
+    @Test func everyModelFilesMistakeIsListedAtOnce() throws {
+        let sandbox = try TemporaryProject()
+        try sandbox.write("models/raw/ok.sql", "SELECT 1 AS id")
+        try sandbox.write("models/raw/kind.sql", "-- @kind: tabel\nSELECT 1")
+        try sandbox.write("models/mart/twice.sql", "-- @kind: table\n-- @kind: append\nSELECT 1")
+        try Data([0x53, 0xFF]).write(to: sandbox.project.url("models/mart/binary.sql"))
+        let error = try #require(throws: OndatraError.self) { try ModelDiscovery.models(in: sandbox.project) }
+        #expect(error.code == .project)
+        let lines = error.message.split(separator: "\n").map(String.init)
+        #expect(lines.first == "3 model files have mistakes:")
+        #expect(
+            lines.dropFirst().map { String($0.prefix(30)) } == [
+                "  models/mart/binary.sql: is n", "  models/mart/twice.sql:2: @ki", "  models/raw/kind.sql:1: unkno",
+            ])
+        try FileManager.default.removeItem(at: sandbox.project.url("models/mart/binary.sql"))
+        try FileManager.default.removeItem(at: sandbox.project.url("models/mart/twice.sql"))
+        let one = try #require(throws: OndatraError.self) { try ModelDiscovery.models(in: sandbox.project) }
+        #expect(one.description.hasPrefix("models/raw/kind.sql:1: unknown kind 'tabel'"))
+    }
+}

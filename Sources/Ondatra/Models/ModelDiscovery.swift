@@ -4,8 +4,9 @@ import Foundation
 public enum ModelDiscovery {
     /// Every `models/**/*.sql` and `models/**/*.star`, parsed, sorted by target. Hidden files and
     /// folders (names starting with `.`, such as an editor's `.#orders.sql` lock file) are not models.
-    /// - Throws: the first parse error, or an error naming both files when two map to one target
-    ///   (targets match without regard to case, as DuckDB's names do).
+    /// - Throws: every file's mistake at once (a file that does not read or parse, two files
+    ///   mapping to one target: targets match without regard to case, as DuckDB's names do), so
+    ///   one round of edits fixes them all.
     public static func models(in project: Project) throws -> [Model] {
         let root = project.url("models")
         guard
@@ -15,6 +16,7 @@ public enum ModelDiscovery {
             return []
         }
         var models: [Model] = []
+        var problems: [(path: String, error: OndatraError)] = []
         var byTarget: [Target: (path: String, target: Target)] = [:]
         for case let url as URL in walker where url.pathExtension == "sql" || url.pathExtension == "star" {
             let path = project.relativePath(of: url)
@@ -22,8 +24,13 @@ public enum ModelDiscovery {
             guard !url.lastPathComponent.hasPrefix("."),
                 (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
             else { continue }
-            let text = try TextFile.read(url, path: path)
-            let model = try ModelParser.parse(path: path, text: text)
+            let model: Model
+            do {
+                model = try ModelParser.parse(path: path, text: try TextFile.read(url, path: path))
+            } catch let error as OndatraError {
+                problems.append((path, error))
+                continue
+            }
             if let other = byTarget[model.target] {
                 let both = [other, (path, model.target)].sorted { $0.path < $1.path }
                 let files = "\(both[0].path) and \(both[1].path)"
@@ -31,10 +38,20 @@ public enum ModelDiscovery {
                     both[0].target.description == both[1].target.description
                     ? "\(model.target)"
                     : "\(both[0].target) and \(both[1].target), one table to DuckDB (names ignore case)"
-                throw OndatraError(.project, "\(files) both map to \(targets); rename one of them")
+                problems.append(
+                    (both[1].path, OndatraError(.project, "\(files) both map to \(targets); rename one of them")))
+                continue
             }
             byTarget[model.target] = (path, model.target)
             models.append(model)
+        }
+        let sorted = problems.sorted { $0.path < $1.path }
+        if sorted.count == 1, let only = sorted.first { throw only.error }
+        if sorted.count > 1 {
+            throw OndatraError(
+                .project,
+                "\(sorted.count) model files have mistakes:\n  "
+                    + sorted.map(\.error.description).joined(separator: "\n  "))
         }
         return models.sorted { $0.target < $1.target }
     }
