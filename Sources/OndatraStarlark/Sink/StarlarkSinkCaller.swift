@@ -67,17 +67,19 @@ final class StarlarkSinkCaller: SinkCaller {
             guard let push = lane.globals["push"] else { throw PushFailure.scriptError("push is not defined") }
             let rows = try Self.rows(batch)
             var named: [(String, Starlark.Value)] = []
-            let all = self.functions.pushTakesAnyKeyword
             let declared = Set(self.functions.pushParameters.dropFirst())
-            if declared.contains("batch_number") { named.append(("batch_number", .int(batch.number))) }
-            if declared.contains("kind") { named.append(("kind", .string(self.model.kind.rawValue))) }
-            if declared.contains("key_columns") {
+            // `push(rows, **kwargs)` takes every keyword the runtime passes.
+            let all = self.functions.pushTakesAnyKeyword
+            func wants(_ name: String) -> Bool { all || declared.contains(name) }
+            if wants("batch_number") { named.append(("batch_number", .int(batch.number))) }
+            if wants("kind") { named.append(("kind", .string(self.model.kind.rawValue))) }
+            if wants("key_columns") {
                 named.append(("key_columns", .list(self.model.keyColumns.map(Starlark.Value.string))))
             }
-            if declared.contains("columns") {
+            if wants("columns") {
                 named.append(("columns", .list(batch.columns.map(Starlark.Value.string))))
             }
-            for argument in self.definition.arguments where declared.contains(argument.name) {
+            for argument in self.definition.arguments where wants(argument.name) {
                 named.append((argument.name, argument.value.starlark))
             }
             let result = try lane.thread.call(push, [rows], named: named)

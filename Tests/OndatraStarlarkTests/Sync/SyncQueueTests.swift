@@ -45,6 +45,28 @@ import Testing
             ])
     }
 
+    /// Regression: `push(rows, **kwargs)` got no keywords, though docs/sync.md promises all of them.
+    @Test func pushWithKwargsGetsEveryKeyword() async throws {
+        let fixture = try await SyncFixture()
+        try fixture.write(
+            "lib/lists.star",
+            "API = {\"base_url\": \"\(fixture.server.baseURL)\", \"push\": {\"args\": [\"list_id\"]}}\n\n"
+                + """
+                def push(rows, **kwargs):
+                    http.post("/calls", json={"names": sorted(kwargs.keys()), "list": kwargs["list_id"]})
+                    return {str(r["__ondatra_rowid"]) + ":" + r["__ondatra_change_type"]: "ok" for r in rows}
+                """)
+        try source(fixture, 1...2)
+        try fixture.write(
+            "models/sync/members.sql",
+            "-- @kind: merge\n-- @unique_key: id\n-- @sink: lists('list-7')\nSELECT * FROM raw.src\n")
+        let run = try await fixture.run()
+        #expect(run.results["sync.members"]?.sync?.ok == 2, "\(run.results["sync.members"]?.sync?.errors ?? [])")
+        let calls = fixture.bodies("/calls").compactMap { $0 as? [String: Any] }
+        #expect(calls.first?["names"] as? [String] == ["batch_number", "columns", "key_columns", "kind", "list_id"])
+        #expect(calls.first?["list"] as? String == "list-7")
+    }
+
     /// A wrong `@sink` call or push section fails the model before it runs; nothing is pushed.
     @Test func wrongArgumentsOrParametersFailTheModelBeforeItRuns() async throws {
         let fixture = try await SyncFixture()
