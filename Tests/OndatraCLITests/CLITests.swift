@@ -357,10 +357,12 @@ import Testing
         let root = URL(filePath: project)
         try Data("SELECT 1 AS id".utf8).write(to: root.appending(path: "models/raw/first.sql"))
         try Data(text.utf8).write(to: root.appending(path: model))
+        let output = directory.url.appending(path: "run-output.txt")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
         let process = Process()
         process.executableURL = CLIRunner.binary
         process.arguments = ["--project", project, "run"]
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Interrupt until it stops: the first signals may arrive before the slow model starts.
@@ -370,6 +372,12 @@ import Testing
         }
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
+        // Regression: an interrupted SQL model showed DuckDB's "INTERRUPT Error: Interrupted!".
+        let printed = try String(contentsOf: output, encoding: .utf8)
+        #expect(!printed.contains("INTERRUPT Error"), "\(printed)")
+        if model.hasSuffix(".sql") {
+            #expect(printed.contains("interrupted: its statement was stopped and rolled back"), "\(printed)")
+        }
         let tables = try CLIRunner.run(
             [
                 "--project", project, "sql",

@@ -244,6 +244,14 @@ public final class Runner {
             result.strategy = outcome.strategy
             result.committed = outcome.commit != nil
             return result
+        } catch  where stopRequested.load(ordering: .relaxed) {
+            // Ctrl-C or SIGTERM stopped the running statement or script (DuckDB says "INTERRUPT
+            // Error"); its transaction was rolled back.
+            return finish(
+                decided, status: .error,
+                errors: [
+                    "\(model.path): interrupted: its statement was stopped and rolled back, nothing of it was written"
+                ])
         } catch let refusal as RunPlanner.Refusal {
             return finish(
                 RunDecision(runType: .skip, reason: "refused"), status: .error,
