@@ -202,3 +202,16 @@ import Testing
         #expect(one.description.hasPrefix("models/raw/kind.sql:1: unknown kind 'tabel'"))
     }
 }
+
+/// Regression: `models/raw/up.SQL` was ignored without a word.
+@Suite struct UpperCaseExtensionTests {
+    @Test func aModelFileMayEndInUpperCase() throws {
+        let sandbox = try TemporaryProject()
+        try sandbox.write("models/raw/up.SQL", "SELECT 1 AS id")
+        try sandbox.write("models/raw/st.STAR", "save.row({\"id\": 2})\n")
+        try sandbox.write("models/raw/backup.sql~", "SELECT 3 AS id")
+        let models = try ModelDiscovery.models(in: sandbox.project)
+        #expect(models.map(\.target.description) == ["raw.st", "raw.up"])
+        #expect(models.map(\.language) == [.starlark, .sql])
+    }
+}

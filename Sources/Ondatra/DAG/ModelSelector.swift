@@ -40,7 +40,7 @@ public struct ModelSelector: Sendable, Hashable, CustomStringConvertible {
         let body = String(core)
         if body == "*" {
             pattern = .schema(nil)
-        } else if body.contains("/") || body.hasSuffix(".sql") || body.hasSuffix(".star") {
+        } else if body.contains("/") || body.lowercased().hasSuffix(".sql") || body.lowercased().hasSuffix(".star") {
             pattern = .path(body)
         } else if body.hasSuffix(".*") {
             pattern = .schema(String(body.dropLast(2)))

@@ -18,7 +18,8 @@ public enum ModelDiscovery {
         var models: [Model] = []
         var problems: [(path: String, error: OndatraError)] = []
         var byTarget: [Target: (path: String, target: Target)] = [:]
-        for case let url as URL in walker where url.pathExtension == "sql" || url.pathExtension == "star" {
+        // `.SQL` is a model too: editors on Windows and macOS write either case.
+        for case let url as URL in walker where ["sql", "star"].contains(url.pathExtension.lowercased()) {
             let path = project.relativePath(of: url)
             // A dangling link (an editor's lock file elsewhere) is nothing to read.
             guard !url.lastPathComponent.hasPrefix("."),

@@ -11,7 +11,7 @@ public enum ModelParser {
             throw OndatraError(.project, "a model must be under models/", file: path)
         }
         segments.removeFirst()
-        let name = file.hasSuffix(".sql") ? String(file.dropLast(4)) : String(file.dropLast(5))
+        let name = file.lowercased().hasSuffix(".sql") ? String(file.dropLast(4)) : String(file.dropLast(5))
         for segment in segments + [name] where !isPlainIdentifier(segment) || segment.contains("__") {
             throw OndatraError(
                 .project,
@@ -81,7 +81,7 @@ public enum ModelParser {
     /// Parses one model file's text. Lines may end in `\n`, `\r\n` or `\r`; the body keeps `\n`.
     /// - Throws: ``OndatraError`` with the file and line for every header or body problem.
     public static func parse(path: String, text: String) throws -> Model {
-        let language: Model.Language = path.hasSuffix(".star") ? .starlark : .sql
+        let language: Model.Language = path.lowercased().hasSuffix(".star") ? .starlark : .sql
         let marker = language == .sql ? "--" : "#"
         // A byte-order mark (Windows editors write one) would hide the first directive.
         let unmarked = text.hasPrefix("\u{FEFF}") ? String(text.unicodeScalars.dropFirst()) : text
