@@ -277,9 +277,15 @@ public struct TableReferences: Sendable, Hashable {
     }
 
     static func modelTarget(_ table: Table, catalog: String, models: Set<Target>) -> Target? {
-        guard table.catalog.isEmpty || table.catalog.lowercased() == catalog.lowercased() else { return nil }
         // Targets match without regard to case; the model's own spelling is returned.
-        let named = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
+        guard let named = target(table, catalog: catalog) else { return nil }
         return models.firstIndex(of: named).map { models[$0] }
+    }
+
+    /// The `schema.table` a reference names in `catalog` (schema `main` when none is given); nil
+    /// for a table of another catalog.
+    static func target(_ table: Table, catalog: String) -> Target? {
+        guard table.catalog.isEmpty || table.catalog.lowercased() == catalog.lowercased() else { return nil }
+        return Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
     }
 }

@@ -321,9 +321,8 @@ public final class Runner {
         guard let references else { return [] }
         var seen: Set<Target> = []
         return references.tables.compactMap { table -> String? in
-            guard table.catalog.isEmpty || table.catalog.lowercased() == catalog.lowercased() else { return nil }
-            let named = Target(schema: table.schema.isEmpty ? "main" : table.schema, table: table.table)
-            guard !models.contains(named), state.commits[named] != nil, state.tables.contains(named),
+            guard let named = TableReferences.target(table, catalog: catalog), !models.contains(named),
+                state.commits[named] != nil, state.tables.contains(named),
                 seen.insert(named).inserted
             else { return nil }
             return "reads \(named), which no model builds any more (its model file was removed or renamed): its rows "

@@ -37,7 +37,7 @@ struct LineageCommand: ParsableCommand {
             output.write(json ? graph.overviewJSON().text + "\n" : graph.overviewTree())
             return
         }
-        let (target, named) = try resolve(what, models: inspection.models)
+        let (target, named) = try resolve(what, models: inspection.models, project: project)
         if let parseError = inspection.parseErrors[target] {
             throw CommandFailure(
                 message: "\(target) does not parse, so its lineage is not known: \(parseError)", exitCode: 1)
@@ -65,15 +65,16 @@ struct LineageCommand: ParsableCommand {
 
     /// The model and column `text` names: `schema.table`, `schema.table.column`, or a bare model
     /// name (`orders`, `orders.amount`) picked as `run` picks it.
-    private func resolve(_ text: String, models: [Model]) throws -> (Target, String?) {
+    private func resolve(_ text: String, models: [Model], project: Project) throws -> (Target, String?) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        // Named as `run` names models: `schema.table` in any case, or a bare name that one model has.
         func model(_ name: String) -> Target? {
-            if name.contains("."), let target = Target(parsing: name) {
-                return models.first { $0.target == target }?.target
-            }
-            let named = models.filter { $0.target.table.lowercased() == name.lowercased() }
-            return named.count == 1
-                ? named.first?.target : models.first { $0.target == Target(schema: "main", table: name) }?.target
+            guard let selector = ModelSelector(name), case .name = selector.pattern,
+                let graph = try? DependencyGraph(dependencies: [:])
+            else { return nil }
+            let picked = try? ModelSelection.resolve(
+                [selector], models: models, graph: graph, project: project, workingDirectory: project.root)
+            return picked?.count == 1 ? picked?.first : nil
         }
         switch parts.count {
         case 1: if let target = model(parts[0]) { return (target, nil) }
