@@ -60,6 +60,14 @@ public enum EventsTable {
         let started = Date()
         var warnings: [String] = []
         let (commit, snapshot) = try prepareTable(materializer, declared: declared, warnings: &warnings)
+        guard materializer.flushesEvents else {
+            let root = EventsBuffer.root(of: materializer.session.project).path
+            let waiting = (try? EventBufferReader(root: root).waiting(target: EventsBuffer.key(materializer.target)))
+            let events = waiting?.events ?? 0
+            return Materializer.Outcome(
+                rows: 0, warnings: warnings, commit: commit, snapshot: snapshot,
+                skipReason: events == 0 ? "no buffered events" : "\(events) buffered event(s) left in the buffer")
+        }
         let flushed = try EventsFlush(materializer: materializer, declared: declared, started: started).run(
             warnings: &warnings)
         let made = flushed.commit ?? commit

@@ -23,6 +23,9 @@ struct Materializer {
     var scripts: ScriptHost?
     /// The table's storage hints and comments as the catalog holds them (nothing when it does not exist).
     var currentSettings = TableSettings()
+    /// Whether an `events` model takes its buffered events in (false for `sandbox`, which must
+    /// leave the buffer as it is).
+    var flushesEvents = true
     /// The temporary tables this run makes.
     let scratch = ScratchTables()
 

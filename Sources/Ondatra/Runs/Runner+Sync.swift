@@ -10,6 +10,9 @@ public struct SyncOptions: Sendable {
     public var push = true
     /// What retries, leases and polls wait on.
     public var clock: any RuntimeClock = SystemClock()
+    /// The delivery store's file; nil for the project's own (``Runner/deliveryStorePath(_:)``).
+    /// `sandbox` points it at a copy.
+    public var storePath: URL?
     /// Called while a queue drains, after each settled batch: the model and the counts so far.
     public var progress: (@Sendable (Target, DrainReport) -> Void)?
 
@@ -138,7 +141,7 @@ extension Runner {
     /// The delivery store, opened on first use.
     private func deliveryStore() throws -> any DeliveryStore {
         if let store = openStore { return store }
-        let store = try SQLiteDeliveryStore(path: Self.deliveryStorePath(project))
+        let store = try SQLiteDeliveryStore(path: syncOptions.storePath ?? Self.deliveryStorePath(project))
         openStore = store
         return store
     }

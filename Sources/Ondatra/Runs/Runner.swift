@@ -35,6 +35,9 @@ public final class Runner {
     let scripts: ScriptHost?
     /// How `@sink` models are synced.
     public var syncOptions = SyncOptions()
+    /// Whether `events` models take in what the collector buffered (false for `sandbox`: the
+    /// buffer is left as it is, and the result says how many events wait in it).
+    public var flushesEvents = true
     /// The delivery store, once a sink needed it.
     var openStore: (any DeliveryStore)?
     /// The drain in progress, so ``requestStop()`` can cancel it from another thread.
@@ -218,6 +221,7 @@ public final class Runner {
             )
             materializer.watermarks = pendingWatermarks
             materializer.scripts = scripts
+            materializer.flushesEvents = flushesEvents
             materializer.currentSettings = try partitioningRemoved(model, current: settings[model.target])
             let outcome = try materializer.run()
             if let applied = outcome.settings {

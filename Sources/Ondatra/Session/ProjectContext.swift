@@ -37,7 +37,20 @@ public final class ProjectContext: Sendable {
     ///
     /// - Parameter environment: the process environment; its values win over `.env`.
     /// - Throws: ``OndatraError`` naming the config file and line that failed, with secrets redacted.
-    public init(project: Project, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public convenience init(project: Project, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws
+    {
+        try self.init(project: project, environment: environment, catalogRedirect: nil)
+    }
+
+    /// Points the catalog file's `ATTACH` somewhere else (`sandbox`): called with each statement
+    /// of `config/catalog.sql`, variables expanded, and the connection it runs on; returns the
+    /// statement to run instead, or nil to run it as written.
+    typealias CatalogRedirect = (_ statement: String, _ connection: Connection) throws -> String?
+
+    /// Opens the project's database and runs its config, with the catalog's `ATTACH` passed
+    /// through `catalogRedirect` first.
+    init(project: Project, environment: [String: String], catalogRedirect: CatalogRedirect?) throws {
         self.project = project
         let dotEnv = try DotEnv.load(from: project.root)
         var variables = dotEnv.merging(environment) { _, real in real }
@@ -65,7 +78,8 @@ public final class ProjectContext: Sendable {
         var replayed: [ConnectionStatement] = []
         for file in try ConfigFiles(project: project).files {
             replayed += try Session.run(
-                file: file, project: project, expander: expander, connection: setup, redactor: &redactor)
+                file: file, project: project, expander: expander, connection: setup, redactor: &redactor,
+                redirect: file.isCatalog ? catalogRedirect : nil)
             if file.isCatalog {
                 let name = try Session.attachedCatalog(connection: setup, redactor: redactor)
                 attached = name

@@ -218,7 +218,7 @@ public final class Session {
     ///   ``ProjectContext/connectionStatements``).
     static func run(
         file: ConfigFiles.File, project: Project, expander: VariableExpander, connection: Connection,
-        redactor: inout SecretRedactor
+        redactor: inout SecretRedactor, redirect: ProjectContext.CatalogRedirect? = nil
     ) throws -> [ProjectContext.ConnectionStatement] {
         var replayed: [ProjectContext.ConnectionStatement] = []
         let text = try TextFile.read(project.url(file.relativePath), path: file.relativePath, code: .config)
@@ -231,6 +231,14 @@ public final class Session {
                 if let value = expander.variables[reference.name] { redactor.add(value) }
             }
             var sql = SessionMacros.temporary(expansion.text)
+            if let redirect {
+                do {
+                    if let redirected = try redirect(sql, connection) { sql = redirected }
+                } catch let error as OndatraError {
+                    throw OndatraError(
+                        error.code, redactor.redact(error.message), file: file.relativePath, line: statement.line)
+                }
+            }
             do {
                 do {
                     try Self.waitingWhileLocked { try connection.execute(sql) }

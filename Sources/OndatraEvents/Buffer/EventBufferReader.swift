@@ -35,6 +35,27 @@ public struct EventBufferReader: Sendable {
         return found.sorted()
     }
 
+    /// How many complete events and bytes `target`'s buffer holds, without claiming or changing
+    /// anything (for `sandbox`, which reports what a flush would insert). A segment that vanishes
+    /// while it is counted (flushed meanwhile) counts as empty.
+    /// - Throws: ``EventBufferError`` when the target's name is not a buffer name or its folder cannot be listed.
+    public func waiting(target: String) throws(EventBufferError) -> (events: Int, bytes: Int) {
+        let directory = root + "/" + (try TargetFolder.name(for: target))
+        var events = 0
+        var bytes = 0
+        for entry in SegmentFile.segments(in: try Posix.list(directory) ?? []) {
+            let path = directory + "/" + entry.name
+            guard let fd = try? Posix.open(path, O_RDONLY, verb: "open") else { continue }
+            defer { Posix.close(fd) }
+            guard let info = Posix.status(fd),
+                let scan = try? Posix.scanLines(fd, size: Int(info.st_size), path: path, stopAtNul: true)
+            else { continue }
+            events += scan.lines
+            bytes += scan.end
+        }
+        return (events, bytes)
+    }
+
     /// Claims `target`'s buffered segments, oldest first, until their bytes would pass `maxBytes`
     /// (at least one is claimed when any is free).
     ///

@@ -7,14 +7,7 @@ extension SQLiteDeliveryStore {
     /// For `sandbox`, which queues a run's changes without touching the real queue.
     public static func copy(from source: URL, to destination: URL) throws {
         guard FileManager.default.fileExists(atPath: source.path) else { return }
-        var readOnly = Configuration()
-        readOnly.readonly = true
-        readOnly.busyMode = .timeout(busyTimeout)
-        let from = try DatabaseQueue(path: source.path, configuration: readOnly)
-        try FileManager.default.createDirectory(
-            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let to = try DatabaseQueue(path: destination.path)
-        try from.backup(to: to)
+        try SQLiteBackup.copy(from: source, to: destination)
     }
 
     /// `target`'s queued changes in no batch, counted by change type (`insert`, `update`, `delete`,

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Ondatra
+import OndatraStarlark
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `ondatrasql sandbox [SELECTOR…]`: runs the models against a throwaway copy of the catalog and
+/// says what the run would change, without writing to the real catalog or pushing anything.
+struct SandboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run the models against a throwaway copy of the catalog and show what would change.",
+        discussion: """
+            Copies the catalog's metadata (data files are read where they are; new ones go to a scratch
+            folder in .ondatra/sandbox/), runs the selected models there, and prints per model the run
+            type and reason, rows inserted / updated / deleted, schema changes, and for @sink models how
+            many changes of each type would be pushed. Nothing is written to the real catalog, nothing is
+            pushed, events stay in the buffer; the copy is removed afterwards, also after Ctrl-C.
+            Lib functions are called as in a real run. Exit code 1 when a model would fail.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(
+        help: ArgumentHelp(
+            "What to run (default: every model): schema.table, +X, X+, schema.*, or a model file or folder.",
+            valueName: "SELECTOR"))
+    var targets: [String] = []
+
+    @Flag(help: "Print one JSON object per model on stdout (human text goes to stderr).")
+    var json = false
+
+    @Flag(help: "Rebuild the models that run from scratch, as run --full-refresh would.")
+    var fullRefresh = false
+
+    func run() throws {
+        let typedIn = URL(filePath: FileManager.default.currentDirectoryPath, directoryHint: .isDirectory)
+        let project = try global.resolveProject()
+        let selectors = try ModelSelector.parsing(targets)
+        let sandbox = try Sandbox(project: project)
+        defer { sandbox.remove() }
+        let session = try sandbox.context.makeSession()
+        let scripts = try StarlarkHost(project: project) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let runner = Runner(project: project, session: session, scripts: scripts)
+        runner.syncOptions.push = false
+        runner.syncOptions.storePath = sandbox.deliveryStorePath
+        runner.flushesEvents = false
+        let interrupt = session.connection.interruptHandle
+        // Ctrl-C and SIGTERM stop the running model; the scratch folder is removed on the way out.
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                runner.requestStop()
+                interrupt.interrupt()
+                scripts.cancel()
+            }
+            source.resume()
+            sources.append(source)
+        }
+        defer { for source in sources { source.cancel() } }
+        let measure = try SandboxMeasure(
+            sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
+        let human = json ? FileHandle.standardError : FileHandle.standardOutput
+        var measureFailure: String?
+        runner.onResult = { result in
+            var changes: SandboxChanges?
+            do {
+                changes = try measure.changes(of: result)
+            } catch {
+                measureFailure = "\(result.target): could not compare the table: \(error)"
+            }
+            if global.verbosity != .quiet || result.status == .error {
+                human.write(Data((Self.line(result, changes: changes) + "\n").utf8))
+            }
+            if json {
+                var object = result.json.objectValue ?? [:]
+                object["changes"] = changes?.json ?? .null
+                FileHandle.standardOutput.write(Data((JSONValue.object(object).text + "\n").utf8))
+            }
+        }
+        let summary: RunSummary
+        do {
+            summary = try runner.run(selecting: selectors, workingDirectory: typedIn, fullRefresh: fullRefresh)
+        } catch  where runner.stopRequested.load(ordering: .relaxed) {
+            throw CommandFailure(message: "interrupted before any model ran; the sandbox was removed", exitCode: 130)
+        }
+        let ran = summary.results.filter { $0.status == .ok }.count
+        let failed = summary.results.filter { $0.status == .error }.count
+        human.write(
+            Data(
+                ("Sandbox: \(ran) would run, \(summary.results.count - ran - failed) skipped, \(failed) would fail; "
+                    + "nothing was written to the catalog and nothing was pushed\n").utf8))
+        if let measureFailure { FileHandle.standardError.write(Data(("warning: " + measureFailure + "\n").utf8)) }
+        if runner.stopRequested.load(ordering: .relaxed) {
+            throw CommandFailure(message: "interrupted; the sandbox was removed", exitCode: 130)
+        }
+        if failed > 0 { throw CommandFailure(message: "\(failed) model(s) would fail", exitCode: 1) }
+    }
+
+    /// `[OK] staging.orders (merge, incremental) — deps changed: +3 ~1 -0 rows; would push 3 insert, 1 update`.
+    static func line(_ result: ModelResult, changes: SandboxChanges?) -> String {
+        switch result.status {
+        case .ok:
+            let reason = result.reason.isEmpty ? "" : " — \(result.reason)"
+            let measured = changes.map { ": " + $0.line } ?? ": nothing to write"
+            let notes = result.warnings.map { "\n  warning: \($0)" }.joined()
+            return "[OK] \(result.target) (\(result.kind.rawValue), \(result.runType.rawValue))\(reason)\(measured)"
+                + notes
+        case .skip:
+            return "[SKIP] \(result.target) (\(result.kind.rawValue), skip: \(result.reason))"
+                + (changes?.pushLine.map { "; " + $0 } ?? "")
+        case .error:
+            return "[FAILED] \(result.target): \(result.errors.first ?? "failed")"
+        }
+    }
+}
