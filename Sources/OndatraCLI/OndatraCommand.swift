@@ -16,7 +16,8 @@ public struct OndatraCommand: ParsableCommand {
         version: OndatraVersion.current,
         subcommands: [
             InitCommand.self, RunCommand.self, SandboxCommand.self, ListCommand.self, SQLCommand.self,
-            HistoryCommand.self, DescribeCommand.self, StatsCommand.self, LineageCommand.self, SyncCommand.self, EventsCommand.self,
+            HistoryCommand.self, DescribeCommand.self, StatsCommand.self, LineageCommand.self, SyncCommand.self,
+            EventsCommand.self,
             VersionCommand.self,
         ]
     )
