@@ -10,8 +10,10 @@ extension SQLiteDeliveryStore {
         try SQLiteBackup.copy(from: source, to: destination)
     }
 
-    /// `target`'s queued changes in no batch, counted by change type (`insert`, `update`, `delete`,
-    /// …): what the next push of the target would send, apart from retries not yet due.
+    /// `target`'s queued changes in no batch, counted by DuckLake's change type (`insert`,
+    /// `update_postimage`, `delete`, …): what the next push of the target would send, apart from
+    /// retries not yet due.
+    /// - Throws: ``SQLiteDeliveryStoreError`` for a change type code this version does not know.
     public func pendingChangeTypes(of target: String) throws -> [String: Int] {
         try queue.read { db -> [String: Int] in
             guard let targetID = try Self.targetID(db, name: target) else { return [:] }
@@ -21,8 +23,11 @@ extension SQLiteDeliveryStore {
                 sql: "SELECT change_type, COUNT(*) AS n FROM pending WHERE target_id = ? GROUP BY change_type",
                 arguments: [targetID])
             for row in rows {
-                let type: String = row["change_type"]
-                counts[type] = row["n"]
+                let code: Int64 = row["change_type"]
+                guard let type = ChangeType(storeCode: code) else {
+                    throw SQLiteDeliveryStoreError.unreadableRow("change type code \(code)")
+                }
+                counts[type.rawValue] = row["n"]
             }
             return counts
         }
