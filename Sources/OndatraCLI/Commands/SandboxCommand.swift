@@ -42,6 +42,10 @@ struct SandboxCommand: ParsableCommand {
         let typedIn = URL(filePath: FileManager.default.currentDirectoryPath, directoryHint: .isDirectory)
         let project = try global.resolveProject()
         let selectors = try ModelSelector.parsing(targets)
+        // Ctrl-C and SIGTERM are caught from the start, so the scratch folder is removed on the
+        // way out even when they come while the copy is being made.
+        let stop = StopSignals()
+        defer { stop.cancel() }
         let sandbox = try Sandbox(project: project)
         defer { sandbox.remove() }
         let session = try sandbox.context.makeSession()
@@ -52,31 +56,24 @@ struct SandboxCommand: ParsableCommand {
         runner.syncOptions.push = false
         runner.syncOptions.storePath = sandbox.deliveryStorePath
         runner.flushesEvents = false
-        let interrupt = session.connection.interruptHandle
-        // Ctrl-C and SIGTERM stop the running model; the scratch folder is removed on the way out.
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                runner.requestStop()
-                interrupt.interrupt()
-                scripts.cancel()
-            }
-            source.resume()
-            sources.append(source)
-        }
-        defer { for source in sources { source.cancel() } }
         let measure = try SandboxMeasure(
             sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
+        let interrupt = session.connection.interruptHandle
+        stop.onStop {
+            runner.requestStop()
+            interrupt.interrupt()
+            scripts.cancel()
+        }
         let human = json ? FileHandle.standardError : FileHandle.standardOutput
         var measureFailure: String?
         runner.onResult = { result in
             var changes: SandboxChanges?
             do {
                 changes = try measure.changes(of: result)
-            } catch {
+            } catch  where !runner.stopRequested.load(ordering: .relaxed) {
                 measureFailure = "\(result.target): could not compare the table: \(error)"
+            } catch {
+                // Ctrl-C stopped the comparison: the run ends here.
             }
             if global.verbosity != .quiet || result.status == .error {
                 human.write(Data((Self.line(result, changes: changes) + "\n").utf8))
@@ -121,5 +118,50 @@ struct SandboxCommand: ParsableCommand {
         case .error:
             return "[FAILED] \(result.target): \(result.errors.first ?? "failed")"
         }
+    }
+}
+
+/// SIGINT and SIGTERM caught for the life of a command: the action given to ``onStop(_:)`` runs
+/// on each (at once when one came before it was given).
+final class StopSignals: @unchecked Sendable {
+    /// Guards ``stopped`` and ``action``; signal handlers run on a global queue.
+    private let lock = NSLock()
+    private var stopped = false
+    private var action: (() -> Void)?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.signalled() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Whether a signal came.
+    var received: Bool { lock.withLock { stopped } }
+
+    /// Runs `action` on every signal from now on, and now when one came already.
+    func onStop(_ action: @escaping () -> Void) {
+        let already = lock.withLock {
+            self.action = action
+            return stopped
+        }
+        if already { action() }
+    }
+
+    /// Stops catching the signals (they stay ignored until the process ends).
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+
+    private func signalled() {
+        let action = lock.withLock {
+            stopped = true
+            return self.action
+        }
+        action?()
     }
 }
