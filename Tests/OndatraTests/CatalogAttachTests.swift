@@ -15,7 +15,7 @@ import Testing
         #expect(attach.metadata == .sqlite(path: "/p/it's here/lake.sqlite"))
         #expect(attach.dataPath == "/p/it's here/lake.files/")
         #expect(
-            attach.redirected(metadataPath: "/s/catalog.sqlite", dataPath: "/s/files/")
+            attach.redirected(location: "sqlite:/s/catalog.sqlite", dataPath: "/s/files/")
                 == "ATTACH 'ducklake:sqlite:/s/catalog.sqlite' AS lake (DATA_INLINING_ROW_LIMIT 0, "
                 + "DATA_PATH '/s/files/', OVERRIDE_DATA_PATH true)")
     }
@@ -26,7 +26,7 @@ import Testing
         #expect(plain.metadata == .duckdb(path: "meta.ducklake"))
         #expect(plain.dataPath == nil)
         #expect(
-            plain.redirected(metadataPath: "/s/c", dataPath: "/s/f/")
+            plain.redirected(location: "duckdb:/s/c", dataPath: "/s/f/")
                 == "ATTACH IF NOT EXISTS 'ducklake:duckdb:/s/c' AS \"My Lake\" (DATA_PATH '/s/f/', OVERRIDE_DATA_PATH true)"
         )
         let typed = try #require(
@@ -35,14 +35,15 @@ import Testing
         #expect(typed.dataPath == "d/")
         // READ_ONLY is dropped: the sandbox writes to its copy.
         #expect(
-            typed.redirected(metadataPath: "/s/c", dataPath: "/s/f/")
+            typed.redirected(location: "sqlite:/s/c", dataPath: "/s/f/")
                 == "ATTACH 'sqlite:/s/c' AS l (TYPE ducklake, DATA_PATH '/s/f/', OVERRIDE_DATA_PATH true)")
     }
 
     @Test func serversAndOtherStatementsAreTold() {
         #expect(
             CatalogAttach(statement: "ATTACH 'ducklake:postgres:dbname=lake host=db' AS lake")?.metadata
-                == .server("postgres"))
+                == .postgres(connection: "dbname=lake host=db"))
+        #expect(CatalogAttach(statement: "ATTACH 'ducklake:mysql:db=lake' AS lake")?.metadata == .server("mysql"))
         #expect(CatalogAttach(statement: "ATTACH 'ducklake:md:my_lake' AS lake")?.metadata == .server("md"))
         #expect(CatalogAttach(statement: "ATTACH 'other.duckdb' AS other") == nil)
         #expect(CatalogAttach(statement: "USE lake") == nil)

@@ -182,13 +182,13 @@ import Testing
 
     @Test func aCatalogInADatabaseServerIsRefusedBeforeAnythingIsTouched() throws {
         try temporary.write(
-            "config/catalog.sql", "ATTACH 'ducklake:postgres:dbname=lake host=nowhere.invalid' AS lake;\n")
+            "config/catalog.sql", "ATTACH 'ducklake:mysql:db=lake host=nowhere.invalid' AS lake;\n")
         #expect {
             try Sandbox(project: project, environment: [:])
         } throws: { error in
             let error = error as? OndatraError
             return error?.file == "config/catalog.sql" && error?.line == 1
-                && error?.message.contains("postgres database") == true
+                && error?.message.contains("in a mysql database") == true
         }
         #expect((try? FileManager.default.contentsOfDirectory(atPath: Sandbox.root(of: project).path)) ?? [] == [])
     }

@@ -12,8 +12,9 @@ struct CatalogAttach: Equatable {
         case sqlite(path: String)
         /// A DuckDB file (`ducklake:PATH` or `ducklake:duckdb:PATH`).
         case duckdb(path: String)
-        /// A database server or service (`ducklake:postgres:…`, `ducklake:mysql:…`, `ducklake:md:…`),
-        /// named by its prefix.
+        /// A PostgreSQL database (`ducklake:postgres:CONNECTION`), with libpq's connection string.
+        case postgres(connection: String)
+        /// Another database server or service (`ducklake:mysql:…`, `ducklake:md:…`), named by its prefix.
         case server(String)
     }
 
@@ -90,6 +91,8 @@ struct CatalogAttach: Equatable {
             metadata = .sqlite(path: String(rest.dropFirst("sqlite:".count)))
         } else if restLowered.hasPrefix("duckdb:") {
             metadata = .duckdb(path: String(rest.dropFirst("duckdb:".count)))
+        } else if restLowered.hasPrefix("postgres:") {
+            metadata = .postgres(connection: String(rest.dropFirst("postgres:".count)))
         } else if let colon = rest.firstIndex(of: ":"), rest[..<colon].allSatisfy({ $0.isLetter }),
             rest.distance(from: rest.startIndex, to: colon) > 1
         {
@@ -105,20 +108,15 @@ struct CatalogAttach: Equatable {
             \.text)
     }
 
-    /// The statement attaching the catalog whose metadata is the SQLite or DuckDB file at
-    /// `metadataPath`, with its data files under `dataPath`, under the same name and with the
-    /// same other options. `OVERRIDE_DATA_PATH` makes DuckLake use `dataPath` over the one the
-    /// copied metadata recorded.
-    func redirected(metadataPath: String, dataPath: String) -> String {
-        let scheme: String
-        switch metadata {
-        case .sqlite: scheme = "sqlite:"
-        case .duckdb, .server: scheme = "duckdb:"
-        }
-        let location = (typeOption ? "" : "ducklake:") + scheme + metadataPath
+    /// The statement attaching the catalog whose metadata is at `location` (what follows
+    /// `ducklake:`, such as `sqlite:/path` or `postgres:dbname=…`), with its data files under
+    /// `dataPath`, under the same name and with the same other options. `OVERRIDE_DATA_PATH`
+    /// makes DuckLake use `dataPath` over the one the copied metadata recorded.
+    func redirected(location: String, dataPath: String) -> String {
         let options =
             otherOptions + ["DATA_PATH \(SQLLiteral.quote(dataPath))", "OVERRIDE_DATA_PATH true"]
-        return "ATTACH " + (ifNotExists ? "IF NOT EXISTS " : "") + SQLLiteral.quote(location)
+        return "ATTACH " + (ifNotExists ? "IF NOT EXISTS " : "")
+            + SQLLiteral.quote((typeOption ? "" : "ducklake:") + location)
             + (alias.map { " AS \($0)" } ?? "") + " (" + options.joined(separator: ", ") + ")"
     }
 
