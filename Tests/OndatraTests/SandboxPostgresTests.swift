@@ -42,7 +42,7 @@ import Testing
         let runner = Runner(project: project, session: session)
         let measure = try SandboxMeasure(sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
         var changes: [String: SandboxChanges] = [:]
-        runner.onResult = { result in changes[result.target.description] = try? measure.changes(of: result) }
+        runner.onResult = { result in changes[result.target.description] = measure.changes(of: result) }
         #expect(try runner.run().failed == 0)
         sandbox.remove()
         let merge = try #require(changes["mart.b"])

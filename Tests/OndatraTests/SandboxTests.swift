@@ -22,8 +22,9 @@ import Testing
     }
 
     /// Runs every model in a new sandbox; each model's result and measured changes.
-    private func sandboxRun(keep: ((Sandbox) throws -> Void)? = nil) throws -> [String: (ModelResult, SandboxChanges?)]
-    {
+    private func sandboxRun(fullRefresh: Bool = false, keep: ((Sandbox) throws -> Void)? = nil) throws -> [String: (
+        ModelResult, SandboxChanges?
+    )] {
         let sandbox = try Sandbox(project: project, environment: [:])
         defer { sandbox.remove() }
         let session = try sandbox.context.makeSession()
@@ -33,16 +34,8 @@ import Testing
         runner.flushesEvents = false
         let measure = try SandboxMeasure(sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
         var seen: [String: (ModelResult, SandboxChanges?)] = [:]
-        var failure: (any Error)?
-        runner.onResult = { result in
-            do {
-                seen[result.target.description] = (result, try measure.changes(of: result))
-            } catch {
-                failure = error
-            }
-        }
-        _ = try runner.run()
-        if let failure { throw failure }
+        runner.onResult = { result in seen[result.target.description] = (result, measure.changes(of: result)) }
+        _ = try runner.run(fullRefresh: fullRefresh)
         try keep?(sandbox)
         return seen
     }
@@ -191,6 +184,88 @@ import Testing
                 && error?.message.contains("in a mysql database") == true
         }
         #expect((try? FileManager.default.contentsOfDirectory(atPath: Sandbox.root(of: project).path)) ?? [] == [])
+    }
+
+    /// Regression (new-user trial): a new column's values were left out, so a merge that put a
+    /// value in every row said `+0 ~0 -0` while its push sent updates.
+    @Test func valuesInANewColumnCountAsChanges() throws {
+        try temporary.write(
+            "models/mart/m.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT 1 AS id UNION ALL SELECT 2")
+        #expect(try run().failed == 0)
+        try temporary.write(
+            "models/mart/m.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT id, 'x' AS tag FROM (SELECT 1 AS id UNION ALL SELECT 2)")
+        let changes = try #require(try sandboxRun()["mart.m"]?.1)
+        #expect((changes.inserted, changes.updated, changes.deleted) == (0, 2, 0), "\(changes)")
+        #expect(changes.schema == ["+ tag VARCHAR"])
+    }
+
+    /// Regression (new-user trial): a kind changed to scd2 failed the comparison (the old table
+    /// has no `is_current`), and the line said "nothing to write".
+    @Test func aKindChangedToSCD2IsComparedOnCurrentRows() throws {
+        try temporary.write(
+            "models/mart/m.sql",
+            "-- @kind: merge\n-- @unique_key: id\nSELECT * FROM (VALUES (1, 'a'), (2, 'b')) v(id, name)")
+        #expect(try run().failed == 0)
+        try temporary.write(
+            "models/mart/m.sql",
+            "-- @kind: scd2\n-- @unique_key: id\nSELECT * FROM (VALUES (1, 'a'), (3, 'c')) v(id, name)")
+        let changes = try #require(try sandboxRun(fullRefresh: true)["mart.m"]?.1)
+        #expect(changes.problem == nil)
+        #expect((changes.inserted, changes.updated, changes.deleted) == (1, 0, 1), "\(changes)")
+        // The columns scd2 adds are not schema changes of the model.
+        #expect(changes.schema.isEmpty)
+    }
+
+    /// Regression (new-user trial): tracked and partition keys that name groups of rows were
+    /// compared by key; such rows are compared by content.
+    @Test func groupsAndPartitionsAreComparedRowByRow() throws {
+        try temporary.write(
+            "models/mart/t.sql",
+            "-- @kind: tracked\n-- @unique_key: g\nSELECT * FROM (VALUES (1, 'a'), (1, 'b'), (2, 'c')) v(g, x)")
+        try temporary.write(
+            "models/mart/p.sql",
+            "-- @kind: partition\n-- @unique_key: g\nSELECT * FROM (VALUES (1, 'a'), (1, 'b'), (2, 'c')) v(g, x)")
+        #expect(try run().failed == 0)
+        try temporary.write(
+            "models/mart/t.sql",
+            "-- @kind: tracked\n-- @unique_key: g\nSELECT * FROM (VALUES (1, 'a'), (1, 'B'), (3, 'c')) v(g, x)")
+        try temporary.write(
+            "models/mart/p.sql", "-- @kind: partition\n-- @unique_key: g\nSELECT * FROM (VALUES (1, 'a')) v(g, x)")
+        let results = try sandboxRun()
+        let tracked = try #require(results["mart.t"]?.1)
+        #expect((tracked.inserted, tracked.updated, tracked.deleted) == (2, 0, 2), "\(tracked)")
+        // A changed model is a backfill: the partition of g = 2 goes too.
+        let partition = try #require(results["mart.p"]?.1)
+        #expect((partition.inserted, partition.updated, partition.deleted) == (0, 0, 2), "\(partition)")
+    }
+
+    /// Regression (new-user trial): a catalog that `run` cannot create (no DATA_PATH) or read
+    /// (an empty metadata file) is refused with what to do, as a config error.
+    @Test func aCatalogRunCannotUseIsRefused() throws {
+        try temporary.write(
+            "config/catalog.sql", "ATTACH 'ducklake:sqlite:${ONDATRA_PROJECT_DIR}/lake.sqlite' AS lake;\n")
+        try temporary.write("models/raw/a.sql", "SELECT 1 AS id")
+        #expect {
+            try Sandbox(project: project, environment: [:])
+        } throws: { error in
+            (error as? OndatraError)?.code == .config && "\(error)".contains("gives no DATA_PATH")
+        }
+        #expect(!FileManager.default.fileExists(atPath: project.url("lake.sqlite").path))
+        FileManager.default.createFile(atPath: project.url("lake.sqlite").path, contents: Data())
+        #expect {
+            try Sandbox(project: project, environment: [:])
+        } throws: { error in
+            (error as? OndatraError)?.code == .config && "\(error)".contains("not a DuckLake catalog")
+        }
+        FileManager.default.createFile(atPath: project.url("lake.sqlite").path, contents: Data("not sqlite".utf8))
+        #expect {
+            try Sandbox(project: project, environment: [:])
+        } throws: { error in
+            (error as? OndatraError)?.code == .config
+                && "\(error)".contains("could not copy the catalog's metadata file")
+        }
+        #expect(!FileManager.default.fileExists(atPath: Sandbox.root(of: project).path))
     }
 
     @Test func schemaChangesNameAddedRemovedAndRetypedColumns() {

@@ -58,7 +58,14 @@ final class CatalogCopier {
                 let copy = folder.appending(path: "catalog.sqlite")
                 let source = Sandbox.absolute(path)
                 if FileManager.default.fileExists(atPath: source.path) {
-                    try SQLiteBackup.copy(from: source, to: copy)
+                    do {
+                        try SQLiteBackup.copy(from: source, to: copy)
+                    } catch {
+                        throw OndatraError(
+                            .config, "could not copy the catalog's metadata file \(source.path): \(error)")
+                    }
+                } else if attach.dataPath == nil {
+                    throw Self.newCatalogNeedsDataPath
                 }
                 recorded = try recordedDataPath(attaching: copy.path, type: "sqlite", connection)
                 location = "sqlite:" + copy.path
@@ -67,6 +74,9 @@ final class CatalogCopier {
             case .duckdb(let path):
                 let copy = folder.appending(path: "catalog.ducklake")
                 try copyDuckDBFile(Sandbox.absolute(path), to: copy)
+                if !FileManager.default.fileExists(atPath: copy.path) && attach.dataPath == nil {
+                    throw Self.newCatalogNeedsDataPath
+                }
                 recorded = try recordedDataPath(attaching: copy.path, type: nil, connection)
                 location = "duckdb:" + copy.path
                 besideMetadata = path + ".files"
@@ -78,7 +88,14 @@ final class CatalogCopier {
                 marker = name
             }
         } catch let error as DuckDBError {
-            throw OndatraError(.config, "sandbox could not copy the catalog: \(Session.oneLine(error.message))")
+            let message = Session.oneLine(error.message)
+            if message.contains("ducklake_metadata") {
+                throw OndatraError(
+                    .config,
+                    "the catalog's metadata is not a DuckLake catalog (no ducklake_metadata table); `ondatrasql run` "
+                        + "fails on it too: restore it, or move it away to start a new catalog")
+            }
+            throw OndatraError(.config, "sandbox could not copy the catalog: \(message)")
         }
         let candidates = [attach.dataPath, recorded, besideMetadata].compactMap { $0 }
         if let real = try dataFolder(candidates) {
@@ -92,6 +109,13 @@ final class CatalogCopier {
         }
         return attach.redirected(location: location, dataPath: dataPath.path + "/")
     }
+
+    /// A new catalog's `ATTACH` without `DATA_PATH`: DuckLake refuses to create it, so the real
+    /// run would fail, and the sandbox (which gives its own data path) must not pretend it works.
+    private static let newCatalogNeedsDataPath = OndatraError(
+        .config,
+        "the catalog does not exist yet and its ATTACH gives no DATA_PATH, which DuckLake needs to create it "
+            + "(`ondatrasql run` fails the same way); add DATA_PATH '${ONDATRA_PROJECT_DIR}/lake.files/' to the ATTACH")
 
     /// Copies a DuckDB catalog file (and its write-ahead log) while holding the project's lock,
     /// so no run is writing it; nothing to copy when it does not exist yet.

@@ -72,6 +72,7 @@ public final class Sandbox {
         } catch {
             copier.dropDatabases()
             try? FileManager.default.removeItem(at: folder)
+            _ = rmdir(root.path)
             if let error = error as? OndatraError { throw error }
             throw OndatraError(.io, "could not copy the catalog for the sandbox: \(error)")
         }
@@ -82,6 +83,8 @@ public final class Sandbox {
     public func remove() {
         copier.dropDatabases()
         try? FileManager.default.removeItem(at: folder)
+        // The folder of all sandboxes goes too once empty (rmdir fails on one that is not).
+        _ = rmdir(Self.root(of: project).path)
     }
 
     /// Removes the scratch folders no live sandbox holds: left by one killed before it could.

@@ -17,12 +17,18 @@ public struct SandboxChanges: Sendable, Equatable {
     public var schema: [String] = []
     /// For an `@sink` model, the changes its queue would push next, by change type (`insert`, …).
     public var wouldPush: [String: Int]?
+    /// Why the changes could not be measured, if they could not.
+    public var problem: String?
+    /// Whether the table was compared (the run committed and the comparison worked).
+    public var compared = false
 
     /// `+3 ~1 -2 rows`, the schema changes and what would be pushed, in a few words.
     public var line: String {
-        var parts = ["+\(inserted) ~\(updated) -\(deleted) rows" + (created ? " (new table)" : "")]
+        var parts =
+            compared ? ["+\(inserted) ~\(updated) -\(deleted) rows" + (created ? " (new table)" : "")] : []
         if !schema.isEmpty { parts.append("schema: " + schema.joined(separator: ", ")) }
         if let pushLine { parts.append(pushLine) }
+        if let problem { parts.append(problem) }
         return parts.joined(separator: "; ")
     }
 
@@ -37,7 +43,7 @@ public struct SandboxChanges: Sendable, Equatable {
     public var json: JSONValue {
         var object: [String: JSONValue] = [
             "inserted": .int(inserted), "updated": .int(updated), "deleted": .int(deleted), "created": .bool(created),
-            "schema_changes": .array(schema.map(JSONValue.string)),
+            "schema_changes": .array(schema.map(JSONValue.string)), "problem": problem.map(JSONValue.string) ?? .null,
         ]
         object["would_push"] =
             wouldPush.map { counts in .object(counts.mapValues { JSONValue.int(Int64($0)) }) } ?? .null
@@ -84,56 +90,75 @@ public struct SandboxMeasure {
         }
     }
 
-    /// What `result`'s run changed; nil for a model that did not run or made no commit and has no sink.
-    /// - Throws: ``OndatraError`` when the table cannot be compared.
-    public func changes(of result: ModelResult) throws -> SandboxChanges? {
+    /// What `result`'s run changed; nil for a model that did not run or made no commit and has no
+    /// sink. A comparison that failed is said in ``SandboxChanges/problem``, not thrown: the run
+    /// goes on.
+    public func changes(of result: ModelResult) -> SandboxChanges? {
         guard let model = models[result.target] else { return nil }
         var changes = SandboxChanges()
         if result.committed && model.kind != .events {
             do {
                 try compare(model, into: &changes)
             } catch let error as DuckDBError {
-                throw session.queryError(error)
+                changes.problem = "could not compare the table: " + session.queryError(error).message
+            } catch {
+                changes.problem = "could not compare the table: \(error)"
             }
         }
         if result.sync != nil {
-            let store = try SQLiteDeliveryStore(path: storePath)
-            changes.wouldPush = try store.pendingChangeTypes(of: Runner.syncKey(model.target))
+            do {
+                let store = try SQLiteDeliveryStore(path: storePath)
+                changes.wouldPush = try store.pendingChangeTypes(of: Runner.syncKey(model.target))
+            } catch {
+                changes.problem = "could not read the copy of the delivery store: \(error)"
+            }
         }
         return result.committed || result.sync != nil ? changes : nil
     }
 
+    /// The columns OndatraSQL adds to a kind's table (`_content_hash`, scd2's validity columns):
+    /// left out of the comparison and of the schema changes, whichever kind the table had.
+    private static let addedColumns = Set(
+        ModelKind.allCases.flatMap { $0.rules.addedColumns.map { $0.name.lowercased() } })
+
     private func compare(_ model: Model, into changes: inout SandboxChanges) throws {
         let target = model.target
-        let addedColumns = Set(model.kind.rules.addedColumns.map { $0.name.lowercased() })
         let table = SQLLiteral.qualified([session.catalog, target.schema, target.table])
-        let after = try SchemaEvolution.columns(
-            session, database: session.catalog, schema: target.schema, table: target.table
-        ).filter { !addedColumns.contains($0.name.lowercased()) }
-        let current = model.kind == .scd2 ? " WHERE is_current" : ""
-        guard let before = columnsBefore[Self.key(target)]?.filter({ !addedColumns.contains($0.name.lowercased()) })
-        else {
+        let afterAll = try SchemaEvolution.columns(
+            session, database: session.catalog, schema: target.schema, table: target.table)
+        let after = afterAll.filter { !Self.addedColumns.contains($0.name.lowercased()) }
+        let newFilter = Self.versioned(afterAll) ? " WHERE is_current" : ""
+        guard let beforeAll = columnsBefore[Self.key(target)] else {
             changes.created = true
-            changes.inserted = try session.connection.scalar("SELECT count(*) FROM \(table)\(current)")?.int64 ?? 0
+            changes.inserted = try session.connection.scalar("SELECT count(*) FROM \(table)\(newFilter)")?.int64 ?? 0
+            changes.compared = true
             return
         }
+        let before = beforeAll.filter { !Self.addedColumns.contains($0.name.lowercased()) }
+        let oldFilter = Self.versioned(beforeAll) ? " WHERE is_current" : ""
         changes.schema = Self.schemaChanges(before: before, after: after)
+        // Rows are compared on the table's columns now; a column that is new counts as NULL in
+        // the old rows, so values put in it count as changes. Removed columns are left out.
         let beforeNames = Set(before.map { $0.name.lowercased() })
-        let common = after.filter { beforeNames.contains($0.name.lowercased()) }.map { SQLLiteral.identifier($0.name) }
-        guard !common.isEmpty else {
-            changes.inserted = try session.connection.scalar("SELECT count(*) FROM \(table)\(current)")?.int64 ?? 0
-            changes.deleted =
-                try session.connection.scalar("SELECT count(*) FROM \(table) AT (VERSION => \(baseline))\(current)")?
-                .int64 ?? 0
-            return
-        }
-        let list = common.joined(separator: ", ")
-        let commonNames = Set(common)
+        let newList = after.map { SQLLiteral.identifier($0.name) }.joined(separator: ", ")
+        let oldList = after.map { column in
+            beforeNames.contains(column.name.lowercased())
+                ? SQLLiteral.identifier(column.name) : "NULL AS \(SQLLiteral.identifier(column.name))"
+        }.joined(separator: ", ")
+        let afterNames = Set(after.map { $0.name.lowercased() })
         let key = model.directives.uniqueKey.compactMap { name in
             after.first { $0.name.lowercased() == name.lowercased() }.map { SQLLiteral.identifier($0.name) }
         }
-        let keyed =
-            !key.isEmpty && key.count == model.directives.uniqueKey.count && key.allSatisfy(commonNames.contains)
+        let keyColumnsKept =
+            !key.isEmpty && key.count == model.directives.uniqueKey.count
+            && model.directives.uniqueKey.allSatisfy {
+                afterNames.contains($0.lowercased()) && beforeNames.contains($0.lowercased())
+            }
+        let old = "SELECT \(oldList) FROM \(table) AT (VERSION => \(baseline))\(oldFilter)"
+        let new = "SELECT \(newList) FROM \(table)\(newFilter)"
+        // By key only where the key names one row on both sides (merge, scd2's current versions,
+        // tracked with one row per key); a group's or a partition's rows are compared by content.
+        let keyed = try keyColumnsKept && Self.isUnique(key, in: old, session) && Self.isUnique(key, in: new, session)
         let sameKey = key.map { "c.\($0) IS NOT DISTINCT FROM g.\($0)" }.joined(separator: " AND ")
         let counts =
             keyed
@@ -145,8 +170,8 @@ public struct SandboxMeasure {
             : "(SELECT count(*) FROM came), 0, (SELECT count(*) FROM gone)"
         let row = try session.connection.rows(
             """
-            WITH old AS (SELECT \(list) FROM \(table) AT (VERSION => \(baseline))\(current)),
-            new AS (SELECT \(list) FROM \(table)\(current)),
+            WITH old AS (\(old)),
+            new AS (\(new)),
             gone AS (SELECT * FROM old EXCEPT ALL SELECT * FROM new),
             came AS (SELECT * FROM new EXCEPT ALL SELECT * FROM old)
             SELECT \(counts)
@@ -155,6 +180,22 @@ public struct SandboxMeasure {
         changes.inserted = row?[0].int64 ?? 0
         changes.updated = row?[1].int64 ?? 0
         changes.deleted = row?[2].int64 ?? 0
+        changes.compared = true
+    }
+
+    /// Whether no two rows of `query` share a value of `key`.
+    private static func isUnique(_ key: [String], in query: String, _ session: Session) throws -> Bool {
+        let list = key.joined(separator: ", ")
+        let row = try session.connection.rows(
+            "SELECT count(*), count(DISTINCT (\(list))) FROM (\(query))"
+        ).first
+        return row?[0].int64 == row?[1].int64
+    }
+
+    /// Whether `columns` are an scd2 table's, whose current versions are the rows to compare.
+    private static func versioned(_ columns: [SchemaEvolution.Column]) -> Bool {
+        let names = Set(columns.map { $0.name.lowercased() })
+        return ["valid_from_snapshot", "valid_to_snapshot", "is_current"].allSatisfy(names.contains)
     }
 
     /// `+ name TYPE` for a column added, `- name TYPE` for one removed, `~ name OLD → NEW` for a

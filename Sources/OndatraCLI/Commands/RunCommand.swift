@@ -65,7 +65,7 @@ struct RunCommand: ParsableCommand {
         runner.syncOptions.push = !noSync
         runner.timesStatements = global.verbosity == .verbose
         // Progress on a terminal only, and not with -q.
-        let progressLine = try progressLine(session: session)
+        let progressLine = try global.progressLine(session: session)
         defer { progressLine?.close() }
         if let progressLine {
             // One line, rewritten in place as a lib's pages arrive and after each batch of a sink.
@@ -172,14 +172,6 @@ struct RunCommand: ParsableCommand {
                 "Plan: \(running) would run, \(planned.count - running - failing) skipped, \(failing) would fail (nothing ran)\n"
                     .utf8))
         if failing > 0 { throw CommandFailure(message: "\(failing) model(s) would fail", exitCode: 1) }
-    }
-
-    /// The progress line on stderr when it is a terminal and `-q` is not given, with DuckDB's
-    /// query progress turned on for `session` (computed, never printed by DuckDB itself).
-    private func progressLine(session: Session) throws -> ProgressLine? {
-        guard Terminal.isTerminal(STDERR_FILENO), global.verbosity != .quiet else { return nil }
-        try session.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
-        return ProgressLine(progress: session.connection.progressHandle)
     }
 }
 

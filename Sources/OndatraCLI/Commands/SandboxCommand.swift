@@ -15,12 +15,12 @@ struct SandboxCommand: ParsableCommand {
         commandName: "sandbox",
         abstract: "Run the models against a throwaway copy of the catalog and show what would change.",
         discussion: """
-            Copies the catalog's metadata (data files are read where they are; new ones go to a scratch
-            folder in .ondatra/sandbox/), runs the selected models there, and prints per model the run
-            type and reason, rows inserted / updated / deleted, schema changes, and for @sink models how
-            many changes of each type would be pushed. Nothing is written to the real catalog, nothing is
-            pushed, events stay in the buffer; the copy is removed afterwards, also after Ctrl-C.
-            Lib functions are called as in a real run. Exit code 1 when a model would fail.
+            Copies the catalog's metadata (data files are read where they are; new ones go to a \
+            scratch folder in .ondatra/sandbox/), runs the selected models there, and prints per model \
+            the run type and reason, rows inserted / updated / deleted, schema changes, and for @sink \
+            models how many changes of each type would be pushed. Nothing is written to the real \
+            catalog, nothing is pushed, events stay in the buffer; the copy is removed afterwards, also \
+            after Ctrl-C. Lib functions are called as in a real run. Exit code 1 when a model would fail.
             """
     )
 
@@ -65,19 +65,28 @@ struct SandboxCommand: ParsableCommand {
             scripts.cancel()
         }
         let human = json ? FileHandle.standardError : FileHandle.standardOutput
-        var measureFailure: String?
+        let colour = !json && global.usesColour(on: STDOUT_FILENO)
+        let progressLine = try global.progressLine(session: session)
+        defer { progressLine?.close() }
+        if let progressLine {
+            scripts.progress = { lib, pages, rows in progressLine.report("  \(lib): \(pages) page(s), \(rows) row(s)") }
+            if !json {
+                runner.onActivity = { target, activity in
+                    if activity == .materializing {
+                        progressLine.startModel(target)
+                    } else {
+                        progressLine.finishModel()
+                    }
+                }
+            }
+        }
+        runner.timesStatements = global.verbosity == .verbose
         runner.onResult = { result in
-            var changes: SandboxChanges?
-            do {
-                changes = try measure.changes(of: result)
-            } catch  where !runner.stopRequested.load(ordering: .relaxed) {
-                measureFailure = "\(result.target): could not compare the table: \(error)"
-            } catch {
-                // Ctrl-C stopped the comparison: the run ends here.
-            }
-            if global.verbosity != .quiet || result.status == .error {
-                human.write(Data((Self.line(result, changes: changes) + "\n").utf8))
-            }
+            progressLine?.finishModel()
+            // A comparison Ctrl-C stopped says nothing: the run ends here.
+            let changes = runner.stopRequested.load(ordering: .relaxed) ? nil : measure.changes(of: result)
+            let text = Self.text(result, changes: changes, colour: colour, verbosity: global.verbosity)
+            if !text.isEmpty { human.write(Data(text.utf8)) }
             if json {
                 var object = result.json.objectValue ?? [:]
                 object["changes"] = changes?.json ?? .null
@@ -90,38 +99,53 @@ struct SandboxCommand: ParsableCommand {
         } catch  where runner.stopRequested.load(ordering: .relaxed) {
             throw CommandFailure(message: "interrupted before any model ran; the sandbox was removed", exitCode: 130)
         }
+        if runner.stopRequested.load(ordering: .relaxed) {
+            human.write(Data("Sandbox interrupted; nothing was written to the catalog and nothing was pushed\n".utf8))
+            throw CommandFailure(message: "interrupted; the sandbox was removed", exitCode: 130)
+        }
         let ran = summary.results.filter { $0.status == .ok }.count
         let failed = summary.results.filter { $0.status == .error }.count
         human.write(
             Data(
                 ("Sandbox: \(ran) would run, \(summary.results.count - ran - failed) skipped, \(failed) would fail; "
                     + "nothing was written to the catalog and nothing was pushed\n").utf8))
-        if let measureFailure { FileHandle.standardError.write(Data(("warning: " + measureFailure + "\n").utf8)) }
-        if runner.stopRequested.load(ordering: .relaxed) {
-            throw CommandFailure(message: "interrupted; the sandbox was removed", exitCode: 130)
-        }
         if failed > 0 { throw CommandFailure(message: "\(failed) model(s) would fail", exitCode: 1) }
     }
 
-    /// `[OK] staging.orders (merge, incremental) — deps changed: +3 ~1 -0 rows; would push 3 insert, 1 update`.
-    static func line(_ result: ModelResult, changes: SandboxChanges?) -> String {
+    /// One model's text: `[OK] staging.orders (merge, incremental) — deps changed: +3 ~1 -0 rows;
+    /// would push 3 insert`, then `-v` details and warnings, each line ending in a newline; ""
+    /// when `-q` leaves it out.
+    static func text(_ result: ModelResult, changes: SandboxChanges?, colour: Bool, verbosity: Verbosity) -> String {
+        let troubled = result.status == .error || !result.warnings.isEmpty || changes?.problem != nil
+        if verbosity == .quiet && !troubled { return "" }
+        var text = Terminal.paint(result.tag, Self.colour(of: result.status), enabled: colour) + " "
         switch result.status {
         case .ok:
             let reason = result.reason.isEmpty ? "" : " — \(result.reason)"
             let measured = changes.map { ": " + $0.line } ?? ": nothing to write"
-            let notes = result.warnings.map { "\n  warning: \($0)" }.joined()
-            return "[OK] \(result.target) (\(result.kind.rawValue), \(result.runType.rawValue))\(reason)\(measured)"
-                + notes
+            text += "\(result.target) (\(result.kind.rawValue), \(result.runType.rawValue))\(reason)\(measured)\n"
         case .skip:
-            return "[SKIP] \(result.target) (\(result.kind.rawValue), skip: \(result.reason))"
-                + (changes?.pushLine.map { "; " + $0 } ?? "")
+            text +=
+                "\(result.target) (\(result.kind.rawValue), skip: \(result.reason))"
+                + (changes?.pushLine.map { "; " + $0 } ?? "") + "\n"
         case .error:
-            return "[FAILED] \(result.target): \(result.errors.first ?? "failed")"
+            text += "\(result.target): \(result.errors.first ?? "failed")\n"
+        }
+        if verbosity == .verbose { text += RunReport.details(result) }
+        for warning in result.warnings { text += "  warning: \(warning)\n" }
+        return text
+    }
+
+    private static func colour(of status: ModelResult.Status) -> Terminal.Colour {
+        switch status {
+        case .ok: .green
+        case .skip: .yellow
+        case .error: .red
         }
     }
 }
 
-/// SIGINT and SIGTERM caught for the life of a command: the action given to ``onStop(_:)`` runs
+/// SIGINT, SIGTERM and SIGHUP (the terminal closed) caught for the life of a command: the action given to ``onStop(_:)`` runs
 /// on each (at once when one came before it was given).
 final class StopSignals: @unchecked Sendable {
     /// Guards ``stopped`` and ``action``; signal handlers run on a global queue.
@@ -131,7 +155,7 @@ final class StopSignals: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
 
     init() {
-        for number in [SIGINT, SIGTERM] {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in self?.signalled() }

@@ -100,3 +100,13 @@ final class ProgressLine: Sendable {
         return "  \(target): \(tenths / 10).\(tenths % 10)s\(percent)"
     }
 }
+
+extension GlobalOptions {
+    /// The progress line on stderr when it is a terminal and `-q` is not given, with DuckDB's
+    /// query progress turned on for `session` (computed, never printed by DuckDB itself).
+    func progressLine(session: Session) throws -> ProgressLine? {
+        guard Terminal.isTerminal(STDERR_FILENO), verbosity != .quiet else { return nil }
+        try session.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        return ProgressLine(progress: session.connection.progressHandle)
+    }
+}

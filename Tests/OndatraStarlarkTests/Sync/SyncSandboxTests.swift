@@ -25,7 +25,7 @@ import Testing
                 sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
             let seen = Mutex<[String: (ModelResult, SandboxChanges?)]>([:])
             runner.onResult = { result in
-                let changes = try? measure.changes(of: result)
+                let changes = measure.changes(of: result)
                 seen.withLock { $0[result.target.description] = (result, changes) }
             }
             _ = try runner.run()
