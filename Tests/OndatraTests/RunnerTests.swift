@@ -150,6 +150,18 @@ import Testing
         #expect(try rows("SELECT count(*) FROM raw.items") == [[.bigint(3)]])
     }
 
+    /// Regression (new-user trial): `FROM range(20)` counted as reading a table no model builds,
+    /// so the model ran on every run.
+    @Test func tableFunctionsThatReadNothingDoNotMakeAModelRunAgain() throws {
+        try sandbox.write(
+            "models/raw/numbers.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT range AS id FROM range(20)")
+        try sandbox.write("models/raw/series.sql", "-- @kind: append\nSELECT * FROM generate_series(1, 3) t(n)")
+        #expect(try run()["raw.numbers"]?.status == .ok)
+        let again = try run()
+        #expect(again["raw.numbers"]?.status == .skip && again["raw.numbers"]?.reason == "no dependencies")
+        #expect(again["raw.series"]?.status == .skip, "\(String(describing: again["raw.series"]))")
+    }
+
     @Test func fileSourcesRunOnlyWhenTheirFilesChange() throws {
         try writeItems(["1,apple,10"])
         let path = sandbox.project.root.path + "/data/items.csv"

@@ -50,6 +50,10 @@ public struct TableReferences: Sendable, Hashable {
         "read_ndjson", "read_ndjson_auto", "read_json_objects", "read_ndjson_objects", "read_text", "read_blob",
     ]
 
+    /// Table functions that read nothing but their arguments (`FROM range(10)`): a model using
+    /// them reads no input a run must follow.
+    static let readingNothing: Set<String> = ["range", "generate_series", "unnest", "repeat_row"]
+
     /// Creates references from what a statement was found to read.
     public init(tables: [Table], functions: [String]) {
         self.tables = tables
@@ -69,7 +73,11 @@ public struct TableReferences: Sendable, Hashable {
     /// Whether the statement reads only tables of `models` (in `catalog`) and local files it names
     /// literally, so nothing it reads can change without a commit or a file changing.
     public func readsOnlyModelsAndFiles(catalog: String, models: Set<Target>) -> Bool {
-        guard !readsComputedFilePaths, functions.allSatisfy({ Self.fileReaders.contains($0.lowercased()) }) else {
+        guard !readsComputedFilePaths,
+            functions.allSatisfy({
+                Self.fileReaders.contains($0.lowercased()) || Self.readingNothing.contains($0.lowercased())
+            })
+        else {
             return false
         }
         return tables.allSatisfy { table in
