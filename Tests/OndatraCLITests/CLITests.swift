@@ -325,6 +325,23 @@ import Testing
         #expect(stats.stdout.contains("staging.items,1,1,backfill,"))
     }
 
+    /// Regression (new-user trial): `run --plan`, `ls` and `history` created the catalog file of
+    /// a project that had never run; commands that only read leave it uncreated.
+    @Test func readingCommandsDoNotCreateTheCatalog() throws {
+        try initProject()
+        try Data("SELECT 1 AS id".utf8).write(to: URL(filePath: project).appending(path: "models/raw/a.sql"))
+        let plan = try CLIRunner.run(["--project", project, "run", "--plan"])
+        #expect(plan.stdout.contains("[RUN] raw.a (table, backfill: first run)"), "\(plan.stdout)\(plan.stderr)")
+        for command in [["ls"], ["history"], ["stats"], ["describe", "raw.a"], ["lineage", "overview"]] {
+            let output = try CLIRunner.run(["--project", project] + command)
+            #expect(output.status == 0, "\(command): \(output.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: project + "/lake.sqlite"))
+        #expect(!FileManager.default.fileExists(atPath: project + "/.ondatra/sandbox"))
+        #expect(try CLIRunner.run(["--project", project, "run"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: project + "/lake.sqlite"))
+    }
+
     /// After a model file is renamed by case, its table, history and stats are still its own.
     @Test func historyDescribeAndStatsAfterARenameByCase() throws {
         try initProject()

@@ -23,7 +23,10 @@ struct DescribeCommand: ParsableCommand {
         guard let parsed = Target(parsing: target) else {
             throw CommandFailure(message: "'\(target)' is not a target; write schema.table", exitCode: 2)
         }
-        let session = try Session(project: project)
+        // Reading never creates the catalog of a project that has not run yet.
+        let reading = try ReadingSession(project: project)
+        defer { reading.close() }
+        let session = reading.session
         let scripts = try StarlarkHost(project: project) { _ in }
         let inspection = try ProjectInspection(project: project, session: session, scripts: scripts)
         var wanted = parsed

@@ -26,7 +26,10 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         let project = try global.resolveProject()
-        let session = try Session(project: project)
+        // Reading never creates the catalog of a project that has not run yet.
+        let reading = try ReadingSession(project: project)
+        defer { reading.close() }
+        let session = reading.session
         if let target, Target(parsing: target) == nil {
             throw CommandFailure(message: "'\(target)' is not a target; write schema.table", exitCode: 2)
         }
@@ -73,7 +76,10 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         let project = try global.resolveProject()
-        let session = try Session(project: project)
+        // Reading never creates the catalog of a project that has not run yet.
+        let reading = try ReadingSession(project: project)
+        defer { reading.close() }
+        let session = reading.session
         let tables = try session.catalogTables().filter { $0.schema != Session.internalSchema }.sorted().map {
             ($0.schema, $0.table)
         }

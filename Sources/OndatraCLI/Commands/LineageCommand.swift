@@ -27,7 +27,10 @@ struct LineageCommand: ParsableCommand {
 
     func run() throws {
         let project = try global.resolveProject()
-        let session = try Session(project: project)
+        // Reading never creates the catalog of a project that has not run yet.
+        let reading = try ReadingSession(project: project)
+        defer { reading.close() }
+        let session = reading.session
         let inspection = try ProjectInspection(
             project: project, session: session, scripts: try StarlarkHost(project: project) { _ in })
         let graph = LineageGraph(inspection: inspection, session: session)

@@ -27,7 +27,10 @@ struct ListCommand: ParsableCommand {
         let typedIn = URL(filePath: FileManager.default.currentDirectoryPath, directoryHint: .isDirectory)
         let project = try global.resolveProject()
         let parsed = try ModelSelector.parsing(selectors)
-        let session = try Session(project: project)
+        // Reading never creates the catalog of a project that has not run yet.
+        let reading = try ReadingSession(project: project)
+        defer { reading.close() }
+        let session = reading.session
         let inspection = try ProjectInspection(
             project: project, session: session, scripts: try StarlarkHost(project: project) { _ in })
         let wanted = try ModelSelection.resolve(

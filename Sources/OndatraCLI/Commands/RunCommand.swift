@@ -153,7 +153,10 @@ struct RunCommand: ParsableCommand {
     /// `run --plan`: what a run would do with each selected model, from the catalog's state alone.
     /// Takes no lock: it writes nothing.
     private func printPlan(project: Project, selectors: [ModelSelector], workingDirectory: URL) throws {
-        let session = try Session(project: project)
+        // Reading never creates the catalog of a project that has not run yet.
+        let reading = try ReadingSession(project: project)
+        defer { reading.close() }
+        let session = reading.session
         let scripts = try StarlarkHost(project: project) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

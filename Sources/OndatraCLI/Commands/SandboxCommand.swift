@@ -97,6 +97,7 @@ struct SandboxCommand: ParsableCommand {
         do {
             summary = try runner.run(selecting: selectors, workingDirectory: typedIn, fullRefresh: fullRefresh)
         } catch  where runner.stopRequested.load(ordering: .relaxed) {
+            human.write(Data("Sandbox interrupted; nothing was written to the catalog and nothing was pushed\n".utf8))
             throw CommandFailure(message: "interrupted before any model ran; the sandbox was removed", exitCode: 130)
         }
         if runner.stopRequested.load(ordering: .relaxed) {
