@@ -28,7 +28,7 @@ struct IngestBenchmark: ParsableCommand {
     @Option(help: "The ondatrasql binary (build it with swift build -c release).")
     var ondatrasql = ".build/release/ondatrasql"
 
-    @Option(help: "The Python environment with dlt (scripts/bench-python sets it up).")
+    @Option(help: "The Python environment with dlt (scripts/bench-python sets it up); without it dlt is left out.")
     var python = ".build-bench/dlt/bin/python"
 
     @Option(help: "Where the projects and databases go (emptied first).")
@@ -67,14 +67,17 @@ struct IngestBenchmark: ParsableCommand {
             ondatrasql, ["--project", bigProject.path, "run"], directory: root.appending(path: "logs-big"))
         let bigLoaded = try count(bigProject)
 
-        let dlt = try Measurement.median(repetitions) {
-            try Measurement.runProcess(
-                python,
-                [
-                    "Benchmarks/ingest/dlt_pipeline.py", server.baseURL, root.appending(path: "dlt.duckdb").path,
-                    root.appending(path: "dlt-pipelines").path,
-                ])
-        }
+        // dlt is optional: without it the run still reports our figures and memory.
+        let dlt: Double? =
+            FileManager.default.isExecutableFile(atPath: python)
+            ? try Measurement.median(repetitions) {
+                try Measurement.runProcess(
+                    python,
+                    [
+                        "Benchmarks/ingest/dlt_pipeline.py", server.baseURL, root.appending(path: "dlt.duckdb").path,
+                        root.appending(path: "dlt-pipelines").path,
+                    ])
+            } : nil
         let client = try clientSeconds(server.baseURL)
         let capacity = try? serverCapacity(server.baseURL)
 
@@ -83,13 +86,18 @@ struct IngestBenchmark: ParsableCommand {
         )
         print("tool                                  seconds     rows/s   vs dlt")
         let line = { (name: String, seconds: Double) in
+            let ratio = dlt.map { String(format: "%7.1fx", $0 / seconds) } ?? "       -"
             print(
                 String(
-                    format: "%@ %9.2f %10.0f %7.1fx", name.padding(toLength: 36, withPad: " ", startingAt: 0), seconds,
-                    Double(total) / seconds, dlt / seconds))
+                    format: "%@ %9.2f %10.0f %@", name.padding(toLength: 36, withPad: " ", startingAt: 0), seconds,
+                    Double(total) / seconds, ratio))
         }
         line("ondatrasql run (lib function)", ours)
-        line("dlt rest_api_source → duckdb", dlt)
+        if let dlt {
+            line("dlt rest_api_source → duckdb", dlt)
+        } else {
+            print("dlt: not found at \(python) (scripts/bench-python sets it up)")
+        }
         line("our HTTP client alone (get + text)", client)
         if let capacity {
             print(

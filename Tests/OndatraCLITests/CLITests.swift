@@ -460,6 +460,8 @@ import Testing
         #expect(!printed.contains("[OK] raw.items"), "\(printed)")
         #expect(printed.contains("[FAILED] raw.items"), "\(printed)")
         #expect(printed.contains("interrupted"), "\(printed)")
+        // The file its rows were staged in is gone too.
+        #expect(!FileManager.default.fileExists(atPath: root.appending(path: ".ondatra/staging").path))
         let tables = try await CLIRunner.run(
             [
                 "--project", project, "sql",

@@ -7,7 +7,8 @@ import Synchronization
 import Testing
 
 /// A lib function's pages stream into a staging table as they arrive: column types are still
-/// inferred from every row, and a fetch that fails, aborts or is cancelled writes nothing.
+/// inferred from every row, and a fetch that fails, aborts or is cancelled writes nothing. The
+/// staging file is deleted when the run ends, whatever happened.
 @Suite struct LibFetchStagingTests {
     let sandbox: TemporaryProject
 
@@ -21,6 +22,11 @@ import Testing
 
     private func rows(_ sql: String) throws -> [[String]] {
         try Session(project: sandbox.project, environment: [:]).query(sql).allRows().map { $0.map(\.description) }
+    }
+
+    /// Whatever the runs left in the staging folder (nothing, not even the folder).
+    private var stagingLeft: Bool {
+        FileManager.default.fileExists(atPath: sandbox.project.stateDirectory.appending(path: "staging").path)
     }
 
     @Test func columnTypesAreInferredFromEveryPage() async throws {
@@ -82,6 +88,7 @@ import Testing
         #expect(mixed.map { $0[2] } == ["True", "NULL", "3", "False"])
         #expect(mixed.map { $0[3] } == ["x", "NULL", "1", "0.30000000000000004"])
         #expect(mixed.map { $0[11] } == ["NULL", "5", "NULL", "1180591620717411303424"])
+        #expect(!stagingLeft)
     }
 
     @Test func aFetchThatStopsHalfwayWritesNothing() async throws {
@@ -116,9 +123,11 @@ import Testing
         var results = try await run(environment: ["MODE": "fail"])
         #expect(results["raw.halfway"]?.errors.first?.contains("page 4 broke") == true)
         #expect(try rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'halfway'") == [["0"]])
+        #expect(!stagingLeft)
 
         results = try await run(environment: ["MODE": "ok"])
         #expect(results["raw.halfway"]?.rowsAffected == 300)
+        #expect(!stagingLeft)
 
         for mode in ["fail", "abort", "http", "error"] {
             results = try await run(environment: ["MODE": mode])
@@ -132,6 +141,7 @@ import Testing
             }
             #expect(
                 try rows("SELECT count(*), min(mode), max(mode) FROM raw.halfway") == [["300", "ok", "ok"]], "\(mode)")
+            #expect(!stagingLeft, "\(mode)")
         }
     }
 
@@ -155,6 +165,7 @@ import Testing
         }
         #expect(outcome.first?.contains("interrupted") == true, "\(outcome)")
         #expect(try rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'endless'") == [["0"]])
+        #expect(!stagingLeft)
     }
 
     @Test func manyPagesKeepEveryRowAndQueriesStillWork() async throws {

@@ -83,6 +83,8 @@ import Testing
         // The lib file and the line of the fail() call.
         #expect(message.contains("lib/checked.star:11"), "\(message)")
         #expect(try rows("SELECT count(*) FROM raw.checked") == [["6"]])
+        // Nor does it leave the file its rows were staged in.
+        #expect(!FileManager.default.fileExists(atPath: sandbox.project.stateDirectory.appending(path: "staging").path))
 
         (results, _) = try await run(environment: ["MODE": "abort"])
         #expect(results["raw.checked"]?.warnings == ["aborted: nothing written"])

@@ -132,9 +132,8 @@ extension Materializer {
         guard appendKeepsItsResult else { return whole }
         var built = whole
         let now = scratch.name("now")
-        let nowTable = SQLLiteral.qualified(["temp", "main", now])
-        let total = try session.createTableAs(
-            "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(now)) AS SELECT * FROM \(result)")
+        let nowTable = SQLLiteral.qualified([resultCatalog, "main", now])
+        let total = try session.createTableAs("\(createTable(now)) AS SELECT * FROM \(result)")
         built.wholeResultToKeep = nowTable
         let kept = AppendKind.lastResultTable(of: target)
         guard exists, decision.runType == .incremental, state.tables.contains(kept) else { return built }
@@ -152,14 +151,14 @@ extension Materializer {
         return built
     }
 
-    /// The rows of the temporary table `now` that the query `then` does not return, matching
-    /// columns by name (a column an upstream renamed or moved is not compared with another).
+    /// The rows of table `now` (beside the result table) that the query `then` does not return,
+    /// matching columns by name (a column an upstream renamed or moved is not compared with another).
     private func newRows(inTable now: String, then: String) throws -> String {
-        let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: now)
+        let columns = try SchemaEvolution.columns(session, database: resultCatalog, schema: "main", table: now)
         let list = columns.map { SQLLiteral.identifier($0.name) }.joined(separator: ", ")
         return AppendKind.newRows(
-            now: "SELECT * FROM \(SQLLiteral.qualified(["temp", "main", now]))", then: "SELECT \(list) FROM (\(then)\n)"
-        )
+            now: "SELECT * FROM \(SQLLiteral.qualified([resultCatalog, "main", now]))",
+            then: "SELECT \(list) FROM (\(then)\n)")
     }
 
     /// The full query. An append model that ran before adds the rows new since then: the query
@@ -183,8 +182,7 @@ extension Materializer {
         var built = try rewritten {
             let then = try queries.asOfLastRun(targets)
             let now = scratch.name("now")
-            try session.createTableAs(
-                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(now)) AS \(model.body)\n")
+            try session.createTableAs("\(createTable(now)) AS \(model.body)\n")
             let rows = try createResult(try newRows(inTable: now, then: then))
             return BuiltResult(scope: .changedRows, nothingToWrite: rows == 0)
         }
@@ -262,8 +260,7 @@ extension Materializer {
     @discardableResult
     func createResult(_ sql: String) throws -> Int64 {
         do {
-            return try session.createTableAs(
-                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(Self.resultTable)) AS \(masked(sql))")
+            return try session.createTableAs("\(createTable(Self.resultTable)) AS \(masked(sql))")
         } catch let error as OndatraError {
             throw missingMaskedColumn(in: sql) ?? error
         }

@@ -8,14 +8,15 @@ extension Materializer {
         return references.tableFunctionCalls.filter { scripts.libFunctions.contains($0.name.lowercased()) }
     }
 
-    /// The temporary table the `index`th lib call of a model loads into.
+    /// The table (or view) of the staging file the `index`th lib call of a model loads into.
     static func libTable(_ index: Int) -> String { "__ondatra_lib_\(index)" }
 
     /// Calls each lib function with its arguments (evaluated by DuckDB, so any constant
-    /// expression works), loads the rows into a temporary table, and returns the model's SQL
-    /// reading those tables instead; nil when a lib function called `abort()`.
+    /// expression works), loads the rows into the staging file, and returns the model's SQL
+    /// reading them instead; nil when a lib function called `abort()`.
     func fetchLibCalls(_ calls: [TableReferences.FunctionCall], incremental: IncrementalState?) throws -> String? {
         guard let scripts else { return model.body }
+        guard let staging else { throw OndatraError(.query, "lib functions need a staging file", file: model.path) }
         var replacements: [(range: Range<Int>, table: String)] = []
         for (index, call) in calls.enumerated() {
             guard let found = CallRewriter.call(in: model.body, at: call.location) else {
@@ -37,10 +38,10 @@ extension Materializer {
             let table = Self.libTable(index)
             guard
                 try scripts.fetch(
-                    call.name.lowercased(), arguments: values, session: session, into: table, model: model,
-                    incremental: incremental) != nil
+                    call.name.lowercased(), arguments: values, session: session, into: table,
+                    catalog: staging.catalog, model: model, incremental: incremental) != nil
             else { return nil }
-            replacements.append((found.range, SQLLiteral.qualified(["temp", "main", table])))
+            replacements.append((found.range, staging.qualified(table)))
         }
         return CallRewriter.replacing(model.body, replacements)
     }

@@ -28,6 +28,9 @@ struct Materializer {
     var flushesEvents = true
     /// The temporary tables this run makes.
     let scratch = ScratchTables()
+    /// The file a model reading lib functions stages their rows in and builds its result in
+    /// (``StagingDatabase``); nil for other models, whose result is a temporary table.
+    private(set) var staging: StagingDatabase?
 
     /// The temporary table the model's SQL runs into before anything is written.
     static let resultTable = "__ondatra_result"
@@ -53,7 +56,17 @@ struct Materializer {
 
     var target: Target { model.target }
     var qualifiedTarget: String { SQLLiteral.qualified([session.catalog, target.schema, target.table]) }
-    var result: String { SQLLiteral.qualified(["temp", "main", Self.resultTable]) }
+    var result: String { SQLLiteral.qualified([resultCatalog, "main", Self.resultTable]) }
+    /// The database the result table is in: the staging file or `temp`.
+    var resultCatalog: String { staging?.catalog ?? "temp" }
+
+    /// `CREATE OR REPLACE … TABLE` for table `name` beside the result (DuckDB makes a table in
+    /// `temp` only when it is told `TEMP`).
+    func createTable(_ name: String) -> String {
+        staging == nil
+            ? "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(name))"
+            : "CREATE OR REPLACE TABLE \(SQLLiteral.qualified([resultCatalog, "main", name]))"
+    }
 
     /// What the preparation found: the write's context, the target's columns before the write and
     /// whether there is anything to write.
@@ -84,11 +97,21 @@ struct Materializer {
         let exists = state.tables.contains(target)
         defer {
             let fixed = WriteContext.scratchNames.map(WriteContext.scratchName)
-            let libTables = libCalls.indices.map { Self.libTable($0) }
-            scratch.dropAll(session, others: fixed + libTables + [Self.resultTable])
+            scratch.dropAll(session, others: fixed + [Self.resultTable])
         }
         let plan = try resultPlan(exists: exists)
         if case .nothing = plan { return Outcome(rows: 0, warnings: [], commit: nil) }
+        if case .libCalls = plan {
+            var staged = self
+            staged.staging = try StagingDatabase(session: session)
+            defer { staged.staging?.discard() }
+            return try staged.materialize(exists: exists, plan: plan)
+        }
+        return try materialize(exists: exists, plan: plan)
+    }
+
+    /// Materializes the model by `plan`, by its full query when an incremental rewrite failed.
+    private func materialize(exists: Bool, plan: ResultPlan) throws -> Outcome {
         // Outside the transaction, so a rollback cannot leave the session believing in a schema
         // that was never created.
         if !exists { try session.ensureSchema(target.schema) }
@@ -108,13 +131,21 @@ struct Materializer {
 
     /// Builds, checks and writes the result in one transaction: every transaction that reads the
     /// catalog first fetches its snapshot from the metadata store, so one per model beats one per
-    /// statement. A run with nothing to write commits no changes and makes no snapshot.
+    /// statement. A model reading lib functions builds its result just before, in the staging
+    /// file. A run with nothing to write commits no changes and makes no snapshot.
     private func materialize(exists: Bool, plan: ResultPlan, rewrites: Bool) throws -> Outcome {
         var outcome = Outcome(rows: 0, warnings: [], commit: nil)
         let started = Date()
         let lineage = references.lineage
+        let build = {
+            try buildResult(plan, exists: exists, incremental: try incrementalState(exists: exists), rewrites: rewrites)
+        }
+        // A transaction writes to one attached database only: what goes into the staging file
+        // (lib functions' rows, the result) is written first, in a transaction of its own, and
+        // the DuckLake transaction only reads it. Nil when not staged (built in the transaction).
+        let staged = try staging.map { try $0.transaction(build) }
         let snapshot = try session.transaction { session -> CommitMessage? in
-            let prepared = try prepare(exists: exists, plan: plan, rewrites: rewrites)
+            let prepared = try prepare(exists: exists, built: try staged ?? build())
             outcome.warnings = prepared.warnings
             outcome.savedQueries = prepared.savedQueries
             guard prepared.writes else { return nil }
@@ -168,17 +199,18 @@ struct Materializer {
         return outcome
     }
 
-    /// Builds the result and checks it. Writes nothing to the catalog.
-    private func prepare(exists: Bool, plan: ResultPlan, rewrites: Bool) throws -> Prepared {
-        let incremental = try incrementalState(exists: exists)
-        guard let built = try buildResult(plan, exists: exists, incremental: incremental, rewrites: rewrites) else {
+    /// Checks the `built` result (nil when a Starlark model or lib function called `abort()`).
+    /// Writes nothing to the catalog.
+    private func prepare(exists: Bool, built: BuiltResult?) throws -> Prepared {
+        guard let built else {
             return Prepared(
                 context: WriteContext(
                     session: session, target: qualifiedTarget, result: result, columns: [], keys: [],
                     runType: decision.runType),
                 current: [], warnings: ["aborted: nothing written"], writesTable: false, writes: false)
         }
-        let columns = try SchemaEvolution.columns(session, database: "temp", schema: "main", table: Self.resultTable)
+        let columns = try SchemaEvolution.columns(
+            session, database: resultCatalog, schema: "main", table: Self.resultTable)
         try validate(columns)
         // Constraints look at the result before anything is written; warnings are only reported.
         let directives = model.directives

@@ -72,6 +72,8 @@ public final class Runner {
         catalogState = nil
         tableSettings = nil
         pendingWatermarks = [:]
+        // Staging files a killed run could not delete.
+        StagingDatabase.removeLeftovers(of: project)
         let setup = try RunSetup(runner: self, selectors: selectors, workingDirectory: workingDirectory)
         let (byTarget, references, parseErrors) = (
             setup.byTarget, setup.inspection.references, setup.inspection.parseErrors

@@ -95,15 +95,16 @@ public protocol ScriptHost: AnyObject {
     /// The lib functions SQL models can read like tables, names lowercased.
     var libFunctions: Set<String> { get }
 
-    /// Calls lib function `name` page by page and loads its rows into temporary table `table`.
+    /// Calls lib function `name` page by page and loads its rows into `table` of the attached
+    /// database `catalog` (the model run's staging file), a table or a view.
     /// - Parameters:
     ///   - arguments: the call's arguments, evaluated.
     ///   - model: the model whose SQL calls it (for messages).
     ///   - incremental: the calling model's incremental cursor, for the `incremental` module.
     /// - Returns: the rows loaded, or nil when the function called `abort()` (nothing is written).
     func fetch(
-        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model,
-        incremental: IncrementalState?
+        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, catalog: String,
+        model: Model, incremental: IncrementalState?
     ) throws -> Int64?
 
     /// Checks a model's `@sink` without running anything: the lib exists, has a `push` section

@@ -4,12 +4,13 @@ import Starlark
 
 /// Turning the staged values into the fetch's table, each column of its inferred type.
 extension FetchStaging {
-    /// Creates temporary table `table` from the staged rows: each column of `shape`'s type, its
+    /// Makes `table` in the staging file from the staged rows: each column of `shape`'s type, its
     /// values converted as ``RowCollector`` converts them, or of its `declared` type (cast by
-    /// DuckDB); columns not declared are an error unless `dynamic`. Drops the staging table.
+    /// DuckDB); columns not declared are an error unless `dynamic`. Without declared columns it is
+    /// a view of the staging table, so the rows are not copied once more; with them, a table, so
+    /// a value that does not fit its type fails here, naming the lib function.
     /// - Returns: the number of rows (none when no row had a column).
     func finish(_ shape: FetchShape, into table: String, declared: [(String, String)], dynamic: Bool) throws -> Int64 {
-        defer { drop() }
         let declaredNames = Set(declared.map { $0.0.lowercased() })
         let extra = shape.columns.filter { !declaredNames.contains($0.lowercased()) }
         if !extra.isEmpty && !dynamic {
@@ -18,12 +19,12 @@ extension FetchStaging {
                 "\(source): column(s) \(extra.joined(separator: ", ")) are not in the API's fetch columns; declare them or set \"dynamic_columns\": True"
             )
         }
-        let target = SQLLiteral.identifier(table)
+        let target = qualified(table)
         guard !shape.columns.isEmpty else {
             guard !declared.isEmpty else { throw OndatraError(.query, "\(source): the rows have no columns") }
             let nulls = declared.map { "CAST(NULL AS \($1)) AS \(SQLLiteral.identifier($0))" }
             try session.execute(
-                "CREATE OR REPLACE TEMP TABLE \(target) AS SELECT \(nulls.joined(separator: ", ")) WHERE false")
+                "CREATE OR REPLACE TABLE \(target) AS SELECT \(nulls.joined(separator: ", ")) WHERE false")
             return 0
         }
         var inferred: [String] = []
@@ -33,8 +34,7 @@ extension FetchStaging {
         }
         guard !declared.isEmpty else {
             try session.execute(
-                "CREATE OR REPLACE TEMP TABLE \(target) AS SELECT \(inferred.joined(separator: ", ")) FROM \(qualified)"
-            )
+                "CREATE OR REPLACE VIEW \(target) AS SELECT \(inferred.joined(separator: ", ")) FROM \(qualified)")
             return rows
         }
         let present = Set(shape.columns.map { $0.lowercased() })
@@ -47,7 +47,7 @@ extension FetchStaging {
         do {
             try session.execute(
                 """
-                CREATE OR REPLACE TEMP TABLE \(target) AS
+                CREATE OR REPLACE TABLE \(target) AS
                 SELECT \(selections.joined(separator: ", "))
                 FROM (SELECT \(inferred.joined(separator: ", ")) FROM \(qualified))
                 """)
@@ -115,16 +115,15 @@ extension FetchStaging {
     /// staged ones through a side table joined back on `rowid`.
     private func stageText(_ column: Int, _ type: RowCollector.ColumnType) throws {
         let present = kinds[column]
-        let side = SQLLiteral.identifier(name + "_text")
-        let sideQualified = SQLLiteral.qualified(["temp", "main", name + "_text"])
+        let sideQualified = qualified(name + "_text")
         defer { _ = try? session.execute("DROP TABLE IF EXISTS \(sideQualified)") }
-        try session.execute("CREATE OR REPLACE TEMP TABLE \(side) (rid BIGINT, text VARCHAR)")
+        try session.execute("CREATE OR REPLACE TABLE \(sideQualified) (rid BIGINT, text VARCHAR)")
         let float = present.contains(.float) ? SQLLiteral.identifier(Self.columnName(column, .float)) : "NULL::DOUBLE"
         let string =
             present.contains(.string) && type == .json
             ? SQLLiteral.identifier(Self.columnName(column, .string)) : "NULL::VARCHAR"
         let appender = try Appender(
-            connection: session.connection, table: name + "_text", schema: "main", catalog: "temp")
+            connection: session.connection, table: name + "_text", schema: "main", catalog: catalog)
         // In slices of rows, each read to its end before its values are appended: the appender
         // must not write while a streaming result is still open on the same connection. Row ids
         // need not start at 0 (rows a transaction has not committed yet number from 2^55).

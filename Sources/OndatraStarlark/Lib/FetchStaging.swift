@@ -2,8 +2,10 @@ import DuckDB
 import Ondatra
 import Starlark
 
-/// A fetch's rows as they arrive, page by page, in a temporary staging table: bulk-appended with
-/// the appender, so memory does not grow with the rows fetched.
+/// A fetch's rows as they arrive, page by page, in a staging table of the model run's staging
+/// file (an attached DuckDB database on disk): bulk-appended with the appender, so memory does not
+/// grow with the rows fetched. The file is deleted when the model's run ends, so a failed, aborted
+/// or cancelled fetch leaves nothing behind.
 ///
 /// A column's type is only known once every row was seen (an int column becomes DOUBLE on a
 /// later float, VARCHAR on a later string, JSON on a later list), so values are staged as they
@@ -47,7 +49,9 @@ final class FetchStaging {
     }
 
     let session: Session
-    /// The staging table's name (temporary).
+    /// The attached database the tables are made in (the run's staging file).
+    let catalog: String
+    /// The staging table's name.
     let name: String
     /// Where the rows come from, for messages.
     let source: String
@@ -61,8 +65,9 @@ final class FetchStaging {
     private(set) var rows: Int64 = 0
     private var created = false
 
-    init(session: Session, name: String, source: String) {
+    init(session: Session, catalog: String, name: String, source: String) {
         self.session = session
+        self.catalog = catalog
         self.name = name
         self.source = source
     }
@@ -71,7 +76,10 @@ final class FetchStaging {
     static func columnName(_ column: Int, _ kind: Kind) -> String { "\(column)\(kind.rawValue)" }
 
     /// The table, qualified and quoted.
-    var qualified: String { SQLLiteral.qualified(["temp", "main", name]) }
+    var qualified: String { qualified(name) }
+
+    /// Table `table` of the staging file, qualified and quoted.
+    func qualified(_ table: String) -> String { SQLLiteral.qualified([catalog, "main", table]) }
 
     /// Stages one page's rows: adds the staging columns new kinds of values need, then appends.
     func append(_ page: [[Starlark.Value]]) throws {
@@ -92,7 +100,7 @@ final class FetchStaging {
         }
         try addColumns(added)
         do {
-            let appender = try Appender(connection: session.connection, table: name, schema: "main", catalog: "temp")
+            let appender = try Appender(connection: session.connection, table: name, schema: "main", catalog: catalog)
             for row in page {
                 // The first column only counts rows (a row may have no value but None).
                 try appender.appendNull()
@@ -109,19 +117,11 @@ final class FetchStaging {
         rows += Int64(page.count)
     }
 
-    /// Drops the staging table (after a failure, or once the rows were turned into their table).
-    func drop() {
-        guard created else { return }
-        _ = try? session.execute("DROP TABLE IF EXISTS \(qualified)")
-        created = false
-    }
-
     private func addColumns(_ added: [(column: Int, kind: Kind)]) throws {
         let definitions = added.map { "\(SQLLiteral.identifier(Self.columnName($0.column, $0.kind))) \($0.kind.sql)" }
         if !created {
             try session.execute(
-                "CREATE OR REPLACE TEMP TABLE \(SQLLiteral.identifier(name)) (\((["\"#\" BOOLEAN"] + definitions).joined(separator: ", ")))"
-            )
+                "CREATE OR REPLACE TABLE \(qualified) (\((["\"#\" BOOLEAN"] + definitions).joined(separator: ", ")))")
             created = true
         } else if !definitions.isEmpty {
             try session.execute(definitions.map { "ALTER TABLE \(qualified) ADD COLUMN \($0);" }.joined(separator: " "))

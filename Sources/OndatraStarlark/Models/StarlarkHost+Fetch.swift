@@ -5,16 +5,17 @@ import Starlark
 import Synchronization
 
 /// Lib functions read from SQL: the Starlark runs on a thread of its own and hands each page to
-/// the session's thread, which stages it at once (``FetchStaging``), so a fetch's memory does not
-/// grow with its rows.
+/// the session's thread, which stages it at once in the run's staging file (``FetchStaging``), so
+/// a fetch's memory does not grow with its rows.
 extension StarlarkHost {
     /// Pages waiting to be staged at most, while the Starlark thread fetches the next.
     static let pagesInFlight = 2
 
-    /// Calls lib function `name` page by page and loads its rows into `table`.
+    /// Calls lib function `name` page by page and loads its rows into `table` of the attached
+    /// database `catalog` (the run's staging file).
     public func fetch(
-        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, model: Model,
-        incremental: IncrementalState?
+        _ name: String, arguments: [DuckDB.Value], session: Session, into table: String, catalog: String,
+        model: Model, incremental: IncrementalState?
     ) throws -> Int64? {
         guard let lib = try lib(named: name) else {
             throw OndatraError(.project, "no lib function \(name) (lib/\(name).star)", file: model.path)
@@ -45,8 +46,7 @@ extension StarlarkHost {
         let environment = try environment(
             for: lib.path, path: lib.path, session: session, redactor: redaction, settings: settings,
             collector: collector, incremental: incremental, query: QueryFunction.builtin { try mailbox.query($0) })
-        let staging = FetchStaging(session: session, name: table + "_staging", source: source)
-        defer { staging.drop() }
+        let staging = FetchStaging(session: session, catalog: catalog, name: table + "_staging", source: source)
         let shape: FetchShape
         do {
             let code = try String(contentsOf: project.url(lib.path), encoding: .utf8)
