@@ -97,7 +97,7 @@ import Testing
 
     @Test func everyAcknowledgedEventSurvivesAKillOfTheCollectorUnderLoad() async throws {
         let project = try EventsProject()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HTTPClient.shared
         let (collector, port) = try await project.startCollector()
         let posting = Task { await Self.post(Array(1...5_000), port: port, clients: 16, client: client) }
         // Kill it mid-stream, once its buffer exists and events are flowing.
@@ -112,7 +112,6 @@ import Testing
         let exit = try await collector.exit()
         #expect(exit.killed)
         let accepted = await posting.value
-        try await client.shutdown()
         #expect(!accepted.isEmpty)
 
         let run = try await project.run()
@@ -129,7 +128,7 @@ import Testing
     @Test(arguments: ["mid-flush", "after-flush-commit"])
     func aFlushKilledAtAnyPointIsCompletedByTheNextWithoutDuplicates(fault: String) async throws {
         let project = try EventsProject()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HTTPClient.shared
         let (collector, port) = try await project.startCollector()
         let accepted = await Self.post(Array(1...300), port: port, clients: 4, client: client)
         #expect(accepted.count == 300)
@@ -144,12 +143,11 @@ import Testing
         #expect(try await project.storedIDs() == Array(1...400))
         collector.send(SIGTERM)
         #expect(try await collector.exit().status == 0)
-        try await client.shutdown()
     }
 
     @Test func sigtermAnswersWhatIsInFlightThenStops() async throws {
         let project = try EventsProject()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HTTPClient.shared
         let (collector, port) = try await project.startCollector()
         let posting = Task { await Self.post(Array(1...2_000), port: port, clients: 8, client: client) }
         try await Task.sleep(for: .milliseconds(300))
@@ -158,7 +156,6 @@ import Testing
         #expect(exit.status == 0 && !exit.signaled, "\(exit)")
         #expect(exit.stdout.contains(#"{"event":"stopped"}"#))
         let accepted = await posting.value
-        try await client.shutdown()
         #expect(try await project.run().status == 0)
         let stored = try await project.storedIDs()
         #expect(Set(stored).count == stored.count)
@@ -167,12 +164,11 @@ import Testing
 
     @Test func eventsBufferedForAModelThatIsGoneAreNamedByRun() async throws {
         let project = try EventsProject()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HTTPClient.shared
         let (collector, port) = try await project.startCollector()
         #expect(await Self.post([1, 2], port: port, clients: 1, client: client).count == 2)
         collector.send(SIGTERM)
         #expect(try await collector.exit().status == 0)
-        try await client.shutdown()
         try FileManager.default.moveItem(
             at: project.root.appending(path: "models/raw/page_views.sql"),
             to: project.root.appending(path: "models/raw/views.sql"))

@@ -23,7 +23,9 @@ final class CollectorFixture: Sendable {
     nonisolated(unsafe) let sandbox: TemporaryProject
     let project: Project
     let collector: EventCollector
-    let client: HTTPClient
+    /// The process-wide client: it needs no shutdown, so a test that throws before
+    /// ``shutdown()`` fails as itself instead of crashing the test process in the client's deinit.
+    var client: HTTPClient { HTTPClient.shared }
 
     /// Writes `models` (path → text; the page-view model by default), then starts the collector.
     init(
@@ -35,13 +37,11 @@ final class CollectorFixture: Sendable {
         self.sandbox = sandbox
         project = sandbox.project
         collector = try await EventCollector.start(project: sandbox.project, settings: settings)
-        client = HTTPClient(eventLoopGroupProvider: .singleton)
     }
 
-    /// Stops the collector and the client.
+    /// Stops the collector.
     func shutdown() async throws {
         try await collector.stop()
-        try await client.shutdown()
     }
 
     /// An answer: status code and body text.
