@@ -162,6 +162,26 @@ import Testing
         #expect(again["raw.series"]?.status == .skip, "\(String(describing: again["raw.series"]))")
     }
 
+    /// Regression (new-user trial): a type change DuckLake cannot do in place (a list to text, a
+    /// struct to a list) was tried with ALTER first; its failure aborted the transaction, and the
+    /// model failed with "Current transaction is aborted", even with --full-refresh.
+    @Test func nestedColumnsChangeTypeOnARebuild() throws {
+        try sandbox.write("models/raw/a.sql", "SELECT 1 AS id, [1] AS l")
+        try sandbox.write(
+            "models/mart/m.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT id, {'a': id} AS s FROM raw.a")
+        #expect(try run().values.allSatisfy { $0.status == .ok })
+        try sandbox.write("models/raw/a.sql", "SELECT 1 AS id, 'z' AS l")
+        try sandbox.write("models/mart/m.sql", "-- @kind: merge\n-- @unique_key: id\nSELECT id, [id] AS s FROM raw.a")
+        let session = try Session(project: sandbox.project, environment: [:])
+        let results = try Runner(project: sandbox.project, session: session).run(fullRefresh: true).results
+        #expect(results.allSatisfy { $0.status == .ok }, "\(results.flatMap(\.errors))")
+        #expect(
+            try session.connection.rows("SELECT l, s::VARCHAR FROM raw.a, mart.m").map { $0.map(\.description) }
+                == [["z", "[1]"]])
+        #expect(SchemaEvolution.promotesInPlace(from: "integer", to: "BIGINT"))
+        #expect(!SchemaEvolution.promotesInPlace(from: "INTEGER[]", to: "VARCHAR"))
+    }
+
     @Test func fileSourcesRunOnlyWhenTheirFilesChange() throws {
         try writeItems(["1,apple,10"])
         let path = sandbox.project.root.path + "/data/items.csv"

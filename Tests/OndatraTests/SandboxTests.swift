@@ -252,7 +252,21 @@ import Testing
             (error as? OndatraError)?.code == .config && "\(error)".contains("gives no DATA_PATH")
         }
         #expect(!FileManager.default.fileExists(atPath: project.url("lake.sqlite").path))
+        // Regression (second trial): an empty file (a failed first run leaves one) is a new
+        // catalog for DuckLake, so `run` works on it; the sandbox does too.
         FileManager.default.createFile(atPath: project.url("lake.sqlite").path, contents: Data())
+        #expect(throws: (any Error).self) { try Sandbox(project: project, environment: [:]) }
+        try temporary.write(
+            "config/catalog.sql",
+            "ATTACH 'ducklake:sqlite:${ONDATRA_PROJECT_DIR}/lake.sqlite' AS lake (DATA_PATH '${ONDATRA_PROJECT_DIR}/f/');\n"
+        )
+        #expect(try sandboxRun()["raw.a"]?.1?.created == true)
+        #expect(try Data(contentsOf: project.url("lake.sqlite")).isEmpty)
+        // A file that is SQLite but not a catalog is refused.
+        let connection = try Database().connect()
+        try connection.execute(
+            "LOAD sqlite_scanner; ATTACH \(SQLLiteral.quote(project.url("lake.sqlite").path)) AS other (TYPE sqlite); "
+                + "CREATE TABLE other.t (a INTEGER); DETACH other")
         #expect {
             try Sandbox(project: project, environment: [:])
         } throws: { error in

@@ -51,18 +51,17 @@ enum SchemaEvolution {
             if let existing = currentByName[column.name.lowercased()] {
                 guard existing.type != column.type else { continue }
                 let name = SQLLiteral.identifier(existing.name)
-                do {
+                // Decided before, not by trying: a failed ALTER aborts the transaction, and every
+                // statement after it then fails with "Current transaction is aborted".
+                if Self.promotesInPlace(from: existing.type, to: column.type) {
                     try session.execute(
                         "ALTER TABLE \(qualifiedTarget) ALTER COLUMN \(name) SET DATA TYPE \(column.type)")
-                } catch {
-                    // Not a promotion DuckLake does in place.
-                    if keepingOrder {
-                        // Every row is rewritten next: drop and re-add.
-                        try session.execute("ALTER TABLE \(qualifiedTarget) DROP COLUMN \(name)")
-                        try session.execute("ALTER TABLE \(qualifiedTarget) ADD COLUMN \(name) \(column.type)")
-                    } else {
-                        try convert(session, qualifiedTarget: qualifiedTarget, column: existing, to: column.type)
-                    }
+                } else if keepingOrder {
+                    // Every row is rewritten next: drop and re-add.
+                    try session.execute("ALTER TABLE \(qualifiedTarget) DROP COLUMN \(name)")
+                    try session.execute("ALTER TABLE \(qualifiedTarget) ADD COLUMN \(name) \(column.type)")
+                } else {
+                    try convert(session, qualifiedTarget: qualifiedTarget, column: existing, to: column.type)
                 }
                 notes.append("~ \(column.name) (\(existing.type) → \(column.type))")
             } else {
@@ -78,6 +77,21 @@ enum SchemaEvolution {
         guard !notes.isEmpty else { return nil }
         if keepingOrder { try reorder(session, qualifiedTarget: qualifiedTarget, wanted: wanted) }
         return notes.joined(separator: "; ")
+    }
+
+    /// Widenings DuckLake does in place with `ALTER COLUMN … SET DATA TYPE`: integers to wider
+    /// integers (unsigned to a wider signed one too) and `FLOAT` to `DOUBLE`.
+    static func promotesInPlace(from old: String, to new: String) -> Bool {
+        let widerThan: [String: Set<String>] = [
+            "TINYINT": ["SMALLINT", "INTEGER", "BIGINT"],
+            "SMALLINT": ["INTEGER", "BIGINT"],
+            "INTEGER": ["BIGINT"],
+            "UTINYINT": ["USMALLINT", "UINTEGER", "UBIGINT", "SMALLINT", "INTEGER", "BIGINT"],
+            "USMALLINT": ["UINTEGER", "UBIGINT", "INTEGER", "BIGINT"],
+            "UINTEGER": ["UBIGINT", "BIGINT"],
+            "FLOAT": ["DOUBLE"],
+        ]
+        return widerThan[old.uppercased()]?.contains(new.uppercased()) ?? false
     }
 
     /// Changes a column's type keeping the values the table holds (rows merge never deletes, scd2

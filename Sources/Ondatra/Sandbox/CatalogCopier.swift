@@ -57,7 +57,7 @@ final class CatalogCopier {
             case .sqlite(let path):
                 let copy = folder.appending(path: "catalog.sqlite")
                 let source = Sandbox.absolute(path)
-                if FileManager.default.fileExists(atPath: source.path) {
+                if Self.holdsData(source) {
                     do {
                         try SQLiteBackup.copy(from: source, to: copy)
                     } catch {
@@ -117,10 +117,17 @@ final class CatalogCopier {
         "the catalog does not exist yet and its ATTACH gives no DATA_PATH, which DuckLake needs to create it "
             + "(`ondatrasql run` fails the same way); add DATA_PATH '${ONDATRA_PROJECT_DIR}/lake.files/' to the ATTACH")
 
+    /// Whether a metadata file exists and is not empty: DuckLake makes a new catalog in an empty
+    /// file (one a failed first run can leave), so the sandbox does too.
+    static func holdsData(_ file: URL) -> Bool {
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
+        return (size ?? 0) > 0
+    }
+
     /// Copies a DuckDB catalog file (and its write-ahead log) while holding the project's lock,
-    /// so no run is writing it; nothing to copy when it does not exist yet.
+    /// so no run is writing it; nothing to copy when it does not exist yet or is empty.
     private func copyDuckDBFile(_ source: URL, to copy: URL) throws {
-        guard FileManager.default.fileExists(atPath: source.path) else { return }
+        guard Self.holdsData(source) else { return }
         let lock: ProjectLock
         do {
             lock = try ProjectLock(project: project, command: "sandbox")

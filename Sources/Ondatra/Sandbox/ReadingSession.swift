@@ -33,7 +33,8 @@ public struct ReadingSession {
         sandbox?.remove()
     }
 
-    /// Whether `config/catalog.sql` attaches an SQLite or DuckDB catalog file that does not exist.
+    /// Whether `config/catalog.sql` attaches an SQLite or DuckDB catalog file that does not exist
+    /// (or is empty).
     static func catalogFileMissing(_ project: Project, environment: [String: String]) throws -> Bool {
         var variables = try DotEnv.load(from: project.root).merging(environment) { _, real in real }
         variables[Session.projectDirectoryVariable] = project.root.path
@@ -47,7 +48,7 @@ public struct ReadingSession {
             else { continue }
             switch attach.metadata {
             case .sqlite(let path), .duckdb(let path):
-                return !FileManager.default.fileExists(atPath: Sandbox.absolute(path).path)
+                return !CatalogCopier.holdsData(Sandbox.absolute(path))
             case .postgres, .server:
                 return false
             }
