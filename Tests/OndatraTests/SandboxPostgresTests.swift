@@ -40,6 +40,7 @@ import Testing
         #expect(try copies.count == 1)
         let session = try sandbox.context.makeSession()
         let runner = Runner(project: project, session: session)
+        sandbox.confine(runner)
         let measure = try SandboxMeasure(sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
         var changes: [String: SandboxChanges] = [:]
         runner.onResult = { result in changes[result.target.description] = measure.changes(of: result) }
@@ -66,6 +67,21 @@ import Testing
         #expect(try copies.count == 1 && !copies.contains("ondatra_sandbox_1_dead"))
         sandbox.remove()
         #expect(try copies.isEmpty)
+    }
+
+    @Test func aUserWhoMayNotCreateDatabasesIsToldWhatToGrant() throws {
+        try server.psql("CREATE ROLE reader LOGIN NOCREATEDB")
+        try temporary.write(
+            "config/catalog.sql",
+            "ATTACH 'ducklake:postgres:dbname=lake host=127.0.0.1 port=\(server.port) user=reader' AS lake "
+                + "(DATA_PATH '${ONDATRA_PROJECT_DIR}/lake.files/');\n")
+        #expect {
+            try Sandbox(project: project, environment: [:])
+        } throws: { error in
+            (error as? OndatraError)?.code == .config && "\(error)".contains("grant it CREATEDB")
+        }
+        #expect(try copies.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: Sandbox.root(of: project).path))
     }
 
     @Test func aCatalogInUseSaysWhyItCannotBeCopied() throws {

@@ -29,9 +29,7 @@ import Testing
         defer { sandbox.remove() }
         let session = try sandbox.context.makeSession()
         let runner = Runner(project: project, session: session)
-        runner.syncOptions.push = false
-        runner.syncOptions.storePath = sandbox.deliveryStorePath
-        runner.flushesEvents = false
+        sandbox.confine(runner)
         let measure = try SandboxMeasure(sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
         var seen: [String: (ModelResult, SandboxChanges?)] = [:]
         runner.onResult = { result in seen[result.target.description] = (result, measure.changes(of: result)) }

@@ -193,9 +193,9 @@ final class CatalogCopier {
     /// project's sessions may still hold connections to the copy: `WITH (FORCE)` ends them).
     func dropDatabases() {
         guard let server, !server.databases.isEmpty else { return }
-        var options = ["autoinstall_known_extensions": "false"]
-        if let directory = environment["DUCKDB_EXTENSION_DIR"] { options["extension_directory"] = directory }
-        guard let database = try? Database(options: options), let connection = try? database.connect() else { return }
+        guard let database = try? Database(options: ProjectContext.databaseOptions(environment)),
+            let connection = try? database.connect()
+        else { return }
         let alias = "__ondatra_sandbox_admin"
         guard
             (try? connection.execute("ATTACH \(SQLLiteral.quote(server.admin.text)) AS \(alias) (TYPE postgres)"))

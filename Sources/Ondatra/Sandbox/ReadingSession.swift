@@ -36,8 +36,8 @@ public struct ReadingSession {
     /// Whether `config/catalog.sql` attaches an SQLite or DuckDB catalog file that does not exist
     /// (or is empty).
     static func catalogFileMissing(_ project: Project, environment: [String: String]) throws -> Bool {
-        var variables = try DotEnv.load(from: project.root).merging(environment) { _, real in real }
-        variables[Session.projectDirectoryVariable] = project.root.path
+        let variables = ProjectContext.variables(
+            project, dotEnv: try DotEnv.load(from: project.root), environment: environment)
         let expander = VariableExpander(variables: variables)
         let text = try TextFile.read(project.url(Project.markerPath), path: Project.markerPath, code: .config)
         for statement in SQLStatementSplitter.split(text) {

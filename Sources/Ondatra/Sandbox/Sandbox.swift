@@ -78,6 +78,14 @@ public final class Sandbox {
         }
     }
 
+    /// Sets `runner` up to run in this sandbox: it queues into the copy of the delivery store,
+    /// pushes nothing, and leaves the events buffer as it is.
+    public func confine(_ runner: Runner) {
+        runner.syncOptions.push = false
+        runner.syncOptions.storePath = deliveryStorePath
+        runner.flushesEvents = false
+    }
+
     /// Removes the scratch folder and everything in it (the links, never the files they point
     /// to), and drops the PostgreSQL copy of the catalog.
     public func remove() {

@@ -53,16 +53,13 @@ public final class ProjectContext: Sendable {
     init(project: Project, environment: [String: String], catalogRedirect: CatalogRedirect?) throws {
         self.project = project
         let dotEnv = try DotEnv.load(from: project.root)
-        var variables = dotEnv.merging(environment) { _, real in real }
-        variables[Session.projectDirectoryVariable] = project.root.path
+        let variables = Self.variables(project, dotEnv: dotEnv, environment: environment)
         self.variables = variables
         var redactor = SecretRedactor(secrets: dotEnv.values)
 
-        var options = ["autoinstall_known_extensions": "false"]
-        if let directory = environment["DUCKDB_EXTENSION_DIR"] { options["extension_directory"] = directory }
         let setup: Connection
         do {
-            database = try Database(options: options)
+            database = try Database(options: Self.databaseOptions(environment))
             setup = try database.connect()
         } catch let error as DuckDBError {
             throw OndatraError(.config, redactor.redact(error.message))
@@ -93,6 +90,23 @@ public final class ProjectContext: Sendable {
         }
         catalog = attached
         connectionStatements = replayed
+    }
+
+    /// The variables `${NAME}` expands from: the environment over `.env`, plus `ONDATRA_PROJECT_DIR`.
+    static func variables(_ project: Project, dotEnv: [String: String], environment: [String: String])
+        -> [String: String]
+    {
+        var variables = dotEnv.merging(environment) { _, real in real }
+        variables[Session.projectDirectoryVariable] = project.root.path
+        return variables
+    }
+
+    /// A DuckDB database's options: no extension is downloaded (`scripts/bootstrap` installs
+    /// them), and `DUCKDB_EXTENSION_DIR` says where they are when set.
+    static func databaseOptions(_ environment: [String: String]) -> [String: String] {
+        var options = ["autoinstall_known_extensions": "false"]
+        if let directory = environment["DUCKDB_EXTENSION_DIR"] { options["extension_directory"] = directory }
+        return options
     }
 
     /// A new session on the project's database (its own connection), ready to use.

@@ -90,21 +90,15 @@ struct RunCommand: ParsableCommand {
             }
         }
         let interrupt = session.connection.interruptHandle
-        // Ctrl-C, and SIGTERM (what cron, systemd and container stops send): stop the running
-        // statement (its transaction rolls back), give back batches in flight, run nothing more.
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                runner.requestStop()
-                interrupt.interrupt()
-                scripts.cancel()
-            }
-            source.resume()
-            sources.append(source)
+        // Ctrl-C, SIGTERM (what cron, systemd and container stops send) and SIGHUP: stop the
+        // running statement (its transaction rolls back), give back batches in flight, run nothing more.
+        let stop = StopSignals()
+        defer { stop.cancel() }
+        stop.onStop {
+            runner.requestStop()
+            interrupt.interrupt()
+            scripts.cancel()
         }
-        defer { for source in sources { source.cancel() } }
         let human = json ? FileHandle.standardError : FileHandle.standardOutput
         let report = RunReport(
             colour: !json && global.usesColour(on: STDOUT_FILENO), verbosity: global.verbosity)

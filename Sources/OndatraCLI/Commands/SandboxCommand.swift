@@ -53,9 +53,7 @@ struct SandboxCommand: ParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         let runner = Runner(project: project, session: session, scripts: scripts)
-        runner.syncOptions.push = false
-        runner.syncOptions.storePath = sandbox.deliveryStorePath
-        runner.flushesEvents = false
+        sandbox.confine(runner)
         let measure = try SandboxMeasure(
             sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
         let interrupt = session.connection.interruptHandle
@@ -119,7 +117,7 @@ struct SandboxCommand: ParsableCommand {
     static func text(_ result: ModelResult, changes: SandboxChanges?, colour: Bool, verbosity: Verbosity) -> String {
         let troubled = result.status == .error || !result.warnings.isEmpty || changes?.problem != nil
         if verbosity == .quiet && !troubled { return "" }
-        var text = Terminal.paint(result.tag, Self.colour(of: result.status), enabled: colour) + " "
+        var text = Terminal.paint(result.tag, RunReport.colour(of: result.status), enabled: colour) + " "
         switch result.status {
         case .ok:
             let reason = result.reason.isEmpty ? "" : " — \(result.reason)"
@@ -137,56 +135,4 @@ struct SandboxCommand: ParsableCommand {
         return text
     }
 
-    private static func colour(of status: ModelResult.Status) -> Terminal.Colour {
-        switch status {
-        case .ok: .green
-        case .skip: .yellow
-        case .error: .red
-        }
-    }
-}
-
-/// SIGINT, SIGTERM and SIGHUP (the terminal closed) caught for the life of a command: the action given to ``onStop(_:)`` runs
-/// on each (at once when one came before it was given).
-final class StopSignals: @unchecked Sendable {
-    /// Guards ``stopped`` and ``action``; signal handlers run on a global queue.
-    private let lock = NSLock()
-    private var stopped = false
-    private var action: (() -> Void)?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init() {
-        for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.signalled() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    /// Whether a signal came.
-    var received: Bool { lock.withLock { stopped } }
-
-    /// Runs `action` on every signal from now on, and now when one came already.
-    func onStop(_ action: @escaping () -> Void) {
-        let already = lock.withLock {
-            self.action = action
-            return stopped
-        }
-        if already { action() }
-    }
-
-    /// Stops catching the signals (they stay ignored until the process ends).
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-
-    private func signalled() {
-        let action = lock.withLock {
-            stopped = true
-            return self.action
-        }
-        action?()
-    }
 }

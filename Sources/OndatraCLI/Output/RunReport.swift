@@ -30,7 +30,8 @@ struct RunReport {
         return text
     }
 
-    private static func colour(of status: ModelResult.Status) -> Terminal.Colour {
+    /// The colour of a status word: `[OK]` green, `[SKIP]` yellow, `[FAILED]` red.
+    static func colour(of status: ModelResult.Status) -> Terminal.Colour {
         switch status {
         case .ok: .green
         case .skip: .yellow

@@ -18,9 +18,7 @@ import Testing
             let session = try sandbox.context.makeSession()
             let host = try StarlarkHost(project: project) { _ in }
             let runner = Runner(project: project, session: session, scripts: host)
-            runner.syncOptions.push = false
-            runner.syncOptions.storePath = sandbox.deliveryStorePath
-            runner.flushesEvents = false
+            sandbox.confine(runner)
             let measure = try SandboxMeasure(
                 sandbox: sandbox, session: session, models: ModelDiscovery.models(in: project))
             let seen = Mutex<[String: (ModelResult, SandboxChanges?)]>([:])
